@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+# kmscope: BPF objects -> skeletons -> one binary; tests run by prove.
+OUTPUT ?= build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PREFIX ?= /usr/local
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+
+ifeq ($(SANITIZE),1)
+CC := clang
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB := $(OUTPUT)/libkmscope.a
+UNIT_TESTS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/*.c))
+LIVE_TESTS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/live/*.c))
+LIBS := -lbpf -lelf -lz
+INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
+
+.DELETE_ON_ERROR:
+# Keep .bpf.o and skeletons between builds.
+.SECONDARY:
+.PHONY: all clean test test-unit test-live check install vmtest tests
+
+all: $(OUTPUT)/kmscope
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/live:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux-h $(VMLINUX_BTF) > $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/kmscope.h $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
+		-Iinclude -I$(OUTPUT) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/kmscope: $(OUTPUT)/user/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/%.c tests/tap.h $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(LIB) $(LDFLAGS) $(LIBS) -o $@
+
+tests: $(UNIT_TESTS) $(LIVE_TESTS) $(OUTPUT)/kmscope
+
+test-unit: $(UNIT_TESTS)
+	prove --exec '' $(UNIT_TESTS)
+
+# Live tests need root and the running kernel's tracepoints; they find the binary via KMSCOPE.
+test-live: $(LIVE_TESTS) $(OUTPUT)/kmscope
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(LIVE_TESTS)
+
+test: tests
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(UNIT_TESTS) $(LIVE_TESTS)
+
+# The whole suite: normal build, then again under ASan+UBSan.
+check: test
+	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan test
+
+install: $(OUTPUT)/kmscope
+	install -D -m 0755 $(OUTPUT)/kmscope $(DESTDIR)$(PREFIX)/sbin/kmscope
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/user/*.d)

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope trace: aggregate kmalloc / kmem_cache / page-allocator events in the kernel.
+ * User space reads the maps; it never sees one event per allocation.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kmscope.h"
+
+#define E2BIG 7 /* errno.h is not for BPF */
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Scope filters, set by the loader before load; unused ones are pruned by the verifier. */
+const volatile __u32 filter_tgid = 0;
+const volatile bool filter_follow = false;
+const volatile bool filter_comm = false;
+const volatile char target_comm[KM_COMM_LEN] = {};
+const volatile __u64 filter_cgroup_id = 0;
+const volatile int filter_cgroup_level = 0;
+const volatile bool filter_ranges = false;
+const volatile bool ranges_on_stack = false;
+const volatile bool use_stack = false;
+const volatile __u32 self_tgid = 0;
+
+/* Written by the loader after load (mmapped .bss). */
+struct km_zone_table zones = {};
+bool calibrating = false;
+__u32 calib_next = 0;
+__u64 calib_pages[KM_CALIB_SLOTS] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct km_alloc_key);
+	__type(value, __u64);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct km_page_key);
+	__type(value, __u64);
+} pages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2048);
+	__type(key, __u64);
+	__type(value, struct km_cache_info);
+} caches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KM_CNT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Call-site ranges for --module / --caller; the loader updates them when a module appears. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KM_MAX_RANGES);
+	__type(key, __u32);
+	__type(value, struct km_range);
+} ranges SEC(".maps");
+
+/* Processes traced with `-- CMD`: the command and everything it forks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 8192);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, KM_MAX_STACK * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct stack_buf {
+	__u64 ips[KM_MAX_STACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_buf);
+} stack_scratch SEC(".maps");
+
+static __always_inline void counter_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[KM_COMM_LEN];
+	int i;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < KM_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Whose allocation is it: the task-level filters. */
+static __always_inline bool task_in_scope(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == self_tgid)
+		return false;
+	if (filter_tgid && tgid != filter_tgid)
+		return false;
+	if (filter_follow && !bpf_map_lookup_elem(&traced, &tgid))
+		return false;
+	if (filter_comm && !comm_matches())
+		return false;
+	if (filter_cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return false;
+	return true;
+}
+
+static __always_inline bool in_ranges(__u64 addr)
+{
+	__u32 i;
+
+	for (i = 0; i < KM_MAX_RANGES; i++) {
+		__u32 key = i;
+		struct km_range *r = bpf_map_lookup_elem(&ranges, &key);
+
+		if (!r || !r->start)
+			break;
+		if (addr >= r->start && addr < r->end)
+			return true;
+	}
+	return false;
+}
+
+/* With --stack a helper such as kmemdup counts for the module that called it. */
+static __always_inline bool stack_in_ranges(void *ctx)
+{
+	__u32 zero = 0;
+	struct stack_buf *buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	long n;
+	int i;
+
+	if (!buf)
+		return false;
+	n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), 0);
+	if (n <= 0) {
+		counter_add(KM_CNT_STACK_LOST, 1);
+		return false;
+	}
+	for (i = 0; i < KM_MAX_STACK; i++) {
+		if (i >= n / 8)
+			break;
+		if (in_ranges(buf->ips[i]))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool site_in_scope(void *ctx, __u64 call_site)
+{
+	if (!filter_ranges)
+		return true;
+	if (in_ranges(call_site))
+		return true;
+	return ranges_on_stack && stack_in_ranges(ctx);
+}
+
+static __always_inline __s32 stack_id(void *ctx)
+{
+	long id;
+
+	if (!use_stack)
+		return -1;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
+		counter_add(KM_CNT_STACK_LOST, 1);
+		return -1;
+	}
+	return id;
+}
+
+/* Returns true when the key was new, so the caller can record one-time details. */
+static __always_inline bool count_shape(void *map, void *key, __u32 dropped_counter)
+{
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(map, key);
+	if (v) {
+		*v += 1;
+		return false;
+	}
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+		return true;
+	/* Another CPU may have inserted it first; otherwise the map is full. */
+	v = bpf_map_lookup_elem(map, key);
+	if (v)
+		*v += 1;
+	else
+		counter_add(dropped_counter, 1);
+	return false;
+}
+
+static __always_inline void record_cache(struct kmem_cache *s)
+{
+	struct km_cache_info info = {};
+	__u64 key = (__u64)s;
+	const char *name;
+
+	if (bpf_map_lookup_elem(&caches, &key))
+		return;
+	name = BPF_CORE_READ(s, name);
+	bpf_probe_read_kernel_str(info.name, sizeof(info.name), name);
+	info.object_size = BPF_CORE_READ(s, object_size);
+	info.size = BPF_CORE_READ(s, size);
+	if (bpf_map_update_elem(&caches, &key, &info, BPF_NOEXIST) == -E2BIG)
+		counter_add(KM_CNT_DROPPED_CACHE, 1);
+}
+
+static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site, const void *ptr,
+					 struct kmem_cache *s, __u64 bytes_req, __u64 bytes_alloc,
+					 __u64 gfp_flags)
+{
+	struct km_alloc_key key = {};
+
+	if (!task_in_scope() || !site_in_scope(ctx, call_site))
+		return 0;
+	key.call_site = call_site;
+	key.cache = (__u64)s;
+	key.bytes_req = bytes_req;
+	key.bytes_alloc = bytes_alloc;
+	key.gfp_flags = gfp_flags;
+	key.kind = kind;
+	key.failed = ptr == NULL;
+	key.stack_id = stack_id(ctx);
+	if (count_shape(&allocs, &key, KM_CNT_DROPPED_ALLOC) && s)
+		record_cache(s);
+	return 0;
+}
+
+SEC("tp_btf/kmalloc")
+int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* Kernels before 6.1 trace kmalloc_node separately, with the same leading arguments. */
+SEC("tp_btf/kmalloc_node")
+int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
+	     gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, s->object_size, s->size,
+			     gfp_flags);
+}
+
+/* Before 6.1 kmem_cache_alloc carried sizes instead of the cache; the loader picks one. */
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("tp_btf/kfree")
+int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
+{
+	/* kfree(NULL) is traced too, and frees nothing. */
+	if ((unsigned long)ptr <= 16 || !task_in_scope() || !site_in_scope(ctx, call_site))
+		return 0;
+	counter_add(KM_CNT_KFREE, 1);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
+{
+	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site))
+		return 0;
+	counter_add(KM_CNT_CACHE_FREE, 1);
+	return 0;
+}
+
+/* page_addr is the page pointer as a number: the verifier forbids math on the pointer. */
+static __always_inline __s32 page_zone(__u64 page_addr)
+{
+	__u64 pfn;
+	__u32 i, nr = zones.nr;
+
+	if (!zones.valid)
+		return -1;
+	pfn = (page_addr - zones.vmemmap_base) / bpf_core_type_size(struct page);
+	for (i = 0; i < KM_MAX_ZONES; i++) {
+		if (i >= nr)
+			break;
+		if (pfn >= zones.start_pfn[i] && pfn < zones.end_pfn[i])
+			return i;
+	}
+	return -1;
+}
+
+/* The loader finds vmemmap_base by matching pages it faults in against /proc/self/pagemap. */
+static __always_inline void calibrate(struct page *page)
+{
+	__u32 slot;
+
+	if (!page || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
+		return;
+	slot = __sync_fetch_and_add(&calib_next, 1);
+	if (slot < KM_CALIB_SLOTS)
+		calib_pages[slot] = (__u64)page;
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_flags)
+{
+	struct km_page_key key = {};
+	__u64 page_addr = 0;
+
+	if (calibrating)
+		calibrate(page);
+	/* Pages carry no call site: with --module / --caller only --stack can place them. */
+	if (!task_in_scope())
+		return 0;
+	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))
+		return 0;
+	key.gfp_flags = gfp_flags;
+	key.order = order;
+	key.failed = page == NULL;
+	if (page)
+		bpf_probe_read_kernel(&page_addr, sizeof(page_addr), ctx);
+	key.zone = page ? page_zone(page_addr) : -1;
+	key.stack_id = stack_id(ctx);
+	count_shape(&pages, &key, KM_CNT_DROPPED_PAGE);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(on_page_free, struct page *page, unsigned int order)
+{
+	if (!task_in_scope())
+		return 0;
+	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))
+		return 0;
+	counter_add(KM_CNT_PAGE_FREE, 1);
+	counter_add(KM_CNT_PAGES_FREED, 1ULL << order);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (filter_follow && bpf_map_lookup_elem(&traced, &ptgid))
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	/* Forget a process when its last thread exits, so a reused pid is not traced. */
+	if (filter_follow && task->signal->live.counter == 0)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

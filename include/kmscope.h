@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by the BPF programs and the loader: plain __u32/__u64, no includes. */
+#ifndef KMSCOPE_H
+#define KMSCOPE_H
+
+#define KM_CACHE_NAME_LEN 32
+#define KM_MAX_ZONES	  16
+#define KM_MAX_RANGES	  8
+#define KM_MAX_STACK	  32
+#define KM_CALIB_SLOTS	  64
+#define KM_COMM_LEN	  16
+
+enum km_kind {
+	KM_KIND_KMALLOC = 0,
+	KM_KIND_CACHE = 1,
+};
+
+/* One slab allocation shape; the map value is its per-CPU count. */
+struct km_alloc_key {
+	__u64 call_site;
+	__u64 cache; /* struct kmem_cache * for kmem_cache_alloc, 0 for kmalloc */
+	__u64 bytes_req;
+	__u64 bytes_alloc;
+	__u64 gfp_flags;
+	__u32 kind;
+	__u32 failed; /* the allocator returned NULL */
+	__s32 stack_id; /* -1 unless --stack */
+	__u32 pad;
+};
+
+/* One page-allocator shape; the map value is its per-CPU count. */
+struct km_page_key {
+	__u64 gfp_flags;
+	__u32 order;
+	__s32 zone; /* index in the loader's zone table, -1 when unknown */
+	__u32 failed;
+	__s32 stack_id;
+};
+
+struct km_cache_info {
+	char name[KM_CACHE_NAME_LEN];
+	__u32 object_size;
+	__u32 size;
+};
+
+/* A call-site range for --module / --caller; start == 0 marks an unused slot. */
+struct km_range {
+	__u64 start;
+	__u64 end;
+};
+
+/* Per-CPU counters of things that are not allocation shapes. */
+enum km_counter {
+	KM_CNT_KFREE,
+	KM_CNT_CACHE_FREE,
+	KM_CNT_PAGE_FREE,	 /* mm_page_free events */
+	KM_CNT_PAGES_FREED,	 /* pages in them (1 << order each) */
+	KM_CNT_DROPPED_ALLOC,	 /* alloc shape map full */
+	KM_CNT_DROPPED_PAGE,	 /* page shape map full */
+	KM_CNT_DROPPED_CACHE,	 /* cache name map full */
+	KM_CNT_STACK_LOST,	 /* stack could not be collected */
+	KM_CNT_NR,
+};
+
+/* Zone table, written by the loader after calibrating vmemmap_base. */
+struct km_zone_table {
+	__u64 vmemmap_base;
+	__u64 start_pfn[KM_MAX_ZONES];
+	__u64 end_pfn[KM_MAX_ZONES];
+	__u32 nr;
+	__u32 valid;
+};
+
+#endif

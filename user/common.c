@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "common.h"
+#include "json.h"
+
+bool km_json_output;
+bool km_verbose;
+
+void km_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (km_json_output) {
+		struct json_writer *jw = jw_new(stdout, false);
+
+		if (jw) {
+			jw_object_start(jw);
+			jw_kv_string(jw, "error", msg);
+			jw_object_end(jw);
+			jw_newline(jw);
+			jw_free(jw);
+			fflush(stdout);
+		}
+	}
+	fprintf(stderr, "kmscope: error: %s\n", msg);
+}
+
+void km_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kmscope: warning: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || !isfinite(v))
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+const char *human_bytes(uint64_t v, char *buf, int len)
+{
+	static const char units[] = "KMGTP";
+	double d = v;
+	int i = -1;
+
+	if (v < 10000) {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%.1f%c", d, units[i]);
+	return buf;
+}

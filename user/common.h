@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Error reporting, exit codes and strict number parsing shared by every subcommand. */
+#ifndef KMSCOPE_COMMON_H
+#define KMSCOPE_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum km_exit {
+	KM_EXIT_OK = 0,
+	KM_EXIT_FAILURE = 1,
+	KM_EXIT_USAGE = 2,
+	KM_EXIT_NO_FEATURE = 3,
+};
+
+/* Set once from the command line: errors become {"error": ...} and libbpf debug is shown. */
+extern bool km_json_output;
+extern bool km_verbose;
+
+/* "kmscope: error: ..." on stderr, or a JSON error document on stdout with --json. */
+void km_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void km_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whole-string unsigned / floating parse with range check; -EINVAL or -ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_double(const char *s, double min, double max, double *out);
+
+/* printf-style formatting of a byte count: "4100", "12.3K", "1.5M". */
+const char *human_bytes(uint64_t v, char *buf, int len);
+
+#endif

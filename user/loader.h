@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Opens, configures, loads and attaches the tracing BPF programs. */
+#ifndef KMSCOPE_LOADER_H
+#define KMSCOPE_LOADER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "snapshot.h"
+#include "zones.h"
+
+struct trace_bpf;
+struct btf;
+
+struct tracer_config {
+	pid_t pid;	     /* --pid, 0 for any */
+	bool follow;	     /* -- CMD: only processes in the traced map */
+	const char *comm;    /* --comm */
+	unsigned long long cgroup_id;
+	int cgroup_level;
+	bool ranges;	     /* --module / --caller */
+	bool ranges_on_stack; /* --stack with --module / --caller */
+	bool stack;	     /* collect stack ids */
+};
+
+struct tracer {
+	struct trace_bpf *skel;
+	struct zone_range zones[ZONES_MAX];
+	int nr_zones;
+	bool zones_valid;
+	int nr_ranges;
+};
+
+/* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
+int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
+		int *exit_code);
+int tracer_attach(struct tracer *t, int *exit_code);
+/* Finds vmemmap_base so page events can be placed in zones; false when it cannot. */
+bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux);
+int tracer_follow(struct tracer *t, pid_t pid);
+/* Replaces the call-site ranges (start == 0 entries are ignored). */
+int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,
+		      int n);
+void tracer_maps(const struct tracer *t, struct snapshot_maps *maps);
+int tracer_stacks_fd(const struct tracer *t);
+void tracer_close(struct tracer *t);
+
+#endif

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kmscope: what the kernel allocates, how much rounding wastes, and what fails. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "common.h"
+
+#define KMSCOPE_VERSION "0.1.0"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
+	{ "trace", cmd_trace, "trace allocations and print the full report" },
+	{ "waste", cmd_waste, "trace allocations and print the rounding-waste report" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: kmscope COMMAND [OPTIONS] [-- CMD ARGS...]\n\nCommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(out, "\n'kmscope COMMAND --help' for a command's options.\n"
+		     "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 the kernel lacks a "
+		     "needed feature;\nwith '-- CMD', CMD's own status when it fails.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return KM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return KM_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("kmscope %s\n", KMSCOPE_VERSION);
+		return KM_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	km_error("'%s' is not a kmscope command (see 'kmscope --help')", argv[1]);
+	return KM_EXIT_USAGE;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "snapshot.h"
+
+/* Walks a per-CPU hash whose values are __u64 counts, summing CPUs; calls add for each key. */
+static int read_percpu_counts(int fd, size_t key_size, void **out, size_t *nr, size_t rec_size)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	char key[64], next[64];
+	size_t cap = 0, n = 0;
+	void *prev = NULL;
+	__u64 *vals;
+	char *recs = NULL;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		__u64 sum = 0;
+		int cpu;
+
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue; /* vanished meanwhile */
+		for (cpu = 0; cpu < ncpus; cpu++)
+			sum += vals[cpu];
+		if (n == cap) {
+			char *grown;
+
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(recs, cap * rec_size);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			recs = grown;
+		}
+		memcpy(recs + n * rec_size, key, key_size);
+		memcpy(recs + n * rec_size + rec_size - sizeof(__u64), &sum, sizeof(sum));
+		n++;
+	}
+	free(vals);
+	if (err) {
+		free(recs);
+		return err;
+	}
+	*out = recs;
+	*nr = n;
+	return 0;
+}
+
+static int read_caches(struct snapshot *snap, int fd)
+{
+	__u64 key, *prev = NULL;
+	size_t cap = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		struct cache_entry *e;
+
+		prev = &key;
+		if (snap->nr_caches == cap) {
+			struct cache_entry *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(snap->caches, cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			snap->caches = grown;
+		}
+		e = &snap->caches[snap->nr_caches];
+		e->ptr = key;
+		if (bpf_map_lookup_elem(fd, &key, &e->info))
+			continue;
+		snap->nr_caches++;
+	}
+	return 0;
+}
+
+int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 i;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	_Static_assert(sizeof(struct alloc_shape) == sizeof(struct km_alloc_key) + 8, "packed");
+	_Static_assert(sizeof(struct page_shape) == sizeof(struct km_page_key) + 8, "packed");
+	err = read_percpu_counts(maps->allocs_fd, sizeof(struct km_alloc_key),
+				 (void **)&snap->allocs, &snap->nr_allocs,
+				 sizeof(struct alloc_shape));
+	if (!err)
+		err = read_percpu_counts(maps->pages_fd, sizeof(struct km_page_key),
+					 (void **)&snap->pages, &snap->nr_pages,
+					 sizeof(struct page_shape));
+	if (!err)
+		err = read_caches(snap, maps->caches_fd);
+	if (err)
+		goto err_free;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < KM_CNT_NR; i++) {
+		int cpu;
+
+		if (bpf_map_lookup_elem(maps->counters_fd, &i, vals))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			snap->counters[i] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+err_free:
+	snapshot_free(snap);
+	return err;
+}
+
+static int cmp_alloc_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct km_alloc_key));
+}
+
+static int cmp_page_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct km_page_key));
+}
+
+int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct snapshot *out)
+{
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	out->allocs = calloc(cur->nr_allocs + 1, sizeof(*out->allocs));
+	out->pages = calloc(cur->nr_pages + 1, sizeof(*out->pages));
+	out->caches = calloc(cur->nr_caches + 1, sizeof(*out->caches));
+	if (!out->allocs || !out->pages || !out->caches) {
+		snapshot_free(out);
+		return -ENOMEM;
+	}
+	/* prev's arrays are sorted here so each lookup is a binary search. */
+	qsort(prev->allocs, prev->nr_allocs, sizeof(*prev->allocs), cmp_alloc_key);
+	qsort(prev->pages, prev->nr_pages, sizeof(*prev->pages), cmp_page_key);
+	for (i = 0, n = 0; i < cur->nr_allocs; i++) {
+		const struct alloc_shape *p = bsearch(&cur->allocs[i], prev->allocs,
+						      prev->nr_allocs, sizeof(*p), cmp_alloc_key);
+		__u64 c = cur->allocs[i].count - (p ? p->count : 0);
+
+		if (!c)
+			continue;
+		out->allocs[n] = cur->allocs[i];
+		out->allocs[n++].count = c;
+	}
+	out->nr_allocs = n;
+	for (i = 0, n = 0; i < cur->nr_pages; i++) {
+		const struct page_shape *p = bsearch(&cur->pages[i], prev->pages, prev->nr_pages,
+						     sizeof(*p), cmp_page_key);
+		__u64 c = cur->pages[i].count - (p ? p->count : 0);
+
+		if (!c)
+			continue;
+		out->pages[n] = cur->pages[i];
+		out->pages[n++].count = c;
+	}
+	out->nr_pages = n;
+	memcpy(out->caches, cur->caches, cur->nr_caches * sizeof(*cur->caches));
+	out->nr_caches = cur->nr_caches;
+	for (i = 0; i < KM_CNT_NR; i++)
+		out->counters[i] = cur->counters[i] - prev->counters[i];
+	return 0;
+}
+
+void snapshot_free(struct snapshot *snap)
+{
+	free(snap->allocs);
+	free(snap->pages);
+	free(snap->caches);
+	memset(snap, 0, sizeof(*snap));
+}
+
+const struct km_cache_info *snapshot_cache(const struct snapshot *snap, __u64 ptr)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_caches; i++)
+		if (snap->caches[i].ptr == ptr)
+			return &snap->caches[i].info;
+	return NULL;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A copy of the in-kernel aggregation maps at one instant, summed over CPUs. */
+#ifndef KMSCOPE_SNAPSHOT_H
+#define KMSCOPE_SNAPSHOT_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "kmscope.h"
+
+struct alloc_shape {
+	struct km_alloc_key key;
+	__u64 count;
+};
+
+struct page_shape {
+	struct km_page_key key;
+	__u64 count;
+};
+
+struct cache_entry {
+	__u64 ptr;
+	struct km_cache_info info;
+};
+
+struct snapshot {
+	struct alloc_shape *allocs;
+	size_t nr_allocs;
+	struct page_shape *pages;
+	size_t nr_pages;
+	struct cache_entry *caches;
+	size_t nr_caches;
+	__u64 counters[KM_CNT_NR];
+};
+
+struct snapshot_maps {
+	int allocs_fd, pages_fd, caches_fd, counters_fd;
+};
+
+int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);
+/* out = cur - prev, shape by shape; caches are copied from cur. */
+int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct snapshot *out);
+void snapshot_free(struct snapshot *snap);
+const struct km_cache_info *snapshot_cache(const struct snapshot *snap, __u64 ptr);
+
+#endif

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kmscope trace / kmscope waste: attach, aggregate in the kernel, report at the end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "common.h"
+#include "gfp.h"
+#include "ksyms.h"
+#include "loader.h"
+#include "report.h"
+#include "sizeclass.h"
+#include "trace_opts.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A child that waits on a pipe until the tracer is attached, then execs CMD. */
+struct child {
+	pid_t pid;
+	int go_fd;   /* write one byte to release it */
+	int err_fd;  /* exec's errno, or EOF when exec succeeded */
+	int pidfd;
+};
+
+static int child_spawn(struct child *c, char **cmd)
+{
+	int go[2], err[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		char byte;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &byte, 1) != 1)
+			_exit(127); /* the tracer failed before releasing us */
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	c->go_fd = go[1];
+	c->err_fd = err[0];
+	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
+	return 0;
+}
+
+/* Returns 0 once CMD runs, or exec's negative errno. */
+static int child_release(struct child *c)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(c->go_fd, "g", 1) != 1)
+		return -errno;
+	close(c->go_fd);
+	c->go_fd = -1;
+	n = read(c->err_fd, &e, sizeof(e));
+	close(c->err_fd);
+	c->err_fd = -1;
+	return n == sizeof(e) ? -e : 0;
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return KM_EXIT_FAILURE;
+}
+
+/* Where the cgroup sits in the v2 hierarchy: its id and its depth below the root. */
+static int cgroup_resolve(const char *path, unsigned long long *id, int *level)
+{
+	char buf[PATH_MAX], *slash;
+	struct statfs sfs;
+	struct stat st;
+	int depth = 0;
+
+	if (!realpath(path, buf) || stat(buf, &st)) {
+		km_error("cannot open cgroup '%s': %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	if (statfs(buf, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+		km_error("'%s' is not a cgroup v2 directory (cgroup v1 is not supported; "
+			 "mount cgroup2, e.g. /sys/fs/cgroup/unified)", path);
+		return -EINVAL;
+	}
+	*id = st.st_ino;
+	for (;;) {
+		struct statfs up;
+
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+		if (statfs(buf, &up) || up.f_type != CGROUP2_SUPER_MAGIC)
+			break;
+		depth++;
+	}
+	*level = depth;
+	return 0;
+}
+
+struct range_set {
+	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
+	int n;
+};
+
+/* The module's current range (it may load, unload or move while we trace). */
+static bool module_refresh(struct tracer *t, const struct trace_opts *o, struct range_set *rs,
+			   int module_slot)
+{
+	unsigned long s = 0, e = 0;
+
+	if (module_range("/proc/modules", o->module, &s, &e))
+		s = e = 0;
+	if (rs->start[module_slot] == s && rs->end[module_slot] == e)
+		return false;
+	rs->start[module_slot] = s;
+	rs->end[module_slot] = e;
+	tracer_set_ranges(t, rs->start, rs->end, rs->n);
+	return true;
+}
+
+static void describe_scope(const struct trace_opts *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+#define ADD(...) n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__)
+	if (o->cmd)
+		ADD("'%s' and its children", o->cmd[0]);
+	else if (o->pid)
+		ADD("pid %d", o->pid);
+	if (o->comm)
+		ADD("%scomm %s", n ? ", " : "", o->comm);
+	if (o->cgroup)
+		ADD("%scgroup %s", n ? ", " : "", o->cgroup);
+	if (o->module)
+		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
+	if (o->caller)
+		ADD("%scaller %s%s", n ? ", " : "", o->caller, o->stack ? " (any stack frame)" : "");
+	if (!n)
+		ADD("system-wide");
+#undef ADD
+}
+
+struct report_state {
+	struct report_env env;
+	struct gfp_bits gfp;
+	struct kmalloc_classes classes;
+	struct ksyms *ksyms;
+	struct snapshot_maps maps;
+	struct snapshot prev;
+	double started, last;
+	int interval;
+	bool json;
+};
+
+static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
+		       int interval)
+{
+	struct report_window win = { .seconds = seconds, .interval = interval };
+	int err;
+
+	if (rs->json)
+		err = report_print_json(stdout, snap, &rs->env, &win);
+	else
+		err = report_print_text(stdout, snap, &rs->env, &win);
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err)
+		km_error("cannot print the report: %s", strerror(-err));
+	return err;
+}
+
+/* The interval since the last report; with final, also the total. */
+static int report_now(struct report_state *rs, bool final)
+{
+	struct snapshot cur, delta;
+	double t = now_seconds();
+	int err;
+
+	err = snapshot_read(&cur, &rs->maps);
+	if (err) {
+		km_error("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	if (rs->interval >= 0) {
+		err = snapshot_delta(&cur, &rs->prev, &delta);
+		if (!err) {
+			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
+			snapshot_free(&delta);
+		}
+		snapshot_free(&rs->prev);
+		rs->prev = cur;
+		rs->last = t;
+		if (err || !final)
+			return err;
+		return report_emit(rs, &rs->prev, t - rs->started, 0);
+	}
+	err = report_emit(rs, &cur, t - rs->started, 0);
+	snapshot_free(&cur);
+	return err;
+}
+
+static int preflight(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
+			 "CONFIG_DEBUG_INFO_BTF=y");
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (geteuid() != 0) {
+		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
+			 "and CAP_SYS_ADMIN to read /proc/kallsyms addresses)");
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
+			 struct ksyms **ksyms, struct range_set *rs)
+{
+	cfg->pid = o->pid;
+	cfg->follow = o->cmd != NULL;
+	cfg->comm = o->comm;
+	cfg->stack = o->stack;
+	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
+		km_error("no process with pid %d", o->pid);
+		return KM_EXIT_USAGE;
+	}
+	if (o->cgroup && cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
+		return KM_EXIT_USAGE;
+	if (o->module) {
+		unsigned long s, e;
+
+		if (access("/proc/modules", R_OK)) {
+			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
+				 "CONFIG_MODULES=y");
+			return KM_EXIT_NO_FEATURE;
+		}
+		if (module_range("/proc/modules", o->module, &s, &e) && !o->wait_module) {
+			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
+				 "trace it from when it loads", o->module);
+			return KM_EXIT_USAGE;
+		}
+		rs->n++; /* slot 0, filled by module_refresh */
+	}
+	if (o->caller) {
+		*ksyms = ksyms__load("/proc/kallsyms");
+		if (!*ksyms) {
+			km_error("cannot read /proc/kallsyms: %s", strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+		if (ksyms__func_range(*ksyms, o->caller, &rs->start[rs->n], &rs->end[rs->n])) {
+			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
+			return KM_EXIT_USAGE;
+		}
+		rs->n++;
+	}
+	cfg->ranges = rs->n > 0;
+	cfg->ranges_on_stack = cfg->ranges && o->stack;
+	return 0;
+}
+
+static int report_setup(struct report_state *rs, const struct trace_opts *o,
+			const struct tracer *t, struct ksyms *ksyms, const char *scope)
+{
+	int err;
+
+	err = gfp_bits__load(&rs->gfp, "/sys/kernel/btf/vmlinux",
+			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
+	if (err) {
+		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (kmalloc_classes__load(&rs->classes, "/proc/slabinfo"))
+		kmalloc_classes__default(&rs->classes);
+	rs->ksyms = ksyms ? ksyms : ksyms__load("/proc/kallsyms");
+	if (!rs->ksyms)
+		km_warn("cannot read /proc/kallsyms (%s): call sites are shown as addresses",
+			strerror(errno));
+	rs->env.ksyms = rs->ksyms;
+	rs->env.gfp = &rs->gfp;
+	rs->env.classes = &rs->classes;
+	rs->env.zones = t->zones;
+	rs->env.nr_zones = t->zones_valid ? t->nr_zones : 0;
+	rs->env.sections = !strcmp(o->name, "waste") ? REPORT_SUMMARY | REPORT_WASTE : REPORT_ALL;
+	rs->env.sort = o->sort;
+	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
+	rs->env.scope = scope;
+	rs->json = o->json;
+	rs->interval = o->interval > 0 ? 0 : -1;
+	return 0;
+}
+
+static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
+		    struct child *c, struct range_set *ranges, int *cmd_status)
+{
+	double end = o->duration > 0 ? rs->started + o->duration : 0;
+	double next = o->interval > 0 ? rs->started + o->interval : 0;
+	int err = 0;
+
+	while (!exiting) {
+		double now = now_seconds(), wake = now + 1.0;
+		struct pollfd pfd = { .fd = c ? c->pidfd : -1, .events = POLLIN };
+		int timeout_ms, status;
+
+		if (end && end < wake)
+			wake = end;
+		if (next && next < wake)
+			wake = next;
+		timeout_ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
+		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		if (c && waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			*cmd_status = exit_status(status);
+			c->pid = 0;
+			break;
+		}
+		now = now_seconds();
+		if (end && now >= end)
+			break;
+		if (next && now >= next) {
+			err = report_now(rs, false);
+			if (err)
+				break;
+			next += o->interval;
+		}
+		if (o->module)
+			module_refresh(t, o, ranges, 0);
+	}
+	return err;
+}
+
+static int do_trace(struct trace_opts *o)
+{
+	struct report_state rs = {};
+	struct tracer_config cfg = {};
+	struct range_set ranges = {};
+	struct tracer t = {};
+	struct child c = { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 };
+	struct ksyms *ksyms = NULL;
+	struct btf *vmlinux = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int ret, err, cmd_status = 0;
+	char scope[256];
+	double t0 = now_seconds();
+
+	ret = preflight();
+	if (ret)
+		return ret;
+	ret = resolve_scope(o, &cfg, &ksyms, &ranges);
+	if (ret)
+		goto out;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		km_error("cannot read this kernel's BTF: %s", strerror(errno));
+		ret = KM_EXIT_NO_FEATURE;
+		goto out;
+	}
+	if (o->cmd) {
+		err = child_spawn(&c, o->cmd);
+		if (err) {
+			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			ret = KM_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (tracer_open(&t, &cfg, vmlinux, &ret) || tracer_attach(&t, &ret))
+		goto out;
+	if (c.pid && tracer_follow(&t, c.pid)) {
+		km_error("cannot follow '%s': %s", o->cmd[0], strerror(errno));
+		ret = KM_EXIT_FAILURE;
+		goto out;
+	}
+	if (!tracer_calibrate_zones(&t, vmlinux))
+		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
+			"zones are shown as unknown");
+	if (o->module)
+		module_refresh(&t, o, &ranges, 0);
+	else if (ranges.n)
+		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
+	describe_scope(o, scope, sizeof(scope));
+	ret = report_setup(&rs, o, &t, ksyms, scope);
+	if (ret)
+		goto out;
+	ksyms = NULL; /* owned by rs now */
+	tracer_maps(&t, &rs.maps);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rs.started = rs.last = now_seconds();
+	if (km_verbose)
+		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
+	if (o->cmd)
+		fprintf(stderr, "kmscope: tracing %s; the report follows when it exits\n", scope);
+	else if (o->duration > 0)
+		fprintf(stderr, "kmscope: tracing %s for %g s; Ctrl-C to stop early\n", scope,
+			o->duration);
+	else
+		fprintf(stderr, "kmscope: tracing %s; Ctrl-C to stop and print the report\n", scope);
+	if (c.pid) {
+		err = child_release(&c);
+		if (err) {
+			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
+			waitpid(c.pid, NULL, 0);
+			c.pid = 0;
+			ret = 127;
+			goto out;
+		}
+	}
+	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, &ranges, &cmd_status);
+	if (!err)
+		err = report_now(&rs, true);
+	ret = err ? KM_EXIT_FAILURE : cmd_status;
+out:
+	if (c.pid > 0) {
+		/* We stopped first (signal or error): do not leave CMD running untraced. */
+		kill(c.pid, SIGTERM);
+		waitpid(c.pid, NULL, 0);
+	}
+	if (c.pidfd >= 0)
+		close(c.pidfd);
+	if (c.go_fd >= 0)
+		close(c.go_fd);
+	if (c.err_fd >= 0)
+		close(c.err_fd);
+	snapshot_free(&rs.prev);
+	ksyms__free(rs.ksyms);
+	ksyms__free(ksyms);
+	if (t.skel)
+		tracer_close(&t);
+	btf__free(vmlinux);
+	return ret;
+}
+
+static int run_command(const char *name, int argc, char **argv)
+{
+	struct trace_opts o = { .name = name };
+	int err = trace_opts_parse(&o, argc, argv);
+
+	if (err)
+		return err > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
+	return do_trace(&o);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	return run_command("trace", argc, argv);
+}
+
+int cmd_waste(int argc, char **argv)
+{
+	return run_command("waste", argc, argv);
+}

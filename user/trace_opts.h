@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line options of `kmscope trace` and `kmscope waste`. */
+#ifndef KMSCOPE_TRACE_OPTS_H
+#define KMSCOPE_TRACE_OPTS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "report.h"
+
+struct trace_opts {
+	const char *name; /* "trace" or "waste" */
+	pid_t pid;
+	const char *comm;
+	const char *cgroup;
+	const char *module;
+	const char *caller;
+	bool stack;
+	bool wait_module;
+	double duration; /* 0: until Ctrl-C or CMD exits */
+	double interval; /* 0: one report at the end */
+	bool json;
+	int top;	 /* -1: the default for the format */
+	enum report_sort sort;
+	char **cmd;	 /* after --, NULL-terminated */
+};
+
+/* 0 to run, 1 when --help was printed, -EINVAL after printing a usage error. */
+int trace_opts_parse(struct trace_opts *o, int argc, char **argv);
+void trace_usage(FILE *out, const char *name);
+
+#endif
