@@ -39,7 +39,7 @@ struct page_row {
 struct model {
 	struct table sites, caches, classes, dma_sites;
 	__u64 allocs, kmalloc_allocs, cache_allocs, failures;
-	__u64 bytes_req, bytes_alloc, unattributed;
+	__u64 bytes_req, bytes_alloc, unattributed, duplicates;
 	__u64 by_class[GFP_CLASS_NR], failed_by_class[GFP_CLASS_NR];
 	__u64 log2[LOG2_SLOTS];
 	__u64 dma_count, dma_bytes, dma32_count, dma32_bytes;
@@ -145,6 +145,34 @@ static int class_slot(__u64 v)
 	return b;
 }
 
+/*
+ * Some kernels trace a kmalloc above the largest class twice: once inside the kmalloc
+ * entry point that called __kmalloc_large_node (call site in the allocator itself),
+ * then again with the real caller. The inner event is not an allocation of its own.
+ */
+static bool is_allocator_echo(const struct report_env *env, const struct alloc_shape *s)
+{
+	static const char *const entries[] = {
+		"__kmalloc_noprof", "__kmalloc_node_noprof", "__kmalloc_node_track_caller_noprof",
+		"__kvmalloc_node_noprof", "__kmalloc", "__kmalloc_node",
+		"__kmalloc_node_track_caller", "kvmalloc_node",
+	};
+	const struct ksym *sym;
+	unsigned long off;
+	size_t i;
+
+	if (s->key.kind != KM_KIND_KMALLOC || !env->ksyms ||
+	    kmalloc_class_of(env->classes, s->key.bytes_req))
+		return false;
+	sym = ksyms__map_addr(env->ksyms, s->key.call_site, &off);
+	if (!sym || sym->module)
+		return false;
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strcmp(sym->name, entries[i]))
+			return true;
+	return false;
+}
+
 static int add_slab_shape(struct model *m, const struct snapshot *snap,
 			  const struct report_env *env, const struct alloc_shape *s)
 {
@@ -153,6 +181,10 @@ static int add_slab_shape(struct model *m, const struct snapshot *snap,
 	char cache[KM_CACHE_NAME_LEN + 16], key[200];
 	struct row *r;
 
+	if (is_allocator_echo(env, s)) {
+		m->duplicates += s->count;
+		return 0;
+	}
 	shape_cache_name(snap, env, s, cache, sizeof(cache));
 	snprintf(key, sizeof(key), "%s", cache);
 	r = table_get(&m->sites, s->key.call_site, key);
@@ -383,6 +415,8 @@ static void text_summary(FILE *out, const struct model *m, const struct snapshot
 		(unsigned long long)snap->counters[KM_CNT_STACK_LOST]);
 	fprintf(out, "  %-22s %llu (call site without a kernel symbol)\n", "not attributable",
 		(unsigned long long)m->unattributed);
+	fprintf(out, "  %-22s %llu (large kmallocs the kernel traces twice; counted once)\n",
+		"duplicate events", (unsigned long long)m->duplicates);
 }
 
 static void text_bar(FILE *out, __u64 v, __u64 max)
@@ -485,6 +519,7 @@ static void text_waste_table(FILE *out, const char *title, const struct table *t
 static void text_failures(FILE *out, const struct model *m, const struct report_env *env)
 {
 	size_t i, shown = 0;
+	char label[200];
 
 	fprintf(out, "\nFAILURES BY CONTEXT\n");
 	fprintf(out, "  %-10s %12s %12s %12s %12s\n", "CONTEXT", "REQUESTS", "FAILED",
@@ -503,9 +538,10 @@ static void text_failures(FILE *out, const struct model *m, const struct report_
 		if (!shown++)
 			fprintf(out, "  %-44s %-18s %9s %9s %9s %9s\n", "CALL SITE", "CACHE",
 				"FAILED", "SLEEPING", "ATOMIC", "NOWAIT");
-		fprintf(out, "  %s+0x%lx%s%s%s  %s %llu (%llu/%llu/%llu)\n", r->function,
-			r->offset, r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "",
-			r->cache, (unsigned long long)r->failed,
+		snprintf(label, sizeof(label), "%s+0x%lx%s%s%s", r->function, r->offset,
+			 r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "");
+		fprintf(out, "  %-44s %-18s %9llu %9llu %9llu %9llu\n", label, r->cache,
+			(unsigned long long)r->failed,
 			(unsigned long long)r->failed_by_class[GFP_CLASS_SLEEPING],
 			(unsigned long long)r->failed_by_class[GFP_CLASS_ATOMIC],
 			(unsigned long long)r->failed_by_class[GFP_CLASS_NOWAIT]);
@@ -710,6 +746,7 @@ static void json_summary(struct json_writer *jw, const struct model *m,
 	jw_kv_uint(jw, "stacks", snap->counters[KM_CNT_STACK_LOST]);
 	jw_object_end(jw);
 	jw_kv_uint(jw, "unattributed", m->unattributed);
+	jw_kv_uint(jw, "duplicates", m->duplicates);
 	jw_object_end(jw);
 }
 

@@ -335,8 +335,9 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	return 0;
 }
 
+/* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
 static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct child *c, struct range_set *ranges, int *cmd_status)
+		    struct child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
 {
 	double end = o->duration > 0 ? rs->started + o->duration : 0;
 	double next = o->interval > 0 ? rs->started + o->interval : 0;
@@ -344,7 +345,7 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 
 	while (!exiting) {
 		double now = now_seconds(), wake = now + 1.0;
-		struct pollfd pfd = { .fd = c ? c->pidfd : -1, .events = POLLIN };
+		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms, status;
 
 		if (end && end < wake)
@@ -356,6 +357,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 			err = -errno;
 			break;
 		}
+		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
+			break; /* the --pid process exited */
 		if (c && waitpid(c->pid, &status, WNOHANG) == c->pid) {
 			*cmd_status = exit_status(status);
 			c->pid = 0;
@@ -386,7 +389,7 @@ static int do_trace(struct trace_opts *o)
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int ret, err, cmd_status = 0;
+	int ret, err, cmd_status = 0, pid_fd = -1;
 	char scope[256];
 	double t0 = now_seconds();
 
@@ -438,6 +441,8 @@ static int do_trace(struct trace_opts *o)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
 	if (o->cmd)
 		fprintf(stderr, "kmscope: tracing %s; the report follows when it exits\n", scope);
+	else if (o->pid)
+		fprintf(stderr, "kmscope: tracing %s until it exits; Ctrl-C to stop early\n", scope);
 	else if (o->duration > 0)
 		fprintf(stderr, "kmscope: tracing %s for %g s; Ctrl-C to stop early\n", scope,
 			o->duration);
@@ -453,7 +458,9 @@ static int do_trace(struct trace_opts *o)
 			goto out;
 		}
 	}
-	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, &ranges, &cmd_status);
+	if (o->pid)
+		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
+	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &ranges, &cmd_status);
 	if (!err)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
@@ -465,6 +472,8 @@ out:
 	}
 	if (c.pidfd >= 0)
 		close(c.pidfd);
+	if (pid_fd >= 0)
+		close(pid_fd);
 	if (c.go_fd >= 0)
 		close(c.go_fd);
 	if (c.err_fd >= 0)

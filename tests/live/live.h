@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for live tests: run kmscope (from $KMSCOPE) in the foreground or the
+ * background, and workloads whose kernel allocations are known exactly.
+ */
+#ifndef KMSCOPE_LIVE_H
+#define KMSCOPE_LIVE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "tap.h"
+#include "jsonp.h"
+
+struct proc {
+	pid_t pid;
+	int out_fd, err_fd;
+	char *out, *err;
+	size_t out_len, err_len;
+	int status; /* exit code, or 128 + signal */
+};
+
+static const char *kmscope_path(void)
+{
+	const char *p = getenv("KMSCOPE");
+
+	return p ? p : "build/kmscope";
+}
+
+/* Skips the whole file unless this is root on a kernel kmscope can trace. */
+static void live_require(void)
+{
+	if (geteuid() != 0)
+		tap_plan_skip_all("live tests need root (BPF and tracepoints)");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		tap_plan_skip_all("the running kernel has no BTF");
+	if (access(kmscope_path(), X_OK))
+		tap_plan_skip_all("no kmscope binary at %s (set KMSCOPE)", kmscope_path());
+}
+
+static void proc_start(struct proc *p, char *const argv[])
+{
+	int out[2], err[2];
+
+	memset(p, 0, sizeof(*p));
+	if (pipe(out) || pipe(err))
+		abort();
+	p->pid = fork();
+	if (p->pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	close(out[1]);
+	close(err[1]);
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/* Reads what is available; returns false once both pipes are closed. */
+static bool proc_pump(struct proc *p, int timeout_ms)
+{
+	struct pollfd fds[2] = { { .fd = p->out_fd, .events = POLLIN },
+				 { .fd = p->err_fd, .events = POLLIN } };
+	char buf[65536];
+	int i;
+
+	if (p->out_fd < 0 && p->err_fd < 0)
+		return false;
+	if (poll(fds, 2, timeout_ms) <= 0)
+		return true;
+	for (i = 0; i < 2; i++) {
+		ssize_t n;
+		int *fd = i ? &p->err_fd : &p->out_fd;
+
+		if (!(fds[i].revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(*fd, buf, sizeof(buf));
+		if (n <= 0) {
+			close(*fd);
+			*fd = -1;
+			fds[i].fd = -1;
+			continue;
+		}
+		if (i)
+			append(&p->err, &p->err_len, buf, n);
+		else
+			append(&p->out, &p->out_len, buf, n);
+	}
+	return true;
+}
+
+/* Waits until kmscope says it is attached; false if it exited or took over 20 s. */
+static bool proc_wait_ready(struct proc *p)
+{
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		if (p->err && strstr(p->err, "kmscope: tracing"))
+			return true;
+		if (!proc_pump(p, 50))
+			return false;
+	}
+	return false;
+}
+
+static int proc_finish(struct proc *p)
+{
+	int status;
+
+	while (proc_pump(p, 1000))
+		;
+	waitpid(p->pid, &status, 0);
+	p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (!p->out)
+		append(&p->out, &p->out_len, "", 0);
+	if (!p->err)
+		append(&p->err, &p->err_len, "", 0);
+	return p->status;
+}
+
+static void proc_free(struct proc *p)
+{
+	free(p->out);
+	free(p->err);
+}
+
+static int run(struct proc *p, char *const argv[])
+{
+	proc_start(p, argv);
+	return proc_finish(p);
+}
+
+/* ---- workloads: each readv() of n one-byte iovecs kmallocs n * 16 bytes once ---- */
+
+static void readv_loop(int n, int iters)
+{
+	struct iovec *iov = calloc(n, sizeof(*iov));
+	int fd = open("/dev/zero", O_RDONLY);
+	char byte;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = &byte;
+		iov[i].iov_len = 1;
+	}
+	for (i = 0; i < iters; i++)
+		if (readv(fd, iov, n) != n)
+			_exit(99);
+	close(fd);
+	free(iov);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The callsites[] entry for function in cache, or NULL. */
+static struct jp *find_site(struct jp *doc, const char *function, const char *cache)
+{
+	struct jp *sites = jp_get(doc, "callsites");
+	int i;
+
+	if (!sites || sites->type != JP_ARR)
+		return NULL;
+	for (i = 0; i < sites->n; i++) {
+		const char *f = jp_str(sites->kids[i], "function");
+		const char *c = jp_str(sites->kids[i], "cache");
+
+		if (f && !strcmp(f, function) && (!cache || (c && !strcmp(c, cache))))
+			return sites->kids[i];
+	}
+	return NULL;
+}
+
+/* Sum of a numeric field over callsites[] rows of function (any cache) with that request size. */
+static double site_sum(struct jp *doc, const char *function, const char *field)
+{
+	struct jp *sites = jp_get(doc, "callsites");
+	double sum = 0;
+	int i;
+
+	if (!sites)
+		return -1;
+	for (i = 0; i < sites->n; i++) {
+		const char *f = jp_str(sites->kids[i], "function");
+
+		if (f && !strcmp(f, function))
+			sum += jp_num(sites->kids[i], field);
+	}
+	return sum;
+}
+
+#endif
