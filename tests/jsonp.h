@@ -22,7 +22,7 @@ struct jp {
 
 static struct jp *jp_value(const char **p);
 
-static void jp_ws(const char **p)
+static inline void jp_ws(const char **p)
 {
 	while (isspace((unsigned char)**p))
 		(*p)++;
@@ -69,7 +69,7 @@ static char *jp_string(const char **p)
 	return s;
 }
 
-static void jp_free(struct jp *v)
+static inline void jp_free(struct jp *v)
 {
 	int i;
 
@@ -83,7 +83,7 @@ static void jp_free(struct jp *v)
 	free(v);
 }
 
-static bool jp_push(struct jp *v, struct jp *kid)
+static inline bool jp_push(struct jp *v, struct jp *kid)
 {
 	struct jp **k = realloc(v->kids, (v->n + 1) * sizeof(*k));
 

@@ -100,6 +100,23 @@ static int child_release(struct child *c)
 	return n == sizeof(e) ? -e : 0;
 }
 
+/* execvp's lookup, done before attaching so a typo costs no tracing set-up. */
+static int command_lookup(const char *cmd)
+{
+	char path[PATH_MAX];
+	const char *dirs = getenv("PATH"), *end;
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) ? -errno : 0;
+	for (dirs = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *dirs; dirs = end + !!*end) {
+		end = strchrnul(dirs, ':');
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - dirs), dirs, cmd);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 static int exit_status(int status)
 {
 	if (WIFEXITED(status))
@@ -406,6 +423,12 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	}
 	if (o->cmd) {
+		err = command_lookup(o->cmd[0]);
+		if (err) {
+			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
+			ret = 127;
+			goto out;
+		}
 		err = child_spawn(&c, o->cmd);
 		if (err) {
 			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));

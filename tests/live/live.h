@@ -34,7 +34,7 @@ static const char *kmscope_path(void)
 }
 
 /* Skips the whole file unless this is root on a kernel kmscope can trace. */
-static void live_require(void)
+static inline void live_require(void)
 {
 	if (geteuid() != 0)
 		tap_plan_skip_all("live tests need root (BPF and tracepoints)");
@@ -44,7 +44,7 @@ static void live_require(void)
 		tap_plan_skip_all("no kmscope binary at %s (set KMSCOPE)", kmscope_path());
 }
 
-static void proc_start(struct proc *p, char *const argv[])
+static inline void proc_start(struct proc *p, char *const argv[])
 {
 	int out[2], err[2];
 
@@ -66,7 +66,7 @@ static void proc_start(struct proc *p, char *const argv[])
 	p->err_fd = err[0];
 }
 
-static void append(char **buf, size_t *len, const char *data, size_t n)
+static inline void append(char **buf, size_t *len, const char *data, size_t n)
 {
 	*buf = realloc(*buf, *len + n + 1);
 	memcpy(*buf + *len, data, n);
@@ -75,7 +75,7 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 }
 
 /* Reads what is available; returns false once both pipes are closed. */
-static bool proc_pump(struct proc *p, int timeout_ms)
+static inline bool proc_pump(struct proc *p, int timeout_ms)
 {
 	struct pollfd fds[2] = { { .fd = p->out_fd, .events = POLLIN },
 				 { .fd = p->err_fd, .events = POLLIN } };
@@ -108,7 +108,7 @@ static bool proc_pump(struct proc *p, int timeout_ms)
 }
 
 /* Waits until kmscope says it is attached; false if it exited or took over 20 s. */
-static bool proc_wait_ready(struct proc *p)
+static inline bool proc_wait_ready(struct proc *p)
 {
 	int i;
 
@@ -121,7 +121,7 @@ static bool proc_wait_ready(struct proc *p)
 	return false;
 }
 
-static int proc_finish(struct proc *p)
+static inline int proc_finish(struct proc *p)
 {
 	int status;
 
@@ -136,13 +136,13 @@ static int proc_finish(struct proc *p)
 	return p->status;
 }
 
-static void proc_free(struct proc *p)
+static inline void proc_free(struct proc *p)
 {
 	free(p->out);
 	free(p->err);
 }
 
-static int run(struct proc *p, char *const argv[])
+static inline int run(struct proc *p, char *const argv[])
 {
 	proc_start(p, argv);
 	return proc_finish(p);
@@ -150,7 +150,7 @@ static int run(struct proc *p, char *const argv[])
 
 /* ---- workloads: each readv() of n one-byte iovecs kmallocs n * 16 bytes once ---- */
 
-static void readv_loop(int n, int iters)
+static inline void readv_loop(int n, int iters)
 {
 	struct iovec *iov = calloc(n, sizeof(*iov));
 	int fd = open("/dev/zero", O_RDONLY);
@@ -168,7 +168,7 @@ static void readv_loop(int n, int iters)
 	free(iov);
 }
 
-static void sleep_ms(int ms)
+static inline void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -176,7 +176,7 @@ static void sleep_ms(int ms)
 }
 
 /* The callsites[] entry for function in cache, or NULL. */
-static struct jp *find_site(struct jp *doc, const char *function, const char *cache)
+static inline struct jp *find_site(struct jp *doc, const char *function, const char *cache)
 {
 	struct jp *sites = jp_get(doc, "callsites");
 	int i;
@@ -194,7 +194,7 @@ static struct jp *find_site(struct jp *doc, const char *function, const char *ca
 }
 
 /* Sum of a numeric field over callsites[] rows of function (any cache) with that request size. */
-static double site_sum(struct jp *doc, const char *function, const char *field)
+static inline double site_sum(struct jp *doc, const char *function, const char *field)
 {
 	struct jp *sites = jp_get(doc, "callsites");
 	double sum = 0;

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Every error a user can hit: one clear line on stderr and the documented exit code. */
+#include <pwd.h>
+#include "live.h"
+
+/* One line, "kmscope: error: ...", containing hint. */
+static void expect_error(const char *what, int want_status, const char *hint, char **argv)
+{
+	struct proc p;
+	int lines = 0;
+	char *c;
+
+	run(&p, argv);
+	for (c = p.err; *c; c++)
+		lines += *c == '\n';
+	tap_ok(p.status == want_status, "%s: exit %d", what, want_status);
+	if (p.status != want_status)
+		tap_diag("  got exit %d, stderr: %s", p.status, p.err);
+	tap_ok(lines == 1 && !strncmp(p.err, "kmscope: error: ", 16) && strstr(p.err, hint),
+	       "%s: one error line mentioning '%s'", what, hint);
+	if (!(lines == 1 && strstr(p.err, hint)))
+		tap_diag("  stderr: %s", p.err);
+	proc_free(&p);
+}
+
+#define KM(...) ((char *[]){ (char *)kmscope_path(), __VA_ARGS__, NULL })
+
+static void test_as_nobody(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char *argv[] = { (char *)kmscope_path(), "trace", "-d", "1", NULL };
+	struct proc p;
+	int out[2], err[2], status;
+	char buf[4096] = "";
+	ssize_t n;
+
+	if (!pw) {
+		tap_skip("not root", "no user 'nobody'");
+		return;
+	}
+	if (pipe(out) || pipe(err))
+		abort();
+	memset(&p, 0, sizeof(p));
+	p.pid = fork();
+	if (p.pid == 0) {
+		dup2(err[1], 2);
+		dup2(out[1], 1);
+		if (setgid(pw->pw_gid) || setuid(pw->pw_uid))
+			_exit(125);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	close(out[1]);
+	close(err[1]);
+	n = read(err[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	waitpid(p.pid, &status, 0);
+	close(out[0]);
+	close(err[0]);
+	ASSERT_EQ(WEXITSTATUS(status), 1, "not root: exit 1");
+	ASSERT_TRUE(strstr(buf, "kmscope: error: permission denied") && strstr(buf, "root"),
+		    "not root: says to run as root");
+}
+
+int main(void)
+{
+	bool modules = access("/proc/modules", F_OK) == 0;
+	struct proc p;
+
+	live_require();
+	expect_error("unknown command", 2, "'frobnicate' is not a kmscope command",
+		     KM("frobnicate"));
+	expect_error("unknown option", 2, "unknown option '--bogus'", KM("trace", "--bogus"));
+	expect_error("missing value", 2, "needs a value", KM("trace", "--pid"));
+	expect_error("bad pid", 2, "invalid pid 'abc'", KM("trace", "--pid", "abc"));
+	expect_error("negative pid", 2, "invalid pid '-5'", KM("trace", "--pid", "-5"));
+	expect_error("no such pid", 2, "no process with pid 4194303",
+		     KM("trace", "--pid", "4194303"));
+	expect_error("bad duration", 2, "invalid duration '1x'", KM("trace", "-d", "1x"));
+	expect_error("bad interval", 2, "invalid interval '0'", KM("trace", "-i", "0"));
+	expect_error("bad sort key", 2, "unknown sort key 'size'", KM("waste", "-s", "size"));
+	expect_error("pid and CMD", 2, "cannot be combined",
+		     KM("trace", "--pid", "1", "--", "true"));
+	expect_error("stray argument", 2, "unexpected argument 'true'", KM("trace", "true"));
+	expect_error("missing module", modules ? 2 : 3,
+		     modules ? "is not a loaded module" : "CONFIG_MODULES",
+		     KM("trace", "--module", "no_such_module_xyz"));
+	expect_error("unknown cgroup", 2, "cannot open cgroup '/nonexistent/cg'",
+		     KM("trace", "--cgroup", "/nonexistent/cg"));
+	expect_error("not a cgroup", 2, "is not a cgroup v2 directory",
+		     KM("trace", "--cgroup", "/tmp"));
+	expect_error("unknown caller", 2, "'no_such_function_xyz' is not a kernel function",
+		     KM("trace", "--caller", "no_such_function_xyz"));
+	expect_error("command not found", 127, "cannot run '/nonexistent/cmd'",
+		     KM("trace", "--", "/nonexistent/cmd"));
+	expect_error("doctor option", 2, "unknown option '--x'", KM("doctor", "--x"));
+	test_as_nobody();
+
+	/* CMD's own status when it fails */
+	run(&p, KM("trace", "--", "/bin/sh", "-c", "exit 7"));
+	ASSERT_EQ(p.status, 7, "trace -- CMD exits with CMD's status");
+	ASSERT_TRUE(strstr(p.out, "SUMMARY") != NULL, "and still prints the report");
+	proc_free(&p);
+
+	/* --json errors are JSON on stdout too */
+	run(&p, KM("trace", "--json", "--pid", "abc"));
+	{
+		struct jp *doc = jp_parse(p.out, NULL);
+
+		ASSERT_TRUE(doc && jp_str(doc, "error") && strstr(jp_str(doc, "error"), "invalid pid"),
+			    "--json: the error is a JSON document on stdout");
+		jp_free(doc);
+	}
+	proc_free(&p);
+
+	run(&p, KM("trace", "--help"));
+	ASSERT_EQ(p.status, 0, "--help exits 0");
+	ASSERT_TRUE(strstr(p.out, "Usage: kmscope trace") && strstr(p.out, "Examples:"),
+		    "--help prints usage and examples");
+	proc_free(&p);
+
+	run(&p, KM("doctor", "--json"));
+	{
+		struct jp *doc = jp_parse(p.out, NULL), *t = doc ? jp_get(doc, "features.trace") : NULL;
+
+		ASSERT_EQ(p.status, 0, "doctor: exit 0 where tracing works");
+		ASSERT_TRUE(t && t->type == JP_BOOL && t->b, "doctor --json: trace works here");
+		ASSERT_TRUE(jp_get(doc, "checks") && jp_get(doc, "checks")->n >= 10,
+			    "doctor lists its checks");
+		jp_free(doc);
+	}
+	proc_free(&p);
+	return tap_done();
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope agrees with perf kmem on the same workload. `perf kmem record` is system-wide
+ * (perf record -a), so its `perf kmem stat` totals include every other process on the
+ * machine; the comparison is on the workload's own kmalloc events from the same recording.
+ */
+#include "live.h"
+
+static int workload(void)
+{
+	readv_loop(113, 1000); /* 1808 B each, into kmalloc-2k */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char self[4096], data[] = "/tmp/kmscope-perf-XXXXXX", cmd[8192], line[1024];
+	char *kmargv[] = { (char *)kmscope_path(), "trace", "-j", "--", self, "workload", NULL };
+	long long perf_count = 0, perf_alloc = 0, perf_req = 0;
+	struct jp *doc, *site;
+	struct proc p;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	if (argc > 1 && !strcmp(argv[1], "workload"))
+		return workload();
+	live_require();
+	if (system("perf --version >/dev/null 2>&1"))
+		tap_plan_skip_all("perf is not installed (apt-get install linux-perf)");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		tap_plan_skip_all("cannot find this test's own path");
+	self[n] = '\0';
+	fd = mkstemp(data);
+	close(fd);
+
+	snprintf(cmd, sizeof(cmd), "perf kmem record -o %s -- %s workload >/dev/null 2>&1", data,
+		 self);
+	ASSERT_EQ(system(cmd), 0, "perf kmem record ran the workload");
+	/* the workload's comm is the test binary's name; count its 1808 B kmallocs */
+	snprintf(cmd, sizeof(cmd),
+		 "perf script -i %s -F comm,event,trace 2>/dev/null | grep 'kmem:kmalloc:' | "
+		 "grep 'call_site=iovec_from_user' | grep 'bytes_req=1808 '", data);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *a = strstr(line, "bytes_alloc="), *r = strstr(line, "bytes_req=");
+
+		perf_count++;
+		perf_alloc += a ? atoll(a + 12) : 0;
+		perf_req += r ? atoll(r + 10) : 0;
+	}
+	if (f)
+		pclose(f);
+	unlink(data);
+
+	run(&p, kmargv);
+	doc = jp_parse(p.out, NULL);
+	site = doc ? find_site(doc, "iovec_from_user", "kmalloc-2k") : NULL;
+	ASSERT_EQ(perf_count, 1000, "perf saw the workload's 1000 kmallocs");
+	ASSERT_EQ(site ? jp_num(site, "count") : -1, perf_count, "kmscope count == perf's");
+	ASSERT_EQ(site ? jp_num(site, "bytes_req") : -1, perf_req,
+		  "kmscope bytes requested == perf's");
+	ASSERT_EQ(site ? jp_num(site, "bytes_alloc") : -1, perf_alloc,
+		  "kmscope bytes allocated == perf's");
+	jp_free(doc);
+	proc_free(&p);
+	return tap_done();
+}
