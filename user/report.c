@@ -315,7 +315,8 @@ static int cmp_rows(const void *a, const void *b)
 static void table_sort(struct table *t, enum report_sort sort)
 {
 	sort_key = sort;
-	qsort(t->rows, t->n, sizeof(*t->rows), cmp_rows);
+	if (t->n > 1)
+		qsort(t->rows, t->n, sizeof(*t->rows), cmp_rows);
 }
 
 static void model_free(struct model *m)

@@ -148,11 +148,14 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 		return -ENOMEM;
 	}
 	/* prev's arrays are sorted here so each lookup is a binary search. */
-	qsort(prev->allocs, prev->nr_allocs, sizeof(*prev->allocs), cmp_alloc_key);
-	qsort(prev->pages, prev->nr_pages, sizeof(*prev->pages), cmp_page_key);
+	if (prev->nr_allocs)
+		qsort(prev->allocs, prev->nr_allocs, sizeof(*prev->allocs), cmp_alloc_key);
+	if (prev->nr_pages)
+		qsort(prev->pages, prev->nr_pages, sizeof(*prev->pages), cmp_page_key);
 	for (i = 0, n = 0; i < cur->nr_allocs; i++) {
-		const struct alloc_shape *p = bsearch(&cur->allocs[i], prev->allocs,
-						      prev->nr_allocs, sizeof(*p), cmp_alloc_key);
+		const struct alloc_shape *p = prev->nr_allocs ?
+			bsearch(&cur->allocs[i], prev->allocs, prev->nr_allocs, sizeof(*p),
+				cmp_alloc_key) : NULL;
 		__u64 c = cur->allocs[i].count - (p ? p->count : 0);
 
 		if (!c)
@@ -162,8 +165,9 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 	}
 	out->nr_allocs = n;
 	for (i = 0, n = 0; i < cur->nr_pages; i++) {
-		const struct page_shape *p = bsearch(&cur->pages[i], prev->pages, prev->nr_pages,
-						     sizeof(*p), cmp_page_key);
+		const struct page_shape *p = prev->nr_pages ?
+			bsearch(&cur->pages[i], prev->pages, prev->nr_pages, sizeof(*p),
+				cmp_page_key) : NULL;
 		__u64 c = cur->pages[i].count - (p ? p->count : 0);
 
 		if (!c)
@@ -172,7 +176,8 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 		out->pages[n++].count = c;
 	}
 	out->nr_pages = n;
-	memcpy(out->caches, cur->caches, cur->nr_caches * sizeof(*cur->caches));
+	if (cur->nr_caches)
+		memcpy(out->caches, cur->caches, cur->nr_caches * sizeof(*cur->caches));
 	out->nr_caches = cur->nr_caches;
 	for (i = 0; i < KM_CNT_NR; i++)
 		out->counters[i] = cur->counters[i] - prev->counters[i];
