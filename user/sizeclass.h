@@ -40,7 +40,7 @@ int kmalloc_cache_name(const struct kmalloc_classes *kc, const struct gfp_bits *
 		       unsigned long random_seed, char *buf, size_t len);
 /*
  * What would save the rounding waste of requests of req bytes rounded to alloc bytes:
- * e.g. "request 4100 -> class 8192: shrinking by 4 B to 4096 saves 4092 B per allocation"
+ * e.g. "request 4100 -> class 8192: shrinking by 4 B to 4096 saves 4096 B per allocation"
  * or "a dedicated kmem cache of 4104 B saves 4088 B per allocation"; "" when there is no waste.
  * Returns the bytes saved per allocation by the suggestion.
  */
