@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #define MAX_LINKS 16
@@ -31,6 +30,7 @@ int main(int argc, char **argv)
 {
 	struct bpf_link *links[MAX_LINKS];
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, orig;
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	int n = 0, err, ret = 1;
@@ -40,7 +40,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(quiet);
-	/* Block the signals until attached, so an early SIGINT still detaches cleanly. */
+	/*
+	 * Keep SIGINT/SIGTERM blocked except inside sigsuspend(): a signal that comes
+	 * early (even before attach) is not lost, and the programs are always detached.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigdelset(&orig, SIGINT);
+	sigdelset(&orig, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
@@ -74,7 +83,7 @@ int main(int argc, char **argv)
 	printf("attached %d programs\n", n);
 	fflush(stdout);
 	while (!stop)
-		pause();
+		sigsuspend(&orig);
 	ret = 0;
 out:
 	while (n > 0)

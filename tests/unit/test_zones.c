@@ -4,24 +4,8 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "../fixture.h"
 #include "zones.h"
-
-static const char *fixture(const char *name)
-{
-	static char bufs[4][4096];
-	static int next;
-	const char *env = getenv("KMSCOPE_FIXTURES"), *slash = strrchr(__FILE__, '/');
-	char *buf = bufs[next++ % 4];
-
-	if (env)
-		snprintf(buf, sizeof(bufs[0]), "%s/%s", env, name);
-	else if (slash)
-		snprintf(buf, sizeof(bufs[0]), "%.*s/../fixtures/%s", (int)(slash - __FILE__),
-			 __FILE__, name);
-	else
-		snprintf(buf, sizeof(bufs[0]), "../fixtures/%s", name);
-	return buf;
-}
 
 struct want {
 	int node;
