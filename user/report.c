@@ -134,6 +134,19 @@ static void site_fill_symbol(struct row *r, const struct report_env *env)
 		snprintf(r->module, sizeof(r->module), "%s", sym->module);
 }
 
+/* The row of one (call site, cache), its symbol resolved when first made. */
+static struct row *site_row(struct table *t, __u64 call_site, const char *cache,
+			    const struct report_env *env)
+{
+	struct row *r = table_get(t, call_site, cache);
+
+	if (r && !r->function[0]) {
+		snprintf(r->cache, sizeof(r->cache), "%s", cache);
+		site_fill_symbol(r, env);
+	}
+	return r;
+}
+
 static int class_slot(__u64 v)
 {
 	int b = 0;
@@ -178,7 +191,7 @@ static int add_slab_shape(struct model *m, const struct snapshot *snap,
 {
 	enum gfp_class cls = gfp_classify(env->gfp, s->key.gfp_flags);
 	bool dma = gfp_is_dma(env->gfp, s->key.gfp_flags);
-	char cache[KM_CACHE_NAME_LEN + 16], key[200];
+	char cache[KM_CACHE_NAME_LEN + 16];
 	struct row *r;
 
 	if (is_allocator_echo(env, s)) {
@@ -186,14 +199,9 @@ static int add_slab_shape(struct model *m, const struct snapshot *snap,
 		return 0;
 	}
 	shape_cache_name(snap, env, s, cache, sizeof(cache));
-	snprintf(key, sizeof(key), "%s", cache);
-	r = table_get(&m->sites, s->key.call_site, key);
+	r = site_row(&m->sites, s->key.call_site, cache, env);
 	if (!r)
 		return -ENOMEM;
-	if (!r->function[0]) {
-		snprintf(r->cache, sizeof(r->cache), "%s", cache);
-		site_fill_symbol(r, env);
-	}
 	row_add(r, s, cls, dma);
 	r = table_get(&m->caches, 0, cache);
 	if (!r)
@@ -212,13 +220,9 @@ static int add_slab_shape(struct model *m, const struct snapshot *snap,
 		row_add(r, s, cls, dma);
 	}
 	if (dma) {
-		r = table_get(&m->dma_sites, s->key.call_site, cache);
+		r = site_row(&m->dma_sites, s->key.call_site, cache, env);
 		if (!r)
 			return -ENOMEM;
-		if (!r->function[0]) {
-			snprintf(r->cache, sizeof(r->cache), "%s", cache);
-			site_fill_symbol(r, env);
-		}
 		row_add(r, s, cls, dma);
 	}
 
