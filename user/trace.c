@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "folded.h"
 #include "common.h"
 #include "gfp.h"
 #include "ksyms.h"
@@ -211,6 +212,7 @@ struct report_state {
 	struct snapshot prev;
 	double started, last;
 	int interval;
+	int stacks_fd; /* >= 0 with --folded */
 	bool json;
 };
 
@@ -220,7 +222,9 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	struct report_window win = { .seconds = seconds, .interval = interval };
 	int err;
 
-	if (rs->json)
+	if (rs->stacks_fd >= 0)
+		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
+	else if (rs->json)
 		err = report_print_json(stdout, snap, &rs->env, &win);
 	else
 		err = report_print_text(stdout, snap, &rs->env, &win);
@@ -456,6 +460,7 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
+	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -30,6 +30,8 @@ void trace_usage(FILE *out, const char *name)
 		"  -d, --duration SEC     stop after SEC seconds (default: Ctrl-C, or CMD's exit)\n"
 		"  -i, --interval SEC     print a report of each interval, then the total\n"
 		"  -j, --json             one JSON document (one per line with --interval); see docs/json.md\n"
+		"  -F, --folded           folded kernel stacks weighted by bytes allocated, for\n"
+		"                         flamegraph.pl (implies --stack)\n"
 		"  -n, --top N            rows per table (default 15 in text, all in JSON; 0 for all)\n"
 		"  -s, --sort KEY         waste (default), count, bytes or failed\n"
 		"  -v, --verbose          show libbpf's messages\n"
@@ -67,6 +69,7 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "folded", no_argument, NULL, 'F' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "wait-module", no_argument, NULL, 'W' },
@@ -125,6 +128,10 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		case 'j':
 			o->json = true;
 			break;
+		case 'F':
+			o->folded = true;
+			o->stack = true;
+			break;
 		case 'n':
 			if (parse_u64(optarg, 0, 1000000, &v))
 				return usage_error(name, "invalid row count '%s'", optarg);
@@ -153,6 +160,8 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		o->cmd = &argv[optind];
 	else if (optind > 1 && !strcmp(argv[optind - 1], "--"))
 		return usage_error(name, "%s'--' must be followed by a command", "");
+	if (o->folded && (o->json || o->interval > 0))
+		return usage_error(name, "%s--folded cannot be combined with --json or --interval", "");
 	if (o->cmd && o->pid)
 		return usage_error(name, "%s--pid and '-- CMD' cannot be combined", "");
 	return 0;

@@ -19,6 +19,7 @@ struct trace_opts {
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;
+	bool folded;
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
 	char **cmd;	 /* after --, NULL-terminated */

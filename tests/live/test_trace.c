@@ -327,6 +327,40 @@ static void test_caller(void)
 	proc_free(&p);
 }
 
+/* --stack: the allocation is iovec_from_user's, but vfs_readv is on the stack. */
+static void test_stack(void)
+{
+	char *direct[] = { (char *)kmscope_path(), "trace", "-j", "--caller", "vfs_readv", "--",
+			   self, "workload", "readv", "100", "120", NULL };
+	char *stack[] = { (char *)kmscope_path(), "trace", "-j", "--stack", "--caller",
+			  "vfs_readv", "--", self, "workload", "readv", "100", "120", NULL };
+	char *folded[] = { (char *)kmscope_path(), "trace", "--folded", "--", self, "workload",
+			   "readv", "100", "120", NULL };
+	struct proc p;
+	struct jp *doc;
+	char *line;
+
+	doc = trace_json(&p, direct);
+	ASSERT_EQ(jp_num(doc, "summary.allocations"), 0,
+		  "--caller vfs_readv: it allocates nothing itself");
+	jp_free(doc);
+	proc_free(&p);
+	doc = trace_json(&p, stack);
+	ASSERT_EQ(jp_num(doc, "summary.allocations"), 120,
+		  "--stack --caller vfs_readv: the 120 kmallocs below it");
+	ASSERT_EQ(site_sum(doc, "iovec_from_user", "count"), 120, "made at iovec_from_user");
+	jp_free(doc);
+	proc_free(&p);
+	run(&p, folded);
+	line = strstr(p.out, ";vfs_readv;");
+	ASSERT_EQ(p.status, 0, "--folded exits 0");
+	ASSERT_TRUE(line && strstr(line, ";iovec_from_user 245760\n"),
+		    "--folded: the readv stack ends at the call site, weighted 120 * 2048 B");
+	ASSERT_TRUE(strstr(p.out, "__kmalloc_noprof") == NULL,
+		    "--folded: allocator frames above the call site are left out");
+	proc_free(&p);
+}
+
 static void test_failures(void)
 {
 	const char *knob = "/proc/sys/fs/pipe-max-size";
@@ -502,6 +536,7 @@ int main(int argc, char **argv)
 	test_comm();
 	test_cgroup();
 	test_caller();
+	test_stack();
 	test_failures();
 	test_zones();
 	test_sigterm_report();
