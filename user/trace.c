@@ -365,7 +365,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 	int err = 0;
 
 	while (!exiting) {
-		double now = now_seconds(), wake = now + 1.0;
+		/* a module that loads meanwhile is picked up within a quarter second */
+		double now = now_seconds(), wake = now + (o->module ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms, status;
 
