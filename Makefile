@@ -85,9 +85,14 @@ test-live: $(LIVE_TESTS) $(OUTPUT)/kmscope
 test: tests
 	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(UNIT_TESTS) $(LIVE_TESTS)
 
-# The whole suite: normal build, then again under ASan+UBSan.
+# The test kernel under qemu: the test driver and everything the host kernel lacks.
+vmtest: $(OUTPUT)/kmscope
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test
+
+# The whole suite: normal build, then again under ASan+UBSan, then the VM tier.
 check: test
 	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan test
+	$(MAKE) vmtest
 
 install: $(OUTPUT)/kmscope
 	install -D -m 0755 $(OUTPUT)/kmscope $(DESTDIR)$(PREFIX)/sbin/kmscope

@@ -2,6 +2,10 @@
 /*
  * kmscope trace: aggregate kmalloc / kmem_cache / page-allocator events in the kernel.
  * User space reads the maps; it never sees one event per allocation.
+ *
+ * The kmem programs are raw tracepoints: their arguments are plain numbers, so the
+ * pointer checks are free, and kernels such as 6.12 reject a tp_btf program that
+ * loads a `const void *` argument (kmalloc's ptr). CO-RE still reads struct fields.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -245,8 +249,8 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 		return 0;
 	key.call_site = call_site;
 	key.cache = (__u64)s;
-	key.bytes_req = bytes_req;
-	key.bytes_alloc = bytes_alloc;
+	key.bytes_req = bytes_req > 0xffffffffULL ? 0xffffffffU : bytes_req;
+	key.bytes_alloc = bytes_alloc > 0xffffffffULL ? 0xffffffffU : bytes_alloc;
 	key.gfp_flags = gfp_flags;
 	key.kind = kind;
 	key.failed = ptr == NULL;
@@ -256,7 +260,7 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	return 0;
 }
 
-SEC("tp_btf/kmalloc")
+SEC("raw_tp/kmalloc")
 int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
@@ -265,7 +269,7 @@ int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_
 }
 
 /* Kernels before 6.1 trace kmalloc_node separately, with the same leading arguments. */
-SEC("tp_btf/kmalloc_node")
+SEC("raw_tp/kmalloc_node")
 int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
@@ -273,16 +277,16 @@ int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t b
 			     gfp_flags);
 }
 
-SEC("tp_btf/kmem_cache_alloc")
+SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags)
 {
-	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, s->object_size, s->size,
-			     gfp_flags);
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, BPF_CORE_READ(s, object_size),
+			     BPF_CORE_READ(s, size), gfp_flags);
 }
 
 /* Before 6.1 kmem_cache_alloc carried sizes instead of the cache; the loader picks one. */
-SEC("tp_btf/kmem_cache_alloc")
+SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
@@ -290,7 +294,7 @@ int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, siz
 			     gfp_flags);
 }
 
-SEC("tp_btf/kfree")
+SEC("raw_tp/kfree")
 int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 {
 	/* kfree(NULL) is traced too, and frees nothing. */
@@ -300,7 +304,7 @@ int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 	return 0;
 }
 
-SEC("tp_btf/kmem_cache_free")
+SEC("raw_tp/kmem_cache_free")
 int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
 {
 	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site))
@@ -309,7 +313,6 @@ int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
 	return 0;
 }
 
-/* page_addr is the page pointer as a number: the verifier forbids math on the pointer. */
 static __always_inline __s32 page_zone(__u64 page_addr)
 {
 	__u64 pfn;
@@ -339,11 +342,10 @@ static __always_inline void calibrate(struct page *page)
 		calib_pages[slot] = (__u64)page;
 }
 
-SEC("tp_btf/mm_page_alloc")
+SEC("raw_tp/mm_page_alloc")
 int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_flags)
 {
 	struct km_page_key key = {};
-	__u64 page_addr = 0;
 
 	if (calibrating)
 		calibrate(page);
@@ -355,15 +357,13 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	key.gfp_flags = gfp_flags;
 	key.order = order;
 	key.failed = page == NULL;
-	if (page)
-		bpf_probe_read_kernel(&page_addr, sizeof(page_addr), ctx);
-	key.zone = page ? page_zone(page_addr) : -1;
+	key.zone = page ? page_zone((__u64)page) : -1;
 	key.stack_id = stack_id(ctx);
 	count_shape(&pages, &key, KM_CNT_DROPPED_PAGE);
 	return 0;
 }
 
-SEC("tp_btf/mm_page_free")
+SEC("raw_tp/mm_page_free")
 int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 {
 	if (!task_in_scope())

@@ -15,17 +15,18 @@ enum km_kind {
 	KM_KIND_CACHE = 1,
 };
 
-/* One slab allocation shape; the map value is its per-CPU count. */
+/* One slab allocation shape; the map value is its per-CPU count. 40 bytes: it is hashed per event. */
 struct km_alloc_key {
 	__u64 call_site;
-	__u64 cache; /* struct kmem_cache * for kmem_cache_alloc, 0 for kmalloc */
-	__u64 bytes_req;
-	__u64 bytes_alloc;
-	__u64 gfp_flags;
-	__u32 kind;
-	__u32 failed; /* the allocator returned NULL */
-	__s32 stack_id; /* -1 unless --stack */
-	__u32 pad;
+	__u64 cache;	   /* struct kmem_cache * for kmem_cache_alloc, 0 for kmalloc */
+	__u32 bytes_req;   /* saturated: no kmalloc above 4 GiB can succeed */
+	__u32 bytes_alloc;
+	__u32 gfp_flags;   /* gfp_t is 32 bits */
+	__s32 stack_id;	   /* -1 unless --stack */
+	__u8 kind;
+	__u8 failed;	   /* the allocator returned NULL */
+	__u16 pad1;
+	__u32 pad2;
 };
 
 /* One page-allocator shape; the map value is its per-CPU count. */

@@ -69,7 +69,7 @@ static void check_tracepoints(struct doctor *d, const struct btf *vmlinux)
 		struct check *c;
 		int err;
 
-		snprintf(names[i], sizeof(names[i]), "tracepoint %s (tp_btf)", tps[i]);
+		snprintf(names[i], sizeof(names[i]), "tracepoint %s (raw_tp)", tps[i]);
 		snprintf(tname, sizeof(tname), "btf_trace_%s", tps[i]);
 		if (!vmlinux || btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) < 0) {
 			add(d, names[i], false, "CONFIG_TRACEPOINTS, CONFIG_DEBUG_INFO_BTF");
@@ -82,7 +82,7 @@ static void check_tracepoints(struct doctor *d, const struct btf *vmlinux)
 		}
 		bpf_object__for_each_program(p, skel->obj) {
 			const char *sec = bpf_program__section_name(p);
-			bool mine = !strcmp(sec + strlen("tp_btf/"), tps[i]) && !want &&
+			bool mine = !strncmp(sec, "raw_tp/", 7) && !strcmp(sec + 7, tps[i]) && !want &&
 				    strcmp(bpf_program__name(p), "on_cache_alloc_sizes");
 
 			if (mine)

@@ -100,13 +100,14 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 
 	err = trace_bpf__load(skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES) {
-			km_error("permission denied loading BPF programs: run kmscope as root "
-				 "(it needs CAP_BPF and CAP_PERFMON)");
+		/* Root was checked before: EACCES/EINVAL here is the verifier saying no. */
+		if (err == -EPERM) {
+			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF and "
+				 "CAP_PERFMON (and no lockdown=confidentiality)");
 			*exit_code = KM_EXIT_FAILURE;
 		} else {
-			km_error("cannot load the BPF programs: %s (run with -v for the verifier log; "
-				 "`kmscope doctor` lists what this kernel supports)",
+			km_error("this kernel rejected kmscope's BPF programs: %s (run with -v for the "
+				 "verifier log; `kmscope doctor` lists what this kernel supports)",
 				 strerror(-err));
 			*exit_code = KM_EXIT_NO_FEATURE;
 		}

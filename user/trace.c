@@ -213,8 +213,57 @@ struct report_state {
 	double started, last;
 	int interval;
 	int stacks_fd; /* >= 0 with --folded */
+	char *modules;	/* /proc/modules when ksyms was loaded */
 	bool json;
 };
+
+static char *read_text(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re"), *mem;
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	mem = open_memstream(&buf, &len);
+	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	if (mem)
+		fclose(mem);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Symbols are read when the first report is due, not before attaching (it takes
+ * ~50 ms), and again whenever the set of modules changed, so a module loaded
+ * while tracing has names.
+ */
+static void refresh_ksyms(struct report_state *rs)
+{
+	char *modules = read_text("/proc/modules");
+	struct ksyms *fresh;
+
+	if (rs->ksyms && (!modules || (rs->modules && !strcmp(modules, rs->modules)))) {
+		free(modules);
+		return;
+	}
+	fresh = ksyms__load("/proc/kallsyms");
+	if (!fresh) {
+		if (!rs->ksyms)
+			km_warn("cannot read /proc/kallsyms (%s): call sites are shown as addresses",
+				strerror(errno));
+		free(modules);
+		return;
+	}
+	ksyms__free(rs->ksyms);
+	rs->ksyms = fresh;
+	rs->env.ksyms = fresh;
+	free(rs->modules);
+	rs->modules = modules;
+}
 
 static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
 		       int interval)
@@ -222,6 +271,7 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	struct report_window win = { .seconds = seconds, .interval = interval };
 	int err;
 
+	refresh_ksyms(rs);
 	if (rs->stacks_fd >= 0)
 		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
 	else if (rs->json)
@@ -338,10 +388,8 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	}
 	if (kmalloc_classes__load(&rs->classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs->classes);
-	rs->ksyms = ksyms ? ksyms : ksyms__load("/proc/kallsyms");
-	if (!rs->ksyms)
-		km_warn("cannot read /proc/kallsyms (%s): call sites are shown as addresses",
-			strerror(errno));
+	rs->ksyms = ksyms; /* from --caller, or loaded at the first report */
+	rs->modules = read_text("/proc/modules");
 	rs->env.ksyms = rs->ksyms;
 	rs->env.gfp = &rs->gfp;
 	rs->env.classes = &rs->classes;
@@ -510,6 +558,7 @@ out:
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
+	free(rs.modules);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);

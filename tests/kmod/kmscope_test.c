@@ -283,7 +283,7 @@ static bool kt_alloc_one(const struct kt_req *r, struct kt_obj *o)
 	default:
 		break;
 	}
-	return o->ptr != NULL;
+	return o->ptr;
 }
 
 /* The body of every request, whatever context it runs in. */
@@ -449,7 +449,7 @@ static int kt_parse(char *line, struct kt_req *r)
 	unsigned long size = 0, len = 0, order = 0, count = 1, num;
 	bool has_size = false, has_len = false, has_order = false;
 	char *verb, *tok, *kind = NULL;
-	int err;
+	int err, i;
 
 	memset(r, 0, sizeof(*r));
 	r->gfp = GFP_KERNEL;
@@ -460,6 +460,12 @@ static int kt_parse(char *line, struct kt_req *r)
 	if (!strcmp(verb, "free") || !strcmp(verb, "reset"))
 		return line && *skip_spaces(line) ?
 			kt_err("%s takes no arguments", verb) : 1;
+	for (i = 0; i < KT_NR_KINDS; i++)
+		if (!strcmp(verb, kt_kind_names[i]))
+			break;
+	if (i == KT_NR_KINDS && strcmp(verb, "fail"))
+		return kt_err("unknown command '%s'", verb);
+	r->kind = i;
 
 	while ((tok = strsep(&line, " \t")) != NULL) {
 		char *val;
@@ -513,16 +519,8 @@ static int kt_parse(char *line, struct kt_req *r)
 			return kt_err("fail: unknown kind '%s'", kind);
 		}
 	} else {
-		int i;
-
 		if (kind)
 			return kt_err("kind= is for fail only");
-		for (i = 0; i < KT_NR_KINDS; i++)
-			if (!strcmp(verb, kt_kind_names[i]))
-				break;
-		if (i == KT_NR_KINDS)
-			return kt_err("unknown command '%s'", verb);
-		r->kind = i;
 		switch (r->kind) {
 		case KT_PAGES:
 			if (has_size || has_len)
