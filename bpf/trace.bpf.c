@@ -42,6 +42,18 @@ struct {
 	__type(value, __u64);
 } allocs SEC(".maps");
 
+/*
+ * The hot path: a shape hashes to one per-CPU slot, which it claims if free and then
+ * just counts in (an inlined array lookup and a 40-byte compare). Shapes that find
+ * their slot taken go to the hash map. User space adds both up.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KM_FAST_SLOTS);
+	__type(key, __u32);
+	__type(value, struct km_alloc_slot);
+} fast_allocs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
@@ -223,6 +235,44 @@ static __always_inline bool count_shape(void *map, void *key, __u32 dropped_coun
 	return false;
 }
 
+static __always_inline __u32 shape_slot(const struct km_alloc_key *k)
+{
+	__u64 h = k->call_site ^ k->cache ^ ((__u64)k->bytes_req << 32) ^ k->bytes_alloc ^
+		  ((__u64)k->gfp_flags << 13) ^ ((__u64)(__u32)k->stack_id << 40) ^
+		  ((__u64)k->failed << 63) ^ ((__u64)k->kind << 62);
+
+	return (h * 0x9E3779B97F4A7C15ULL) >> (64 - KM_FAST_BITS);
+}
+
+static __always_inline bool same_shape(const struct km_alloc_key *a, const struct km_alloc_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Returns true when the shape is new on this CPU. */
+static __always_inline bool count_alloc(struct km_alloc_key *key)
+{
+	__u32 idx = shape_slot(key);
+	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
+
+	if (slot) {
+		if (slot->count && same_shape(&slot->key, key)) {
+			slot->count++;
+			return false;
+		}
+		if (!slot->count) {
+			slot->key = *key;
+			/* stores stay in order (compiler barrier; x86 keeps stores ordered) */
+			asm volatile("" ::: "memory");
+			slot->count = 1;
+			return true;
+		}
+	}
+	return count_shape(&allocs, key, KM_CNT_DROPPED_ALLOC);
+}
+
 static __always_inline void record_cache(struct kmem_cache *s)
 {
 	struct km_cache_info info = {};
@@ -255,7 +305,7 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	key.kind = kind;
 	key.failed = ptr == NULL;
 	key.stack_id = stack_id(ctx);
-	if (count_shape(&allocs, &key, KM_CNT_DROPPED_ALLOC) && s)
+	if (count_alloc(&key) && s)
 		record_cache(s);
 	return 0;
 }

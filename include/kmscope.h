@@ -9,6 +9,8 @@
 #define KM_MAX_STACK	  32
 #define KM_CALIB_SLOTS	  64
 #define KM_COMM_LEN	  16
+#define KM_FAST_BITS	  10 /* per-CPU direct-mapped slots for the hot shapes */
+#define KM_FAST_SLOTS	  (1 << KM_FAST_BITS)
 
 enum km_kind {
 	KM_KIND_KMALLOC = 0,
@@ -27,6 +29,12 @@ struct km_alloc_key {
 	__u8 failed;	   /* the allocator returned NULL */
 	__u16 pad1;
 	__u32 pad2;
+};
+
+/* A per-CPU slot: claimed once by a shape, then only its count changes. */
+struct km_alloc_slot {
+	struct km_alloc_key key;
+	__u64 count;
 };
 
 /* One page-allocator shape; the map value is its per-CPU count. */
@@ -60,6 +68,7 @@ enum km_counter {
 	KM_CNT_DROPPED_PAGE,	 /* page shape map full */
 	KM_CNT_DROPPED_CACHE,	 /* cache name map full */
 	KM_CNT_STACK_LOST,	 /* stack could not be collected */
+	KM_CNT_MISSED,		 /* runs the kernel skipped (recursion); from prog info */
 	KM_CNT_NR,
 };
 

@@ -268,7 +268,14 @@ int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsign
 
 void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 {
+	struct bpf_program *prog;
+
 	maps->allocs_fd = bpf_map__fd(t->skel->maps.allocs);
+	maps->fast_fd = bpf_map__fd(t->skel->maps.fast_allocs);
+	maps->nr_progs = 0;
+	bpf_object__for_each_program(prog, t->skel->obj)
+		if (bpf_program__fd(prog) >= 0 && maps->nr_progs < SNAPSHOT_MAX_PROGS)
+			maps->prog_fds[maps->nr_progs++] = bpf_program__fd(prog);
 	maps->pages_fd = bpf_map__fd(t->skel->maps.pages);
 	maps->caches_fd = bpf_map__fd(t->skel->maps.caches);
 	maps->counters_fd = bpf_map__fd(t->skel->maps.counters);

@@ -410,12 +410,15 @@ static void text_summary(FILE *out, const struct model *m, const struct snapshot
 		"page allocator", (unsigned long long)m->page_requests,
 		(unsigned long long)m->pages, (unsigned long long)m->page_failures,
 		(unsigned long long)snap->counters[KM_CNT_PAGES_FREED]);
-	fprintf(out, "  %-22s %llu (shape map full %llu, page map full %llu, cache names %llu, stacks %llu)\n",
+	fprintf(out, "  %-22s %llu (shape map full %llu, page map full %llu, skipped by the kernel "
+		"in nested context %llu; cache names %llu, stacks %llu)\n",
 		"events dropped",
 		(unsigned long long)(snap->counters[KM_CNT_DROPPED_ALLOC] +
-				     snap->counters[KM_CNT_DROPPED_PAGE]),
+				     snap->counters[KM_CNT_DROPPED_PAGE] +
+				     snap->counters[KM_CNT_MISSED]),
 		(unsigned long long)snap->counters[KM_CNT_DROPPED_ALLOC],
 		(unsigned long long)snap->counters[KM_CNT_DROPPED_PAGE],
+		(unsigned long long)snap->counters[KM_CNT_MISSED],
 		(unsigned long long)snap->counters[KM_CNT_DROPPED_CACHE],
 		(unsigned long long)snap->counters[KM_CNT_STACK_LOST]);
 	fprintf(out, "  %-22s %llu (call site without a kernel symbol)\n", "not attributable",
@@ -749,6 +752,7 @@ static void json_summary(struct json_writer *jw, const struct model *m,
 	jw_kv_uint(jw, "pages", snap->counters[KM_CNT_DROPPED_PAGE]);
 	jw_kv_uint(jw, "cache_names", snap->counters[KM_CNT_DROPPED_CACHE]);
 	jw_kv_uint(jw, "stacks", snap->counters[KM_CNT_STACK_LOST]);
+	jw_kv_uint(jw, "nested", snap->counters[KM_CNT_MISSED]);
 	jw_object_end(jw);
 	jw_kv_uint(jw, "unattributed", m->unattributed);
 	jw_kv_uint(jw, "duplicates", m->duplicates);

@@ -57,6 +57,74 @@ static int read_percpu_counts(int fd, size_t key_size, void **out, size_t *nr, s
 	return 0;
 }
 
+static int cmp_alloc_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct km_alloc_key));
+}
+
+/* Adds the per-CPU slots' shapes, then merges shapes counted in both places. */
+static int read_fast(struct snapshot *snap, int fd)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct km_alloc_slot *slots;
+	size_t cap = snap->nr_allocs, n = 0, i;
+	__u32 idx;
+	int cpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	slots = calloc(ncpus, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
+		if (bpf_map_lookup_elem(fd, &idx, slots))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			if (!slots[cpu].count)
+				continue;
+			if (snap->nr_allocs == cap) {
+				struct alloc_shape *grown;
+
+				cap = cap ? cap * 2 : 256;
+				grown = realloc(snap->allocs, cap * sizeof(*grown));
+				if (!grown) {
+					free(slots);
+					return -ENOMEM;
+				}
+				snap->allocs = grown;
+			}
+			snap->allocs[snap->nr_allocs].key = slots[cpu].key;
+			snap->allocs[snap->nr_allocs++].count = slots[cpu].count;
+		}
+	}
+	free(slots);
+	if (snap->nr_allocs > 1)
+		qsort(snap->allocs, snap->nr_allocs, sizeof(*snap->allocs), cmp_alloc_key);
+	for (i = 0; i < snap->nr_allocs; i++) {
+		if (n && !cmp_alloc_key(&snap->allocs[n - 1].key, &snap->allocs[i].key))
+			snap->allocs[n - 1].count += snap->allocs[i].count;
+		else
+			snap->allocs[n++] = snap->allocs[i];
+	}
+	snap->nr_allocs = n;
+	return 0;
+}
+
+static __u64 recursion_misses(const struct snapshot_maps *maps)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < maps->nr_progs; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(maps->prog_fds[i], &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 static int read_caches(struct snapshot *snap, int fd)
 {
 	__u64 key, *prev = NULL;
@@ -102,6 +170,8 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 					 (void **)&snap->pages, &snap->nr_pages,
 					 sizeof(struct page_shape));
 	if (!err)
+		err = read_fast(snap, maps->fast_fd);
+	if (!err)
 		err = read_caches(snap, maps->caches_fd);
 	if (err)
 		goto err_free;
@@ -119,15 +189,11 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 			snap->counters[i] += vals[cpu];
 	}
 	free(vals);
+	snap->counters[KM_CNT_MISSED] = recursion_misses(maps);
 	return 0;
 err_free:
 	snapshot_free(snap);
 	return err;
-}
-
-static int cmp_alloc_key(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct km_alloc_key));
 }
 
 static int cmp_page_key(const void *a, const void *b)

@@ -32,8 +32,12 @@ struct snapshot {
 	__u64 counters[KM_CNT_NR];
 };
 
+#define SNAPSHOT_MAX_PROGS 16
+
 struct snapshot_maps {
-	int allocs_fd, pages_fd, caches_fd, counters_fd;
+	int allocs_fd, fast_fd, pages_fd, caches_fd, counters_fd;
+	int prog_fds[SNAPSHOT_MAX_PROGS]; /* their recursion misses are lost events */
+	int nr_progs;
 };
 
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);
