@@ -501,7 +501,6 @@ static void text_waste_table(FILE *out, const char *title, const struct table *t
 			(unsigned long long)r->failed);
 		if (sites && r->top_waste) {
 			char advice[200];
-			size_t saving = 0;
 
 			if (r->top_alloc <= env->classes->sizes[env->classes->nr - 1] &&
 			    strncmp(r->cache, "kmalloc", 7) && strncmp(r->cache, "dma-kmalloc", 11))
@@ -510,8 +509,8 @@ static void text_waste_table(FILE *out, const char *title, const struct table *t
 					 (unsigned long long)r->top_req,
 					 (unsigned long long)r->top_alloc);
 			else
-				saving = waste_advice(env->classes, r->top_req, r->top_alloc,
-						      advice, sizeof(advice));
+				waste_advice(env->classes, r->top_req, r->top_alloc, advice,
+					     sizeof(advice));
 			if (r->min_req != r->max_req)
 				fprintf(out, "      requests of %llu..%llu B; for %llu B: %s\n",
 					(unsigned long long)r->min_req,
@@ -519,7 +518,6 @@ static void text_waste_table(FILE *out, const char *title, const struct table *t
 					(unsigned long long)r->top_req, advice);
 			else
 				fprintf(out, "      %s\n", advice);
-			(void)saving;
 		}
 	}
 }
@@ -821,7 +819,6 @@ static void json_failures(struct json_writer *jw, const struct model *m,
 
 static void json_dma(struct json_writer *jw, const struct model *m, const struct report_env *env)
 {
-	char zn[48];
 	size_t i;
 	int z, o, f;
 
@@ -879,14 +876,12 @@ static void json_dma(struct json_writer *jw, const struct model *m, const struct
 			jw_object_end(jw);
 		}
 	jw_array_end(jw);
-	(void)zn;
 	jw_object_end(jw);
 }
 
 static void json_pages(struct json_writer *jw, const struct model *m,
 		       const struct report_env *env)
 {
-	char zn[48];
 	int i;
 
 	jw_key(jw, "pages");
@@ -923,7 +918,6 @@ static void json_pages(struct json_writer *jw, const struct model *m,
 		jw_object_end(jw);
 	}
 	jw_array_end(jw);
-	(void)zn;
 	jw_object_end(jw);
 }
 

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The report model and its JSON, from a hand-made snapshot whose every number is known. */
+#include "../tap.h"
+#include "../fixture.h"
+#include "../jsonp.h"
+#include "report.h"
+
+#define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
+#define GFP_ATOMIC_ 0x820UL
+#define GFP_NOWAIT_ 0x800UL
+#define GFP_DMA_    0x001UL
+#define GFP_DMA32_  0x004UL
+
+#define E1000_PROBE 0xffffffffc0a01100UL
+#define E1000_CLEAN 0xffffffffc0a01200UL
+#define START_KERNEL 0xffffffff81001040UL
+#define KMALLOC_ENTRY 0xffffffff81002400UL
+
+static struct alloc_shape shape(__u64 site, __u64 cache, __u32 req, __u32 alloc, __u32 gfp,
+				bool failed, __u64 count)
+{
+	struct alloc_shape s = { .count = count };
+
+	s.key.call_site = site;
+	s.key.cache = cache;
+	s.key.kind = cache ? KM_KIND_CACHE : KM_KIND_KMALLOC;
+	s.key.bytes_req = req;
+	s.key.bytes_alloc = alloc;
+	s.key.gfp_flags = gfp;
+	s.key.failed = failed;
+	s.key.stack_id = -1;
+	return s;
+}
+
+static struct page_shape page(__u32 order, int zone, __u32 gfp, bool failed, __u64 count)
+{
+	struct page_shape p = { .count = count };
+
+	p.key.order = order;
+	p.key.zone = zone;
+	p.key.gfp_flags = gfp;
+	p.key.failed = failed;
+	p.key.stack_id = -1;
+	return p;
+}
+
+static struct jp *site_of(struct jp *doc, const char *fn, const char *cache)
+{
+	struct jp *sites = jp_get(doc, "callsites");
+	int i;
+
+	for (i = 0; sites && i < sites->n; i++)
+		if (!strcmp(jp_str(sites->kids[i], "function"), fn) &&
+		    !strcmp(jp_str(sites->kids[i], "cache"), cache))
+			return sites->kids[i];
+	tap_diag("no row %s / %s", fn, cache);
+	return NULL;
+}
+
+static char *render(const struct snapshot *snap, const struct report_env *env, bool json)
+{
+	struct report_window win = { .seconds = 2.0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (json)
+		report_print_json(f, snap, env, &win);
+	else
+		report_print_text(f, snap, env, &win);
+	fclose(f);
+	return buf;
+}
+
+int main(void)
+{
+	struct alloc_shape allocs[] = {
+		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3),
+		shape(START_KERNEL + 0x20, 0, 60, 64, GFP_NOWAIT_, false, 5),
+		shape(START_KERNEL + 0x20, 0, 64, 64, GFP_KERNEL_ | GFP_DMA_, false, 2),
+		shape(E1000_CLEAN + 0x8, 0x1234, 260, 264, GFP_KERNEL_, false, 4),
+		/* a large kmalloc, traced in __kmalloc_noprof and again at its caller */
+		shape(KMALLOC_ENTRY + 0x40, 0, 20000, 32768, GFP_KERNEL_, false, 1),
+		shape(START_KERNEL + 0x30, 0, 20000, 32768, GFP_KERNEL_, false, 1),
+	};
+	struct page_shape pages[] = {
+		page(0, 0, GFP_KERNEL_, false, 100),
+		page(2, 1, GFP_KERNEL_ | GFP_DMA32_, false, 3),
+		page(3, -1, GFP_ATOMIC_, true, 1),
+	};
+	struct cache_entry caches[] = { { .ptr = 0x1234, .info = { "my_cache", 260, 264 } } };
+	struct zone_range zones[] = { { 0, "DMA", 1, 4096 }, { 0, "DMA32", 4096, 1048576 },
+				      { 0, "Normal", 1048576, 6553600 } };
+	struct snapshot snap = { .allocs = allocs, .nr_allocs = 7, .pages = pages, .nr_pages = 3,
+				 .caches = caches, .nr_caches = 1 };
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp;
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .zones = zones, .nr_zones = 3,
+				  .sections = REPORT_ALL, .sort = SORT_WASTE, .scope = "test" };
+	struct jp *doc, *r, *zp;
+	char *out, *text = NULL;
+	double dma_pages = 0, dma32_pages = 0;
+	size_t len = 0;
+	FILE *f = fopen(fixture("kmalloc.format"), "r");
+	int i;
+
+	if (f) {
+		FILE *m = open_memstream(&text, &len);
+		int c;
+
+		while ((c = fgetc(f)) != EOF)
+			fputc(c, m);
+		fclose(m);
+		fclose(f);
+	}
+	if (!text || gfp_bits__from_format(&gfp, text))
+		tap_plan_skip_all("cannot read the kmalloc.format fixture");
+	free(text);
+	kmalloc_classes__default(&classes);
+	env.ksyms = ksyms__load(fixture("kallsyms"));
+	snap.counters[KM_CNT_KFREE] = 7;
+	snap.counters[KM_CNT_DROPPED_ALLOC] = 2;
+
+	out = render(&snap, &env, true);
+	doc = jp_parse(out, NULL);
+	if (!ASSERT_TRUE(doc, "the JSON report parses"))
+		return tap_done();
+	ASSERT_EQ(jp_num(doc, "summary.allocations"), 22, "successful allocations only");
+	ASSERT_EQ(jp_num(doc, "summary.kmalloc"), 18, "kmalloc ones");
+	ASSERT_EQ(jp_num(doc, "summary.kmem_cache"), 4, "kmem_cache ones");
+	ASSERT_EQ(jp_num(doc, "summary.bytes_req"), 41000 + 300 + 128 + 1040 + 20000,
+		  "bytes requested");
+	ASSERT_EQ(jp_num(doc, "summary.bytes_alloc"), 81920 + 320 + 128 + 1056 + 32768,
+		  "bytes allocated");
+	ASSERT_EQ(jp_num(doc, "summary.waste"), 40920 + 20 + 0 + 16 + 12768, "waste");
+	ASSERT_EQ(jp_num(doc, "summary.failures"), 3, "failures");
+	ASSERT_EQ(jp_num(doc, "summary.failures_gfp.atomic"), 3, "GFP_ATOMIC failures are atomic");
+	ASSERT_EQ(jp_num(doc, "summary.duplicates"), 1, "the allocator's echo is counted once");
+	ASSERT_EQ(jp_num(doc, "summary.frees"), 7, "frees");
+	ASSERT_EQ(jp_num(doc, "summary.dropped.allocs"), 2, "dropped events are shown");
+
+	r = site_of(doc, "e1000_probe", "kmalloc-8k");
+	ASSERT_STREQ(r ? jp_str(r, "module") : NULL, "e1000", "module of a module call site");
+	ASSERT_EQ(r ? jp_num(r, "offset") : -1, 0x10, "offset in the function");
+	ASSERT_EQ(r ? jp_num(r, "waste") : -1, 40920, "waste of 10 x 4100 in 8k");
+	ASSERT_STREQ(r ? jp_str(r, "advice") : NULL,
+		     "request 4100 -> class 8192: shrinking by 4 B to 4096 saves 4096 B per allocation",
+		     "advice for 4100 B");
+	ASSERT_EQ(r ? jp_num(r, "saving_per_alloc") : -1, 4096, "its saving");
+	r = site_of(doc, "e1000_probe", "kmalloc-128");
+	ASSERT_EQ(r ? jp_num(r, "count") : -1, 0, "a failed shape is no allocation");
+	ASSERT_EQ(r ? jp_num(r, "failed") : -1, 3, "but a failure");
+	ASSERT_EQ(r ? jp_num(r, "failed_gfp.atomic") : -1, 3, "in atomic context");
+	ASSERT_EQ(r ? jp_num(r, "waste") : -1, 0, "adding no waste");
+	r = site_of(doc, "start_kernel", "dma-kmalloc-64");
+	ASSERT_EQ(r ? jp_num(r, "dma") : -1, 2, "GFP_DMA requests go to dma-kmalloc");
+	r = site_of(doc, "start_kernel", "kmalloc-64");
+	ASSERT_EQ(r ? jp_num(r, "gfp.nowait") : -1, 5, "GFP_NOWAIT is nowait");
+	r = site_of(doc, "e1000_clean", "my_cache");
+	ASSERT_EQ(r ? jp_num(r, "waste") : -1, 16, "cache padding is waste");
+	ASSERT_TRUE(r && jp_get(r, "advice")->type == JP_NULL, "no kmalloc advice for a kmem cache");
+	r = site_of(doc, "start_kernel", "page allocator");
+	ASSERT_EQ(r ? jp_num(r, "count") : -1, 1, "the large kmalloc at its real caller");
+	ASSERT_STREQ(jp_str(jp_get(doc, "caches")->kids[0], "name"), "kmalloc-8k",
+		     "caches sorted by waste");
+	ASSERT_EQ(jp_num(doc, "dma.slab.dma.count"), 2, "DMA section: GFP_DMA slab requests");
+	zp = jp_get(doc, "dma.zone_pages");
+	for (i = 0; zp && i < zp->n; i++) {
+		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA"))
+			dma_pages += jp_num(zp->kids[i], "pages");
+		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA32"))
+			dma32_pages += jp_num(zp->kids[i], "pages");
+	}
+	ASSERT_EQ(dma_pages, 100, "pages in ZONE_DMA by pfn");
+	ASSERT_EQ(dma32_pages, 12, "3 order-2 requests = 12 pages in ZONE_DMA32");
+	ASSERT_EQ(jp_num(doc, "summary.page_failures"), 1, "page failure");
+	ASSERT_EQ(jp_num(doc, "failures.pages.atomic"), 1, "in atomic context");
+	ASSERT_EQ(jp_num(doc, "summary.pages"), 112, "pages allocated");
+	jp_free(doc);
+	free(out);
+
+	out = render(&snap, &env, false);
+	ASSERT_TRUE(strstr(out, "e1000_probe+0x10 [e1000]") != NULL, "text: symbol+offset [module]");
+	ASSERT_TRUE(strstr(out, "duplicate events") != NULL, "text: duplicates line");
+	ASSERT_TRUE(strstr(out, "events dropped         2") != NULL, "text: dropped events");
+	free(out);
+
+	{
+		struct alloc_shape half[] = { shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_,
+						    false, 4) };
+		struct snapshot prev = { .allocs = half, .nr_allocs = 1 }, delta;
+
+		prev.counters[KM_CNT_KFREE] = 5;
+		ASSERT_EQ(snapshot_delta(&snap, &prev, &delta), 0, "delta");
+		ASSERT_EQ(delta.nr_allocs, 7, "every shape that changed is in the delta");
+		ASSERT_EQ(delta.allocs[0].count, 6, "10 - 4 of the first shape");
+		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
+		snapshot_free(&delta);
+	}
+	ksyms__free((struct ksyms *)env.ksyms);
+	return tap_done();
+}
