@@ -34,6 +34,8 @@ struct km_zone_table zones = {};
 bool calibrating = false;
 __u32 calib_next = 0;
 __u64 calib_pages[KM_CALIB_SLOTS] = {};
+__u32 calib_orders[KM_CALIB_SLOTS] = {};
+__u64 calib_kmalloc_ptr = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -67,6 +69,14 @@ struct {
 	__type(key, __u64);
 	__type(value, struct km_cache_info);
 } caches SEC(".maps");
+
+/* The cache a kmalloc shape was served from, found from its first object. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct km_alloc_key);
+	__type(value, __u64);
+} shape_caches SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -289,6 +299,32 @@ static __always_inline void record_cache(struct kmem_cache *s)
 		counter_add(KM_CNT_DROPPED_CACHE, 1);
 }
 
+/*
+ * kmalloc events do not say which cache served them (kmalloc-N, kmalloc-cg-N,
+ * memdup_user-N buckets, kmalloc-rnd-NN-N...). Once per new shape, follow the object
+ * to its struct slab; the size check rejects anything that is not a kmalloc slab.
+ */
+static __always_inline struct kmem_cache *kmalloc_cache_of(__u64 ptr, __u64 bytes_alloc)
+{
+	struct kmem_cache *s;
+	struct slab *slab;
+	__u64 page, head;
+
+	if (!zones.direct_valid || !ptr || bytes_alloc > zones.max_cache_size ||
+	    !bpf_core_type_exists(struct slab))
+		return NULL;
+	page = zones.vmemmap_base +
+	       ((ptr - zones.page_offset_base) >> 12) * bpf_core_type_size(struct page);
+	head = BPF_CORE_READ((struct page *)page, compound_head);
+	if (head & 1)
+		page = head - 1;
+	slab = (struct slab *)page;
+	s = BPF_CORE_READ(slab, slab_cache);
+	if (!s || BPF_CORE_READ(s, object_size) != bytes_alloc)
+		return NULL;
+	return s;
+}
+
 static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site, const void *ptr,
 					 struct kmem_cache *s, __u64 bytes_req, __u64 bytes_alloc,
 					 __u64 gfp_flags)
@@ -305,7 +341,17 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	key.kind = kind;
 	key.failed = ptr == NULL;
 	key.stack_id = stack_id(ctx);
-	if (count_alloc(&key) && s)
+	if (!count_alloc(&key))
+		return 0;
+	if (!s) {
+		__u64 cache;
+
+		s = kmalloc_cache_of((__u64)ptr, bytes_alloc);
+		cache = (__u64)s;
+		if (s)
+			bpf_map_update_elem(&shape_caches, &key, &cache, BPF_NOEXIST);
+	}
+	if (s)
 		record_cache(s);
 	return 0;
 }
@@ -314,6 +360,9 @@ SEC("raw_tp/kmalloc")
 int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
+	if (calibrating && bytes_alloc == KM_CALIB_LARGE && ptr &&
+	    (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		calib_kmalloc_ptr = (__u64)ptr;
 	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, NULL, bytes_req, bytes_alloc,
 			     gfp_flags);
 }
@@ -381,15 +430,17 @@ static __always_inline __s32 page_zone(__u64 page_addr)
 }
 
 /* The loader finds vmemmap_base by matching pages it faults in against /proc/self/pagemap. */
-static __always_inline void calibrate(struct page *page)
+static __always_inline void calibrate(struct page *page, unsigned int order)
 {
 	__u32 slot;
 
 	if (!page || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
 		return;
 	slot = __sync_fetch_and_add(&calib_next, 1);
-	if (slot < KM_CALIB_SLOTS)
+	if (slot < KM_CALIB_SLOTS) {
 		calib_pages[slot] = (__u64)page;
+		calib_orders[slot] = order;
+	}
 }
 
 SEC("raw_tp/mm_page_alloc")
@@ -398,7 +449,7 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	struct km_page_key key = {};
 
 	if (calibrating)
-		calibrate(page);
+		calibrate(page, order);
 	/* Pages carry no call site: with --module / --caller only --stack can place them. */
 	if (!task_in_scope())
 		return 0;

@@ -8,6 +8,7 @@
 #define KM_MAX_RANGES	  8
 #define KM_MAX_STACK	  32
 #define KM_CALIB_SLOTS	  64
+#define KM_CALIB_LARGE	  16384 /* the large kmalloc the loader makes to find the direct map */
 #define KM_COMM_LEN	  16
 #define KM_FAST_BITS	  10 /* per-CPU direct-mapped slots for the hot shapes */
 #define KM_FAST_SLOTS	  (1 << KM_FAST_BITS)
@@ -72,9 +73,13 @@ enum km_counter {
 	KM_CNT_NR,
 };
 
-/* Zone table, written by the loader after calibrating vmemmap_base. */
+/* Zone table, written by the loader after calibrating vmemmap_base (and the direct map). */
 struct km_zone_table {
 	__u64 vmemmap_base;
+	__u64 page_offset_base; /* direct map: virt = page_offset_base + pfn * 4096 */
+	__u64 max_cache_size;	/* kmalloc objects up to this size live in slabs */
+	__u32 direct_valid;
+	__u32 pad;
 	__u64 start_pfn[KM_MAX_ZONES];
 	__u64 end_pfn[KM_MAX_ZONES];
 	__u32 nr;

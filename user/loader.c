@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -156,11 +157,58 @@ static bool calib_has(const struct trace_bpf *skel, unsigned int n, unsigned lon
 #define CALIB_PAGES 8
 
 /*
+ * The direct map's base, from one large kmalloc of our own: readv() of 1024 iovecs
+ * makes the kernel kmalloc 16 KiB, served by an order-2 page whose pfn we know from
+ * its struct page; the object's address minus pfn * 4096 is the base.
+ */
+static void calibrate_direct_map(struct trace_bpf *skel, unsigned long long vmemmap_base,
+				 long page_struct_size, unsigned long max_cache_size)
+{
+	struct iovec iov[KM_CALIB_LARGE / sizeof(struct iovec)];
+	unsigned long long ptr, base;
+	unsigned int i, n;
+	char byte;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < sizeof(iov) / sizeof(iov[0]); i++) {
+		iov[i].iov_base = &byte;
+		iov[i].iov_len = 1;
+	}
+	skel->bss->calib_next = 0;
+	skel->bss->calib_kmalloc_ptr = 0;
+	__atomic_store_n(&skel->bss->calibrating, true, __ATOMIC_SEQ_CST);
+	if (readv(fd, iov, sizeof(iov) / sizeof(iov[0])) < 0)
+		ptr = 0;
+	__atomic_store_n(&skel->bss->calibrating, false, __ATOMIC_SEQ_CST);
+	close(fd);
+	ptr = skel->bss->calib_kmalloc_ptr;
+	n = skel->bss->calib_next < KM_CALIB_SLOTS ? skel->bss->calib_next : KM_CALIB_SLOTS;
+	for (i = 0; ptr && i < n; i++) {
+		unsigned long long pfn;
+
+		if (skel->bss->calib_orders[i] != 2)
+			continue;
+		pfn = (skel->bss->calib_pages[i] - vmemmap_base) / page_struct_size;
+		base = ptr - pfn * 4096;
+		/* KASLR places the direct map on a 1 GiB boundary */
+		if (base & ((1ULL << 30) - 1))
+			continue;
+		skel->bss->zones.page_offset_base = base;
+		skel->bss->zones.max_cache_size = max_cache_size;
+		__atomic_store_n(&skel->bss->zones.direct_valid, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+}
+
+/*
  * Page events carry a struct page pointer; zones are pfn ranges. Without a readable
  * vmemmap_base (KASLR, no KALLSYMS_ALL) we fault in pages, read their pfns from
  * pagemap and find the one base that maps every pfn to a page pointer the BPF side saw.
  */
-bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux)
+bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
+			    unsigned long max_cache_size)
 {
 	struct trace_bpf *skel = t->skel;
 	unsigned long pfns[CALIB_PAGES];
@@ -216,6 +264,7 @@ bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux)
 		zt->vmemmap_base = base;
 		__atomic_store_n(&zt->valid, 1, __ATOMIC_SEQ_CST);
 		t->zones_valid = true;
+		calibrate_direct_map(skel, base, page_size, max_cache_size);
 	}
 out_unmap:
 	munmap(mem, CALIB_PAGES * psize);
@@ -278,6 +327,7 @@ void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 			maps->prog_fds[maps->nr_progs++] = bpf_program__fd(prog);
 	maps->pages_fd = bpf_map__fd(t->skel->maps.pages);
 	maps->caches_fd = bpf_map__fd(t->skel->maps.caches);
+	maps->shape_caches_fd = bpf_map__fd(t->skel->maps.shape_caches);
 	maps->counters_fd = bpf_map__fd(t->skel->maps.counters);
 }
 

@@ -34,8 +34,12 @@ struct tracer {
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
 		int *exit_code);
 int tracer_attach(struct tracer *t, int *exit_code);
-/* Finds vmemmap_base so page events can be placed in zones; false when it cannot. */
-bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux);
+/*
+ * Finds vmemmap_base so page events can be placed in zones, and the direct map so
+ * kmalloc objects lead to their cache; false when zones cannot be placed.
+ */
+bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
+			    unsigned long max_cache_size);
 int tracer_follow(struct tracer *t, pid_t pid);
 /* Replaces the call-site ranges (start == 0 entries are ignored). */
 int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,

@@ -114,6 +114,12 @@ static void shape_cache_name(const struct snapshot *snap, const struct report_en
 		snprintf(buf, len, "%s", info ? info->name : "(unknown cache)");
 		return;
 	}
+	/* the cache the object was found in, when the direct map was calibrated */
+	info = snapshot_shape_cache(snap, &s->key);
+	if (info) {
+		snprintf(buf, len, "%s", info->name);
+		return;
+	}
 	kmalloc_cache_name(env->classes, env->gfp, s->key.gfp_flags, s->key.bytes_alloc,
 			   s->key.call_site, env->random_seed, buf, len);
 }

@@ -110,6 +110,36 @@ static int read_fast(struct snapshot *snap, int fd)
 	return 0;
 }
 
+static int read_shape_caches(struct snapshot *snap, int fd)
+{
+	struct km_alloc_key key, *prev = NULL;
+	size_t cap = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		struct shape_cache *e;
+
+		prev = &key;
+		if (snap->nr_shape_caches == cap) {
+			struct shape_cache *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(snap->shape_caches, cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			snap->shape_caches = grown;
+		}
+		e = &snap->shape_caches[snap->nr_shape_caches];
+		e->key = key;
+		if (bpf_map_lookup_elem(fd, &key, &e->cache))
+			continue;
+		snap->nr_shape_caches++;
+	}
+	if (snap->nr_shape_caches > 1)
+		qsort(snap->shape_caches, snap->nr_shape_caches, sizeof(*snap->shape_caches),
+		      cmp_alloc_key);
+	return 0;
+}
+
 static __u64 recursion_misses(const struct snapshot_maps *maps)
 {
 	__u64 sum = 0;
@@ -173,6 +203,8 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 		err = read_fast(snap, maps->fast_fd);
 	if (!err)
 		err = read_caches(snap, maps->caches_fd);
+	if (!err)
+		err = read_shape_caches(snap, maps->shape_caches_fd);
 	if (err)
 		goto err_free;
 	vals = calloc(ncpus, sizeof(*vals));
@@ -209,7 +241,8 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 	out->allocs = calloc(cur->nr_allocs + 1, sizeof(*out->allocs));
 	out->pages = calloc(cur->nr_pages + 1, sizeof(*out->pages));
 	out->caches = calloc(cur->nr_caches + 1, sizeof(*out->caches));
-	if (!out->allocs || !out->pages || !out->caches) {
+	out->shape_caches = calloc(cur->nr_shape_caches + 1, sizeof(*out->shape_caches));
+	if (!out->allocs || !out->pages || !out->caches || !out->shape_caches) {
 		snapshot_free(out);
 		return -ENOMEM;
 	}
@@ -245,6 +278,10 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 	if (cur->nr_caches)
 		memcpy(out->caches, cur->caches, cur->nr_caches * sizeof(*cur->caches));
 	out->nr_caches = cur->nr_caches;
+	if (cur->nr_shape_caches)
+		memcpy(out->shape_caches, cur->shape_caches,
+		       cur->nr_shape_caches * sizeof(*cur->shape_caches));
+	out->nr_shape_caches = cur->nr_shape_caches;
 	for (i = 0; i < KM_CNT_NR; i++)
 		out->counters[i] = cur->counters[i] - prev->counters[i];
 	return 0;
@@ -255,6 +292,7 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->allocs);
 	free(snap->pages);
 	free(snap->caches);
+	free(snap->shape_caches);
 	memset(snap, 0, sizeof(*snap));
 }
 
@@ -266,4 +304,15 @@ const struct km_cache_info *snapshot_cache(const struct snapshot *snap, __u64 pt
 		if (snap->caches[i].ptr == ptr)
 			return &snap->caches[i].info;
 	return NULL;
+}
+
+const struct km_cache_info *snapshot_shape_cache(const struct snapshot *snap,
+						 const struct km_alloc_key *key)
+{
+	const struct shape_cache *e;
+
+	if (!snap->nr_shape_caches)
+		return NULL;
+	e = bsearch(key, snap->shape_caches, snap->nr_shape_caches, sizeof(*e), cmp_alloc_key);
+	return e ? snapshot_cache(snap, e->cache) : NULL;
 }

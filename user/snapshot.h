@@ -22,6 +22,12 @@ struct cache_entry {
 	struct km_cache_info info;
 };
 
+/* The cache a kmalloc shape was found in. */
+struct shape_cache {
+	struct km_alloc_key key;
+	__u64 cache;
+};
+
 struct snapshot {
 	struct alloc_shape *allocs;
 	size_t nr_allocs;
@@ -29,13 +35,15 @@ struct snapshot {
 	size_t nr_pages;
 	struct cache_entry *caches;
 	size_t nr_caches;
+	struct shape_cache *shape_caches; /* sorted by key */
+	size_t nr_shape_caches;
 	__u64 counters[KM_CNT_NR];
 };
 
 #define SNAPSHOT_MAX_PROGS 16
 
 struct snapshot_maps {
-	int allocs_fd, fast_fd, pages_fd, caches_fd, counters_fd;
+	int allocs_fd, fast_fd, pages_fd, caches_fd, shape_caches_fd, counters_fd;
 	int prog_fds[SNAPSHOT_MAX_PROGS]; /* their recursion misses are lost events */
 	int nr_progs;
 };
@@ -45,5 +53,8 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);
 int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct snapshot *out);
 void snapshot_free(struct snapshot *snap);
 const struct km_cache_info *snapshot_cache(const struct snapshot *snap, __u64 ptr);
+/* The cache seen serving a kmalloc shape, or NULL. */
+const struct km_cache_info *snapshot_shape_cache(const struct snapshot *snap,
+						 const struct km_alloc_key *key);
 
 #endif

@@ -386,8 +386,6 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (kmalloc_classes__load(&rs->classes, "/proc/slabinfo"))
-		kmalloc_classes__default(&rs->classes);
 	rs->ksyms = ksyms; /* from --caller, or loaded at the first report */
 	rs->modules = read_text("/proc/modules");
 	rs->env.ksyms = rs->ksyms;
@@ -496,7 +494,9 @@ static int do_trace(struct trace_opts *o)
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
-	if (!tracer_calibrate_zones(&t, vmlinux))
+	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
+		kmalloc_classes__default(&rs.classes);
+	if (!tracer_calibrate_zones(&t, vmlinux, rs.classes.sizes[rs.classes.nr - 1]))
 		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
 			"zones are shown as unknown");
 	if (o->module)

@@ -5,6 +5,7 @@
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include "live.h"
 
 static char self[4096];
@@ -75,6 +76,15 @@ static int workload(int argc, char **argv)
 		madvise(m, n * ps, MADV_NOHUGEPAGE);
 		for (i = 0; i < n; i++)
 			m[i * ps] = 1;
+	} else if (!strcmp(w, "xattr") && argc == 5) {
+		/* fsetxattr copies the value with vmemdup_user before it fails on /dev/null */
+		int n = atoi(argv[3]), iters = atoi(argv[4]), fd = open("/dev/null", O_RDONLY), i;
+		char *buf = calloc(1, n);
+
+		for (i = 0; i < iters; i++)
+			fsetxattr(fd, "user.kmscope", buf, n, 0);
+		free(buf);
+		close(fd);
 	} else if (!strcmp(w, "spin")) {
 		/* an unrelated process: same call site, 99 iovecs, until killed */
 		for (;;)
@@ -461,6 +471,29 @@ static void test_waste_command(void)
 	proc_free(&p);
 }
 
+/* The cache comes from the object itself: bucketed caches are named right. */
+static void test_cache_from_object(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--", self, "workload", "xattr",
+			 "100", "50", NULL };
+	bool buckets = false;
+	char line[256];
+	struct proc p;
+	struct jp *doc;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		buckets |= !strncmp(line, "memdup_user-128 ", 16);
+	if (f)
+		fclose(f);
+	doc = trace_json(&p, argv);
+	tap_ok(site_sum(doc, "vmemdup_user", "count") == 50 &&
+		       find_site(doc, "vmemdup_user", buckets ? "memdup_user-128" : "kmalloc-128"),
+	       "fsetxattr's 100 B copies are in %s", buckets ? "memdup_user-128" : "kmalloc-128");
+	jp_free(doc);
+	proc_free(&p);
+}
+
 static void test_slabinfo_names(void)
 {
 	/* a shell that forks, execs and opens files touches many caches */
@@ -541,6 +574,7 @@ int main(int argc, char **argv)
 	test_zones();
 	test_sigterm_report();
 	test_waste_command();
+	test_cache_from_object();
 	test_slabinfo_names();
 	return tap_done();
 }

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope inject: fail chosen slab and page allocations.
+ *
+ * fmod_ret programs on should_failslab (return -ENOMEM to fail) and
+ * should_fail_alloc_page (return true to fail), the kernel's own fault-injection
+ * hooks (ALLOW_ERROR_INJECTION). The rule is evaluated here, atomically across
+ * CPUs; every failure is logged to user space through a ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "inject.h"
+
+#define ENOMEM 12 /* errno.h is not for BPF */
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Scope: set by the loader before load. */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 filter_tgid = 0;
+const volatile bool filter_follow = false;
+const volatile __u64 filter_cgroup_id = 0;
+const volatile int filter_cgroup_level = 0;
+const volatile bool filter_ranges = false;  /* --module / --caller */
+const volatile bool ranges_on_stack = false; /* --stack: any frame, not just the call site */
+
+/* What: allocator kinds, sizes, orders, GFP classes. */
+const volatile __u32 kinds_mask = (1 << KM_INJECT_NR_KINDS) - 1;
+const volatile __u64 size_min = 0;
+const volatile __u64 size_max = ~0ULL;
+const volatile __u32 order_min = 0;
+const volatile __u32 order_max = ~0U;
+const volatile __u32 gfp_class_mask = 0; /* 1 sleeping, 2 atomic, 4 nowait; 0 any */
+const volatile bool gfp_need_dma = false;
+/* GFP bit positions move between kernels: the loader decodes them from BTF. */
+const volatile __u32 gfp_direct_reclaim = 0;
+const volatile __u32 gfp_high = 0;
+const volatile __u32 gfp_dma_mask = 0;	/* __GFP_DMA | __GFP_DMA32 */
+const volatile __u32 gfp_nofail = 0;
+const volatile __u32 gfp_movable = 0;
+const volatile __u32 gfp_highmem = 0;
+const volatile __u32 page_size = 4096;
+
+/* When. */
+const volatile __u64 rule_after = 0;
+const volatile __u64 rule_nth = 0;
+const volatile __u64 rule_every = 0;
+const volatile __u64 rule_times = 0;
+const volatile bool use_probability = false;
+const volatile __u64 prob_threshold = 0; /* fail when hash >> 32 < threshold (<= 1 << 32) */
+const volatile __u64 seed = 0;
+const volatile bool dry_run = false;
+
+/* Written by the loader (before load, and through the mmapped .bss after). */
+struct km_inject_range alloc_ranges[KM_INJECT_ALLOC_RANGES] = {};
+__u32 nr_alloc_ranges = 0;
+struct km_inject_range scope_ranges[KM_INJECT_SCOPE_RANGES] = {};
+struct km_inject_counters counters = {};
+/* Self-test: 1 fails kmscope's next slab allocation, 2 its next pipe page. */
+__u32 probe_mode = 0;
+__u32 probe_pid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Processes in scope with `-- CMD`: the command and everything it forks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+struct stack_buf {
+	__u64 ips[KM_INJECT_STACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_buf);
+} stack_scratch SEC(".maps");
+
+/* What the stack says about an allocation. */
+struct walk {
+	__s32 site;	 /* first frame outside the allocator, after it */
+	__u32 slab_kind; /* KM_RANGE_KMALLOC / KM_RANGE_CACHE, first seen */
+	bool refill;	 /* the slab allocator asking for pages for itself */
+	bool large;	 /* kmalloc too big for a slab: pages */
+	bool in_scope;	 /* --module / --caller matched */
+};
+
+/* The kind of allocator function addr is in, 0 for none: a binary search of sorted ranges. */
+static __always_inline __u32 range_kind(__u64 addr)
+{
+	__u32 lo = 0, hi = nr_alloc_ranges, i;
+
+	if (hi > KM_INJECT_ALLOC_RANGES)
+		hi = KM_INJECT_ALLOC_RANGES;
+	for (i = 0; i < 8; i++) {
+		__u32 mid;
+
+		if (lo >= hi)
+			break;
+		mid = (lo + hi) / 2;
+		if (mid >= KM_INJECT_ALLOC_RANGES)
+			break;
+		if (addr < alloc_ranges[mid].start)
+			hi = mid;
+		else if (addr >= alloc_ranges[mid].end)
+			lo = mid + 1;
+		else
+			return alloc_ranges[mid].kind;
+	}
+	return 0;
+}
+
+static __always_inline bool in_scope_ranges(__u64 addr)
+{
+	int i;
+
+	for (i = 0; i < KM_INJECT_SCOPE_RANGES; i++)
+		if (scope_ranges[i].start && addr >= scope_ranges[i].start &&
+		    addr < scope_ranges[i].end)
+			return true;
+	return false;
+}
+
+/*
+ * Frames before the first allocator frame are BPF's own (program, trampoline);
+ * then come allocator functions; the first frame after them is the call site.
+ */
+static __always_inline void walk_stack(const struct stack_buf *buf, long n, struct walk *w)
+{
+	bool seen_alloc = false;
+	int i;
+
+	w->site = -1;
+	for (i = 0; i < KM_INJECT_STACK; i++) {
+		__u32 k;
+
+		if (i >= n)
+			break;
+		k = range_kind(buf->ips[i]);
+		if (k && w->site < 0) {
+			seen_alloc = true;
+			if (k == KM_RANGE_SLAB_REFILL)
+				w->refill = true;
+			else if (k == KM_RANGE_KMALLOC_LARGE)
+				w->large = true;
+			else if ((k == KM_RANGE_KMALLOC || k == KM_RANGE_CACHE) && !w->slab_kind)
+				w->slab_kind = k;
+			continue;
+		}
+		if (seen_alloc && w->site < 0)
+			w->site = i;
+		if (ranges_on_stack && in_scope_ranges(buf->ips[i])) {
+			w->in_scope = true;
+			if (w->site >= 0)
+				break;
+		}
+		if (!ranges_on_stack && w->site >= 0)
+			break;
+	}
+	if (!ranges_on_stack && w->site >= 0)
+		w->in_scope = in_scope_ranges(buf->ips[w->site & (KM_INJECT_STACK - 1)]);
+}
+
+static __always_inline bool task_in_scope(__u32 tgid)
+{
+	if (filter_tgid && tgid != filter_tgid)
+		return false;
+	if (filter_follow && !bpf_map_lookup_elem(&traced, &tgid))
+		return false;
+	if (filter_cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return false;
+	return true;
+}
+
+static __always_inline bool gfp_matches(__u32 gfp)
+{
+	__u32 cls;
+
+	/* The caller was promised success: failing it would crash the kernel. */
+	if (gfp & gfp_nofail)
+		return false;
+	if (gfp_need_dma && !(gfp & gfp_dma_mask))
+		return false;
+	if (!gfp_class_mask)
+		return true;
+	if (gfp & gfp_direct_reclaim)
+		cls = 1;
+	else if (gfp & gfp_high)
+		cls = 2;
+	else
+		cls = 4;
+	return gfp_class_mask & cls;
+}
+
+static __always_inline bool what_matches(__u32 kind, __u64 size, __u32 order)
+{
+	if (!(kinds_mask & (1U << kind)))
+		return false;
+	if (size < size_min || size > size_max)
+		return false;
+	if (kind == KM_INJECT_PAGE && (order < order_min || order > order_max))
+		return false;
+	return true;
+}
+
+static __always_inline bool rule_fires(__u64 match)
+{
+	__u64 k;
+
+	if (match <= rule_after)
+		return false;
+	k = match - rule_after;
+	if (rule_nth && k != rule_nth)
+		return false;
+	if (rule_every && k % rule_every)
+		return false;
+	if (use_probability && (km_inject_hash(seed, match) >> 32) >= prob_threshold)
+		return false;
+	if (__sync_fetch_and_add(&counters.fired, 1) >= rule_times && rule_times)
+		return false;
+	return true;
+}
+
+static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u32 gfp,
+					struct kmem_cache *s, const struct stack_buf *buf, long n,
+					__s32 site, __u64 match, __u64 failure)
+{
+	struct km_inject_event *e;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&counters.lost_events, 1);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->match = match;
+	e->failure = failure;
+	e->cache = (__u64)s;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->gfp = gfp;
+	e->size = size > 0xffffffffULL ? 0xffffffffU : size;
+	e->order = order;
+	e->kind = kind;
+	e->injected = !dry_run;
+	e->pad = 0;
+	e->site = site;
+	e->nr_frames = n > 0 ? (__u64)n / 8 : -1;
+	if (buf)
+		__builtin_memcpy(e->stack, buf->ips, sizeof(e->stack));
+	else
+		__builtin_memset(e->stack, 0, sizeof(e->stack));
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memset(e->cache_name, 0, sizeof(e->cache_name));
+	if (s)
+		bpf_probe_read_kernel_str(e->cache_name, sizeof(e->cache_name),
+					  BPF_CORE_READ(s, name));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* kmscope's own allocations are never failed, except one each in the self-test. */
+static __always_inline bool self_probe(__u32 pid, __u32 kind, __u32 gfp)
+{
+	if (!probe_mode || pid != probe_pid)
+		return false;
+	if (probe_mode == 1 && kind != KM_INJECT_PAGE)
+		return __sync_fetch_and_add(&counters.probe_slab, 1) == 0;
+	/* pipe_write's GFP_HIGHUSER page; never a page fault's (movable) or a page table's */
+	if (probe_mode == 2 && kind == KM_INJECT_PAGE && (gfp & gfp_highmem) &&
+	    !(gfp & gfp_movable))
+		return __sync_fetch_and_add(&counters.probe_page, 1) == 0;
+	return false;
+}
+
+static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 order, __u32 gfp,
+				   struct kmem_cache *s)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct walk w = { .site = -1 };
+	struct stack_buf *buf = NULL;
+	__u32 tgid = id >> 32, zero = 0;
+	bool is_page = kind == KM_INJECT_PAGE;
+	__u64 match, failure;
+	long n = -1;
+
+	if (tgid == self_tgid)
+		return self_probe((__u32)id, kind, gfp);
+	if (!task_in_scope(tgid) || !gfp_matches(gfp))
+		return false;
+	if (!is_page && !what_matches(kind, size, order))
+		return false;
+	/* Pages always need the stack: slab refills are skipped, large kmallocs re-labelled. */
+	if (is_page || filter_ranges) {
+		buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+		if (!buf)
+			return false;
+		n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), 0);
+		if (n <= 0) {
+			__sync_fetch_and_add(&counters.no_stack, 1);
+			return false;
+		}
+		walk_stack(buf, (__u64)n / 8, &w);
+	}
+	if (is_page) {
+		if (w.refill)
+			return false;
+		if (w.large)
+			kind = KM_INJECT_KMALLOC;
+		if (!what_matches(kind, size, order))
+			return false;
+	}
+	if (filter_ranges && !w.in_scope)
+		return false;
+	match = __sync_fetch_and_add(&counters.matched, 1) + 1;
+	if (!rule_fires(match))
+		return false;
+	failure = __sync_fetch_and_add(&counters.injected, 1) + 1;
+	if (!buf) {
+		buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+		if (buf) {
+			n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), 0);
+			if (n > 0)
+				walk_stack(buf, (__u64)n / 8, &w);
+		}
+	}
+	log_failure(kind, size, order, gfp, s, buf, n, w.site, match, failure);
+	return !dry_run;
+}
+
+SEC("fmod_ret/should_failslab")
+int BPF_PROG(inject_slab, struct kmem_cache *s, gfp_t gfpflags, int ret)
+{
+	__u32 kind = KM_INJECT_CACHE;
+
+	if (ret)
+		return ret; /* another program already failed it */
+	if (bpf_core_enum_value_exists(enum _slab_flag_bits, _SLAB_KMALLOC)) {
+		__u32 flags = BPF_CORE_READ(s, flags);
+
+		if (flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)))
+			kind = KM_INJECT_KMALLOC;
+	}
+	return decide(ctx, kind, BPF_CORE_READ(s, object_size), 0, gfpflags, s) ? -ENOMEM : 0;
+}
+
+SEC("fmod_ret/should_fail_alloc_page")
+int BPF_PROG(inject_page, gfp_t gfp_mask, unsigned int order, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(ctx, KM_INJECT_PAGE, (__u64)page_size << (order & 31), order, gfp_mask,
+		      NULL);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(inject_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (filter_follow && bpf_map_lookup_elem(&traced, &ptgid))
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(inject_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	/* Forget a process when its last thread exits, so a reused pid is not in scope. */
+	if (filter_follow && task->signal->live.counter == 0)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}
