@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
+#include <linux/mempool.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -38,6 +39,7 @@ enum kt_kind {
 	KT_PAGES,
 	KT_KMEMDUP,
 	KT_KSTRDUP,
+	KT_MEMPOOL,
 	KT_NR_KINDS,
 };
 
@@ -48,6 +50,7 @@ static const char *const kt_kind_names[KT_NR_KINDS] = {
 	[KT_PAGES] = "pages",
 	[KT_KMEMDUP] = "kmemdup",
 	[KT_KSTRDUP] = "kstrdup",
+	[KT_MEMPOOL] = "mempool",
 };
 
 enum kt_ctx {
@@ -162,6 +165,16 @@ static noinline char *kt_do_kstrdup(size_t len, gfp_t gfp)
 	return p;
 }
 
+/*
+ * A kmalloc mempool of 2 elements: the pool, its element array and the 2 elements are
+ * kmalloc'ed in mm/mempool.c, so only a stack shows they are ours. (Helpers such as
+ * kmemdup, kvmalloc or bitmap_zalloc pass their caller's address on, or tail-call.)
+ */
+static noinline void *kt_do_mempool(size_t size, gfp_t gfp)
+{
+	return mempool_create_kmalloc_pool(2, size);
+}
+
 /* Above KMALLOC_MAX_SIZE: the page allocator refuses the order. */
 static noinline void *kt_do_fail_kmalloc(size_t size, gfp_t gfp)
 {
@@ -197,6 +210,9 @@ static void kt_free_obj(struct kt_obj *o)
 		break;
 	case KT_CACHE:
 		kmem_cache_free(o->cache, o->ptr);
+		break;
+	case KT_MEMPOOL:
+		mempool_destroy(o->ptr);
 		break;
 	default:
 		kfree(o->ptr);
@@ -279,6 +295,9 @@ static bool kt_alloc_one(const struct kt_req *r, struct kt_obj *o)
 		break;
 	case KT_KSTRDUP:
 		o->ptr = kt_do_kstrdup(r->size, r->gfp);
+		break;
+	case KT_MEMPOOL:
+		o->ptr = kt_do_mempool(r->size, r->gfp);
 		break;
 	default:
 		break;
@@ -535,8 +554,10 @@ static int kt_parse(char *line, struct kt_req *r)
 		default:
 			if (!has_size || has_len || has_order)
 				return kt_err("%s takes size=N", verb);
-			if (r->kind == KT_KMEMDUP && size > KT_DUP_MAX)
-				return kt_err("kmemdup size above %d", KT_DUP_MAX);
+			if ((r->kind == KT_KMEMDUP || r->kind == KT_MEMPOOL) && size > KT_DUP_MAX)
+				return kt_err("%s size above %d", verb, KT_DUP_MAX);
+			if (r->kind == KT_MEMPOOL && r->ctx != KT_SLEEPING)
+				return kt_err("mempool allocates with GFP_KERNEL: gfp=kernel only");
 			if (r->kind == KT_CACHE && size > KT_CACHE_MAX)
 				return kt_err("cache size above %d", KT_CACHE_MAX);
 			r->size = size;

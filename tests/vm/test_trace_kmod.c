@@ -108,6 +108,7 @@ static void test_module_exact(void)
 	cmd("kmalloc size=64 count=3 gfp=dma free=1");
 	cmd("kmalloc size=200 count=6 gfp=account free=1");
 	cmd("cache size=260 count=4 free=1");
+	cmd("mempool size=3000 count=3 free=1"); /* call sites in mm/mempool.c */
 	cmd("fail kind=kmalloc count=2");
 	cmd("fail kind=kmalloc count=3 gfp=atomic");
 	cmd("fail kind=kmalloc count=1 gfp=nowait");
@@ -141,8 +142,9 @@ static void test_module_exact(void)
 	ASSERT_EQ(jp_num(doc, "failures.total"), 6, "6 failures in all");
 	s = kt_site(doc, "kt_do_fail_kmalloc", NULL);
 	ASSERT_EQ(s ? jp_num(s, "waste") : -1, 0, "failed allocations add no waste");
-	ASSERT_EQ(jp_num(doc, "summary.allocations"), stat_of("succeeded"),
-		  "allocations == the driver's successes");
+	ASSERT_EQ(jp_num(doc, "summary.allocations"), stat_of("succeeded") -
+							stat_of("kind.mempool.succeeded"),
+		  "allocations == the driver's own; mempool's are made in mm/mempool.c");
 	sites = jp_get(doc, "callsites");
 	for (i = 0; sites && i < sites->n; i++) {
 		const char *m = jp_str(sites->kids[i], "module");
@@ -171,6 +173,7 @@ static void test_pages_with_stack(void)
 	cmd("pages order=2 count=3 gfp=dma32 free=1");
 	cmd("pages order=1 count=2 gfp=dma free=1");
 	cmd("kmemdup size=300 count=4 free=1");
+	cmd("mempool size=3000 count=3 free=1");
 	doc = stop_and_parse(&p);
 	zp = doc ? jp_get(doc, "dma.zone_pages") : NULL;
 	for (i = 0; zp && i < zp->n; i++) {
@@ -186,6 +189,18 @@ static void test_pages_with_stack(void)
 	ASSERT_EQ(dma, 2, "2 order-1 GFP_DMA requests in ZONE_DMA");
 	ASSERT_EQ(site_sum(doc, "kt_do_kmemdup", "count"), 4,
 		  "kmemdup's allocations count for the driver");
+	{
+		struct jp *sites = doc ? jp_get(doc, "callsites") : NULL;
+		double elements = 0;
+
+		/* each pool: 2 elements of 3000 B, kmalloc'ed in mm/mempool.c */
+		for (i = 0; sites && i < sites->n; i++)
+			if (jp_get(sites->kids[i], "module")->type == JP_NULL &&
+			    jp_num(sites->kids[i], "min_req") == 3000)
+				elements += jp_num(sites->kids[i], "count");
+		ASSERT_EQ(elements, 2 * stat_of("kind.mempool.succeeded"),
+			  "--stack: mempool's elements, made in the core kernel, count for the driver");
+	}
 	jp_free(doc);
 	proc_free(&p);
 }
