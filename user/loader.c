@@ -94,6 +94,8 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
 	}
+	if (cfg->max_shapes)
+		bpf_map__set_max_entries(skel->maps.allocs, cfg->max_shapes);
 	if (!cfg->stack) {
 		/* An unused stack map still costs its memory. */
 		bpf_map__set_max_entries(skel->maps.stacks, 1);

@@ -20,6 +20,7 @@ struct tracer_config {
 	bool ranges;	     /* --module / --caller */
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
+	unsigned int max_shapes; /* hash map entries for shapes; 0 for the default */
 };
 
 struct tracer {

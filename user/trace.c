@@ -297,6 +297,15 @@ static int report_now(struct report_state *rs, bool final)
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
 	}
+	if (final) {
+		__u64 dropped = cur.counters[KM_CNT_DROPPED_ALLOC] + cur.counters[KM_CNT_DROPPED_PAGE] +
+				cur.counters[KM_CNT_MISSED];
+
+		if (dropped)
+			km_warn("%llu events were dropped and are not in the report (see 'events "
+				"dropped'; --max-shapes makes room for more shapes)",
+				(unsigned long long)dropped);
+	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
 		if (!err) {
@@ -337,6 +346,7 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 	cfg->follow = o->cmd != NULL;
 	cfg->comm = o->comm;
 	cfg->stack = o->stack;
+	cfg->max_shapes = o->max_shapes;
 	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
 		km_error("no process with pid %d", o->pid);
 		return KM_EXIT_USAGE;

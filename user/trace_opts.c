@@ -34,6 +34,8 @@ void trace_usage(FILE *out, const char *name)
 		"                         flamegraph.pl (implies --stack)\n"
 		"  -n, --top N            rows per table (default 15 in text, all in JSON; 0 for all)\n"
 		"  -s, --sort KEY         waste (default), count, bytes or failed\n"
+		"      --max-shapes N     room for N allocation shapes beyond the per-CPU slots\n"
+		"                         (default 16384; what does not fit is counted as dropped)\n"
 		"  -v, --verbose          show libbpf's messages\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -73,6 +75,7 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "wait-module", no_argument, NULL, 'W' },
+		{ "max-shapes", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -116,6 +119,11 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 			break;
 		case 'W':
 			o->wait_module = true;
+			break;
+		case 'M':
+			if (parse_u64(optarg, 16, 1 << 22, &v))
+				return usage_error(name, "invalid shape count '%s': 16 to 4194304", optarg);
+			o->max_shapes = v;
 			break;
 		case 'd':
 			if (parse_double(optarg, 0.001, 1e9, &o->duration))

@@ -16,6 +16,7 @@ struct trace_opts {
 	const char *caller;
 	bool stack;
 	bool wait_module;
+	unsigned int max_shapes;
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;

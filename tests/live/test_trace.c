@@ -85,6 +85,12 @@ static int workload(int argc, char **argv)
 			fsetxattr(fd, "user.kmscope", buf, n, 0);
 		free(buf);
 		close(fd);
+	} else if (!strcmp(w, "sizes") && argc == 4) {
+		/* one readv of each size 1..n: n shapes of one allocation each */
+		int n = atoi(argv[3]), i;
+
+		for (i = 1; i <= n; i++)
+			readv_loop(i, 1);
 	} else if (!strcmp(w, "spin")) {
 		/* an unrelated process: same call site, 99 iovecs, until killed */
 		for (;;)
@@ -471,6 +477,23 @@ static void test_waste_command(void)
 	proc_free(&p);
 }
 
+/* A full shape map loses nothing silently: what is not counted is counted as dropped. */
+static void test_overflow_counted(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--max-shapes", "16", "--caller",
+			 "iovec_from_user", "--", self, "workload", "sizes", "1024", NULL };
+	struct proc p;
+	struct jp *doc = trace_json(&p, argv);
+	double counted = jp_num(doc, "summary.allocations"), dropped;
+
+	dropped = jp_num(doc, "summary.dropped.allocs");
+	ASSERT_TRUE(dropped > 0, "1024 shapes overflow 16 map entries plus the slots they collide in");
+	ASSERT_EQ(counted + dropped, 1024 - 8, "counted + dropped == the 1016 kmallocs made");
+	ASSERT_TRUE(strstr(p.err, "dropped") != NULL, "a warning on stderr says events were dropped");
+	jp_free(doc);
+	proc_free(&p);
+}
+
 /* The cache comes from the object itself: bucketed caches are named right. */
 static void test_cache_from_object(void)
 {
@@ -574,6 +597,7 @@ int main(int argc, char **argv)
 	test_zones();
 	test_sigterm_report();
 	test_waste_command();
+	test_overflow_counted();
 	test_cache_from_object();
 	test_slabinfo_names();
 	return tap_done();
