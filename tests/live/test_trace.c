@@ -292,11 +292,12 @@ static void filtered_pair(const char *what, char **kmargv, char **match, char **
 
 static void test_comm(void)
 {
-	char gatefile[] = "/tmp/kmscope-gate-comm";
+	char gatefile[64];
 	char *match[] = { self, "workload", "comm", "kmsw-match", "100", "500", gatefile, NULL };
 	char *other[] = { self, "workload", "comm", "kmsw-other", "100", "300", gatefile, NULL };
 	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--comm", "kmsw-match", NULL };
 
+	snprintf(gatefile, sizeof(gatefile), "/tmp/kmscope-gate-comm-%d", getpid());
 	unlink(gatefile);
 	filtered_pair("--comm", argv, match, other, gatefile, 500);
 }
@@ -304,7 +305,7 @@ static void test_comm(void)
 static void test_cgroup(void)
 {
 	const char *root = "/sys/fs/cgroup/unified";
-	char cg[256], gatefile[] = "/tmp/kmscope-gate-cg";
+	char cg[256], gatefile[64];
 	char *match[] = { self, "workload", "cgroup", cg, "100", "400", gatefile, NULL };
 	char *other[] = { self, "workload", "gated", "100", "300", gatefile, NULL };
 	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--cgroup", cg, NULL };
@@ -316,6 +317,7 @@ static void test_cgroup(void)
 		return;
 	}
 	snprintf(cg, sizeof(cg), "%s/kmscope-test-%d", root, getpid());
+	snprintf(gatefile, sizeof(gatefile), "/tmp/kmscope-gate-cg-%d", getpid());
 	if (mkdir(cg, 0755)) {
 		tap_skip("--cgroup", "cannot create a cgroup");
 		return;
