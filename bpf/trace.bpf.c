@@ -274,9 +274,8 @@ static __always_inline bool count_alloc(struct km_alloc_key *key)
 		}
 		if (!slot->count) {
 			slot->key = *key;
-			/* stores stay in order (compiler barrier; x86 keeps stores ordered) */
-			asm volatile("" ::: "memory");
-			slot->count = 1;
+			/* an exchange orders the key before the count, also on weakly ordered CPUs */
+			__sync_lock_test_and_set(&slot->count, 1);
 			return true;
 		}
 	}
