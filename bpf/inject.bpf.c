@@ -61,6 +61,7 @@ struct km_inject_counters counters = {};
 /* Self-test: 1 fails kmscope's next slab allocation, 2 its next pipe page. */
 __u32 probe_mode = 0;
 __u32 probe_pid = 0;
+__u32 probe_size = 0; /* the slab probe's object size: nothing else of ours is failed */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -131,44 +132,62 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 	return false;
 }
 
+struct walk_ctx {
+	struct walk w;
+	bool seen_alloc;
+};
+
 /*
+ * One frame, through bpf_loop so the verifier checks it once, not once per frame
+ * times the binary search (that exceeds its 1M-instruction budget on 6.12).
  * Frames before the first allocator frame are BPF's own (program, trampoline);
  * then come allocator functions; the first frame after them is the call site.
  */
-static __always_inline void walk_stack(const struct stack_buf *buf, long n, struct walk *w)
+static long walk_frame(__u32 i, void *data)
 {
-	bool seen_alloc = false;
-	int i;
+	struct walk_ctx *c = data;
+	struct stack_buf *buf;
+	__u32 zero = 0, k;
+	__u64 addr;
 
-	w->site = -1;
-	for (i = 0; i < KM_INJECT_STACK; i++) {
-		__u32 k;
-
-		if (i >= n)
-			break;
-		k = range_kind(buf->ips[i]);
-		if (k && w->site < 0) {
-			seen_alloc = true;
-			if (k == KM_RANGE_SLAB_REFILL)
-				w->refill = true;
-			else if (k == KM_RANGE_KMALLOC_LARGE)
-				w->large = true;
-			else if ((k == KM_RANGE_KMALLOC || k == KM_RANGE_CACHE) && !w->slab_kind)
-				w->slab_kind = k;
-			continue;
-		}
-		if (seen_alloc && w->site < 0)
-			w->site = i;
-		if (ranges_on_stack && in_scope_ranges(buf->ips[i])) {
-			w->in_scope = true;
-			if (w->site >= 0)
-				break;
-		}
-		if (!ranges_on_stack && w->site >= 0)
-			break;
+	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!buf || i >= KM_INJECT_STACK)
+		return 1;
+	addr = buf->ips[i];
+	k = range_kind(addr);
+	if (k && c->w.site < 0) {
+		c->seen_alloc = true;
+		if (k == KM_RANGE_SLAB_REFILL)
+			c->w.refill = true;
+		else if (k == KM_RANGE_KMALLOC_LARGE)
+			c->w.large = true;
+		else if ((k == KM_RANGE_KMALLOC || k == KM_RANGE_CACHE) && !c->w.slab_kind)
+			c->w.slab_kind = k;
+		return 0;
 	}
-	if (!ranges_on_stack && w->site >= 0)
-		w->in_scope = in_scope_ranges(buf->ips[w->site & (KM_INJECT_STACK - 1)]);
+	if (c->seen_alloc && c->w.site < 0)
+		c->w.site = i;
+	if (ranges_on_stack) {
+		if (in_scope_ranges(addr))
+			c->w.in_scope = true;
+		return c->w.in_scope && c->w.site >= 0;
+	}
+	if (c->w.site >= 0) {
+		c->w.in_scope = in_scope_ranges(addr);
+		return 1;
+	}
+	return 0;
+}
+
+/* buf is the per-CPU stack_scratch entry, holding n frames. */
+static __always_inline void walk_stack(long n, struct walk *w)
+{
+	struct walk_ctx c = { .w = { .site = -1 } };
+
+	if (n > KM_INJECT_STACK)
+		n = KM_INJECT_STACK;
+	bpf_loop(n, walk_frame, &c, 0);
+	*w = c.w;
 }
 
 static __always_inline bool task_in_scope(__u32 tgid)
@@ -271,11 +290,11 @@ static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u
 }
 
 /* kmscope's own allocations are never failed, except one each in the self-test. */
-static __always_inline bool self_probe(__u32 pid, __u32 kind, __u32 gfp)
+static __always_inline bool self_probe(__u32 pid, __u32 kind, __u64 size, __u32 gfp)
 {
 	if (!probe_mode || pid != probe_pid)
 		return false;
-	if (probe_mode == 1 && kind != KM_INJECT_PAGE)
+	if (probe_mode == 1 && kind == KM_INJECT_KMALLOC && size == probe_size)
 		return __sync_fetch_and_add(&counters.probe_slab, 1) == 0;
 	/* pipe_write's GFP_HIGHUSER page; never a page fault's (movable) or a page table's */
 	if (probe_mode == 2 && kind == KM_INJECT_PAGE && (gfp & gfp_highmem) &&
@@ -292,17 +311,18 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 	struct stack_buf *buf = NULL;
 	__u32 tgid = id >> 32, zero = 0;
 	bool is_page = kind == KM_INJECT_PAGE;
+	bool kind_known = kind < KM_INJECT_NR_KINDS;
 	__u64 match, failure;
 	long n = -1;
 
 	if (tgid == self_tgid)
-		return self_probe((__u32)id, kind, gfp);
+		return self_probe((__u32)id, kind, size, gfp);
 	if (!task_in_scope(tgid) || !gfp_matches(gfp))
 		return false;
-	if (!is_page && !what_matches(kind, size, order))
+	if (kind_known && !is_page && !what_matches(kind, size, order))
 		return false;
 	/* Pages always need the stack: slab refills are skipped, large kmallocs re-labelled. */
-	if (is_page || filter_ranges) {
+	if (is_page || filter_ranges || !kind_known) {
 		buf = bpf_map_lookup_elem(&stack_scratch, &zero);
 		if (!buf)
 			return false;
@@ -311,7 +331,12 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 			__sync_fetch_and_add(&counters.no_stack, 1);
 			return false;
 		}
-		walk_stack(buf, (__u64)n / 8, &w);
+		walk_stack((__u64)n / 8, &w);
+	}
+	if (!kind_known) {
+		kind = w.slab_kind == KM_RANGE_KMALLOC ? KM_INJECT_KMALLOC : KM_INJECT_CACHE;
+		if (!what_matches(kind, size, order))
+			return false;
 	}
 	if (is_page) {
 		if (w.refill)
@@ -332,7 +357,7 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 		if (buf) {
 			n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), 0);
 			if (n > 0)
-				walk_stack(buf, (__u64)n / 8, &w);
+				walk_stack((__u64)n / 8, &w);
 		}
 	}
 	log_failure(kind, size, order, gfp, s, buf, n, w.site, match, failure);
@@ -342,15 +367,16 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 SEC("fmod_ret/should_failslab")
 int BPF_PROG(inject_slab, struct kmem_cache *s, gfp_t gfpflags, int ret)
 {
-	__u32 kind = KM_INJECT_CACHE;
+	/* Without SLAB_KMALLOC in BTF, the stack tells: __kmalloc* or kmem_cache_alloc*. */
+	__u32 kind = KM_INJECT_NR_KINDS;
 
 	if (ret)
 		return ret; /* another program already failed it */
 	if (bpf_core_enum_value_exists(enum _slab_flag_bits, _SLAB_KMALLOC)) {
 		__u32 flags = BPF_CORE_READ(s, flags);
 
-		if (flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)))
-			kind = KM_INJECT_KMALLOC;
+		kind = flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)) ?
+			       KM_INJECT_KMALLOC : KM_INJECT_CACHE;
 	}
 	return decide(ctx, kind, BPF_CORE_READ(s, object_size), 0, gfpflags, s) ? -ENOMEM : 0;
 }

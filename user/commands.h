@@ -6,5 +6,6 @@
 int cmd_trace(int argc, char **argv);
 int cmd_waste(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 
 #endif

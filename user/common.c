@@ -4,11 +4,36 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "common.h"
 #include "json.h"
 
 bool km_json_output;
 bool km_verbose;
+volatile sig_atomic_t km_exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	km_exiting = 1;
+}
+
+/* No SA_RESTART: a blocking poll() returns EINTR and the loop sees the flag. */
+void km_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+double km_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 void km_error(const char *fmt, ...)
 {

@@ -3,6 +3,7 @@
 #ifndef KMSCOPE_COMMON_H
 #define KMSCOPE_COMMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +17,12 @@ enum km_exit {
 /* Set once from the command line: errors become {"error": ...} and libbpf debug is shown. */
 extern bool km_json_output;
 extern bool km_verbose;
+
+/* Set by SIGINT / SIGTERM once km_catch_signals() ran: the event loops' one exit flag. */
+extern volatile sig_atomic_t km_exiting;
+void km_catch_signals(void);
+/* CLOCK_MONOTONIC in seconds. */
+double km_now(void);
 
 /* "kmscope: error: ..." on stderr, or a JSON error document on stdout with --json. */
 void km_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
+	{ "inject", cmd_inject, "make chosen kernel allocations fail, and log each failure" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
 	{ "waste", cmd_waste, "trace allocations and print the rounding-waste report" },
 };

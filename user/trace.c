@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "child.h"
 #include "commands.h"
 #include "folded.h"
 #include "common.h"
@@ -25,140 +25,6 @@
 #include "report.h"
 #include "sizeclass.h"
 #include "trace_opts.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A child that waits on a pipe until the tracer is attached, then execs CMD. */
-struct child {
-	pid_t pid;
-	int go_fd;   /* write one byte to release it */
-	int err_fd;  /* exec's errno, or EOF when exec succeeded */
-	int pidfd;
-};
-
-static int child_spawn(struct child *c, char **cmd)
-{
-	int go[2], err[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		char byte;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		if (read(go[0], &byte, 1) != 1)
-			_exit(127); /* the tracer failed before releasing us */
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(err[1]);
-	c->go_fd = go[1];
-	c->err_fd = err[0];
-	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
-	return 0;
-}
-
-/* Returns 0 once CMD runs, or exec's negative errno. */
-static int child_release(struct child *c)
-{
-	int e = 0;
-	ssize_t n;
-
-	if (write(c->go_fd, "g", 1) != 1)
-		return -errno;
-	close(c->go_fd);
-	c->go_fd = -1;
-	n = read(c->err_fd, &e, sizeof(e));
-	close(c->err_fd);
-	c->err_fd = -1;
-	return n == sizeof(e) ? -e : 0;
-}
-
-/* execvp's lookup, done before attaching so a typo costs no tracing set-up. */
-static int command_lookup(const char *cmd)
-{
-	char path[PATH_MAX];
-	const char *dirs = getenv("PATH"), *end;
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) ? -errno : 0;
-	for (dirs = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *dirs; dirs = end + !!*end) {
-		end = strchrnul(dirs, ':');
-		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - dirs), dirs, cmd);
-		if (!access(path, X_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-static int exit_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return KM_EXIT_FAILURE;
-}
-
-/* Where the cgroup sits in the v2 hierarchy: its id and its depth below the root. */
-static int cgroup_resolve(const char *path, unsigned long long *id, int *level)
-{
-	char buf[PATH_MAX], *slash;
-	struct statfs sfs;
-	struct stat st;
-	int depth = 0;
-
-	if (!realpath(path, buf) || stat(buf, &st)) {
-		km_error("cannot open cgroup '%s': %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	if (statfs(buf, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
-		km_error("'%s' is not a cgroup v2 directory (cgroup v1 is not supported; "
-			 "mount cgroup2, e.g. /sys/fs/cgroup/unified)", path);
-		return -EINVAL;
-	}
-	*id = st.st_ino;
-	for (;;) {
-		struct statfs up;
-
-		slash = strrchr(buf, '/');
-		if (!slash || slash == buf)
-			break;
-		*slash = '\0';
-		if (statfs(buf, &up) || up.f_type != CGROUP2_SUPER_MAGIC)
-			break;
-		depth++;
-	}
-	*level = depth;
-	return 0;
-}
 
 struct range_set {
 	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
@@ -289,7 +155,7 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
-	double t = now_seconds();
+	double t = km_now();
 	int err;
 
 	err = snapshot_read(&cur, &rs->maps);
@@ -351,7 +217,7 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 		km_error("no process with pid %d", o->pid);
 		return KM_EXIT_USAGE;
 	}
-	if (o->cgroup && cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
+	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
 		return KM_EXIT_USAGE;
 	if (o->module) {
 		unsigned long s, e;
@@ -414,15 +280,15 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 
 /* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
 static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
+		    struct km_child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
 {
 	double end = o->duration > 0 ? rs->started + o->duration : 0;
 	double next = o->interval > 0 ? rs->started + o->interval : 0;
 	int err = 0;
 
-	while (!exiting) {
+	while (!km_exiting) {
 		/* a module that loads meanwhile is picked up within a quarter second */
-		double now = now_seconds(), wake = now + (o->module ? 0.25 : 1.0);
+		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms, status;
 
@@ -438,11 +304,11 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
 			break; /* the --pid process exited */
 		if (c && waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			*cmd_status = exit_status(status);
+			*cmd_status = km_exit_status(status);
 			c->pid = 0;
 			break;
 		}
-		now = now_seconds();
+		now = km_now();
 		if (end && now >= end)
 			break;
 		if (next && now >= next) {
@@ -463,13 +329,12 @@ static int do_trace(struct trace_opts *o)
 	struct tracer_config cfg = {};
 	struct range_set ranges = {};
 	struct tracer t = {};
-	struct child c = { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 };
+	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
 	int ret, err, cmd_status = 0, pid_fd = -1;
 	char scope[256];
-	double t0 = now_seconds();
+	double t0 = km_now();
 
 	ret = preflight();
 	if (ret)
@@ -484,13 +349,13 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	}
 	if (o->cmd) {
-		err = command_lookup(o->cmd[0]);
+		err = km_command_lookup(o->cmd[0]);
 		if (err) {
 			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
 			ret = 127;
 			goto out;
 		}
-		err = child_spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->cmd);
 		if (err) {
 			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
@@ -521,9 +386,8 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	rs.started = rs.last = now_seconds();
+	km_catch_signals();
+	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
 	if (o->cmd)
@@ -536,7 +400,7 @@ static int do_trace(struct trace_opts *o)
 	else
 		fprintf(stderr, "kmscope: tracing %s; Ctrl-C to stop and print the report\n", scope);
 	if (c.pid) {
-		err = child_release(&c);
+		err = km_child__release(&c);
 		if (err) {
 			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
 			waitpid(c.pid, NULL, 0);
@@ -552,19 +416,10 @@ static int do_trace(struct trace_opts *o)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
-	if (c.pid > 0) {
-		/* We stopped first (signal or error): do not leave CMD running untraced. */
-		kill(c.pid, SIGTERM);
-		waitpid(c.pid, NULL, 0);
-	}
-	if (c.pidfd >= 0)
-		close(c.pidfd);
+	/* We may stop first (signal or error): do not leave CMD running untraced. */
+	km_child__cleanup(&c);
 	if (pid_fd >= 0)
 		close(pid_fd);
-	if (c.go_fd >= 0)
-		close(c.go_fd);
-	if (c.err_fd >= 0)
-		close(c.err_fd);
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);

@@ -10,53 +10,8 @@
 #define _GNU_SOURCE
 #include <sys/syscall.h>
 #include "live/live.h"
+#include "vm/kt.h"
 
-#define KT_DIR "/sys/kernel/debug/kmscope_test"
-#define MOD "kmscope_test"
-
-static int load_module(void)
-{
-	const char *path = getenv("KMSCOPE_KMOD");
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static void unload_module(void)
-{
-	syscall(SYS_delete_module, MOD, O_NONBLOCK);
-}
-
-static bool cmd(const char *line)
-{
-	int fd = open(KT_DIR "/cmd", O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, line, strlen(line)) == (ssize_t)strlen(line);
-
-	if (fd >= 0)
-		close(fd);
-	if (!ok)
-		tap_diag("driver refused '%s': %s", line, strerror(errno));
-	return ok;
-}
-
-static long long stat_of(const char *key)
-{
-	char line[256], k[128];
-	long long v, found = -1;
-	FILE *f = fopen(KT_DIR "/stats", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %lld", k, &v) == 2 && !strcmp(k, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
-}
 
 static struct jp *stop_and_parse(struct proc *p)
 {

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The same steps as trace.c's (which keeps its own static copies for now). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "child.h"
+#include "common.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+int km_command_lookup(const char *cmd)
+{
+	char path[PATH_MAX];
+	const char *dirs = getenv("PATH"), *end;
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) ? -errno : 0;
+	for (dirs = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *dirs; dirs = end + !!*end) {
+		end = strchrnul(dirs, ':');
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - dirs), dirs, cmd);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int km_child__spawn(struct km_child *c, char **cmd)
+{
+	int go[2], err[2];
+
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	if (pipe2(err, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		return -errno;
+	}
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		char byte;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &byte, 1) != 1)
+			_exit(127); /* kmscope failed before releasing us */
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	c->go_fd = go[1];
+	c->err_fd = err[0];
+	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
+	return 0;
+}
+
+int km_child__release(struct km_child *c)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(c->go_fd, "g", 1) != 1)
+		return -errno;
+	close(c->go_fd);
+	c->go_fd = -1;
+	n = read(c->err_fd, &e, sizeof(e));
+	close(c->err_fd);
+	c->err_fd = -1;
+	return n == sizeof(e) ? -e : 0;
+}
+
+void km_child__cleanup(struct km_child *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGTERM);
+		waitpid(c->pid, NULL, 0);
+		c->pid = 0;
+	}
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->go_fd >= 0)
+		close(c->go_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->pidfd = c->go_fd = c->err_fd = -1;
+}
+
+int km_exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return KM_EXIT_FAILURE;
+}
+
+int km_cgroup_resolve(const char *path, unsigned long long *id, int *level)
+{
+	char buf[PATH_MAX], *slash;
+	struct statfs sfs;
+	struct stat st;
+	int depth = 0;
+
+	if (!realpath(path, buf) || stat(buf, &st)) {
+		km_error("cannot open cgroup '%s': %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	if (statfs(buf, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+		km_error("'%s' is not a cgroup v2 directory (cgroup v1 is not supported)", path);
+		return -EINVAL;
+	}
+	*id = st.st_ino;
+	for (;;) {
+		struct statfs up;
+
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+		if (statfs(buf, &up) || up.f_type != CGROUP2_SUPER_MAGIC)
+			break;
+		depth++;
+	}
+	*level = depth;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `-- CMD` and --cgroup plumbing for commands that act on a process tree: a child
+ * that waits until the BPF side is ready, then execs CMD.
+ */
+#ifndef KMSCOPE_CHILD_H
+#define KMSCOPE_CHILD_H
+
+#include <sys/types.h>
+
+struct km_child {
+	pid_t pid;
+	int go_fd;  /* write one byte to release it */
+	int err_fd; /* exec's errno, or EOF when exec succeeded */
+	int pidfd;
+};
+
+#define KM_CHILD_INIT { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 }
+
+/* execvp's PATH lookup, done before any set-up so a typo costs nothing; -ENOENT etc. */
+int km_command_lookup(const char *cmd);
+/* Forks a child blocked until km_child__release(); 0 or -errno. */
+int km_child__spawn(struct km_child *c, char **cmd);
+/* Returns 0 once CMD runs, or exec's negative errno. */
+int km_child__release(struct km_child *c);
+/* Kills (SIGTERM) and reaps a child still running, closes its descriptors. */
+void km_child__cleanup(struct km_child *c);
+/* A wait status as a shell would report it: the exit code, or 128 + signal. */
+int km_exit_status(int status);
+/* A cgroup v2 directory's id and depth; prints the error and returns -errno otherwise. */
+int km_cgroup_resolve(const char *path, unsigned long long *id, int *level);
+
+#endif

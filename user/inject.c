@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope inject: make chosen allocations fail, log each failure, summarize at exit.
+ * Backend: BPF fmod_ret on should_failslab / should_fail_alloc_page (bpf/inject.bpf.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "child.h"
+#include "commands.h"
+#include "common.h"
+#include "gfp.h"
+#include "inject.h"
+#include "inject_opts.h"
+#include "json.h"
+#include "ksyms.h"
+#include "inject.skel.h"
+
+#define MAX_SITES 256
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level != LIBBPF_WARN && !km_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+struct site_count {
+	char *site;
+	unsigned long long failures;
+};
+
+struct injector {
+	struct inject_opts *o;
+	struct inject_bpf *skel;
+	struct ring_buffer *rb;
+	struct ksyms *ksyms;
+	struct gfp_bits gfp;
+	struct km_inject_range ranges[KM_INJECT_ALLOC_RANGES];
+	int nr_ranges;
+	bool slab_hook, page_hook; /* attached */
+	double started;		   /* CLOCK_MONOTONIC seconds */
+	int kmsg_fd;
+	unsigned long long kmsg_errors;
+	struct site_count sites[MAX_SITES];
+	int nr_sites;
+	unsigned long long other_sites;
+	const char *self_test;
+};
+
+/* ---- the backend: is it there, and does it reach the allocators' callers? ---- */
+
+struct kallsyms_facts {
+	bool error_injection; /* CONFIG_FUNCTION_ERROR_INJECTION */
+	char clone[256];      /* a should_fail* compiler clone, if any */
+};
+
+static void kallsyms_scan(struct kallsyms_facts *f)
+{
+	char line[512], name[256];
+	FILE *fp = fopen("/proc/kallsyms", "re");
+
+	memset(f, 0, sizeof(*f));
+	while (fp && fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "%*s %*s %255s", name) != 1)
+			continue;
+		if (!strcmp(name, "within_error_injection_list"))
+			f->error_injection = true;
+		else if ((!strncmp(name, "should_failslab.", 16) ||
+			  !strncmp(name, "should_fail_alloc_page.", 23)) && !f->clone[0])
+			snprintf(f->clone, sizeof(f->clone), "%s", name);
+	}
+	if (fp)
+		fclose(fp);
+}
+
+static void list_add(char *a, size_t alen, char *b, size_t blen, const char *x, const char *y)
+{
+	size_t n = strlen(a), m = strlen(b);
+
+	snprintf(a + n, alen - n, "%s%s", n ? ", " : "", x);
+	snprintf(b + m, blen - m, "%s%s", m ? ", " : "", y);
+}
+
+/* Which hooks to attach; exit 3 naming what the kernel lacks. */
+static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux, bool *slab,
+			 bool *page)
+{
+	bool want_slab = o->kinds & ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE));
+	bool want_page = o->kinds & (1U << KM_INJECT_PAGE);
+	bool has_slab = btf__find_by_name_kind(vmlinux, "should_failslab", BTF_KIND_FUNC) >= 0;
+	bool has_page = btf__find_by_name_kind(vmlinux, "should_fail_alloc_page", BTF_KIND_FUNC) >= 0;
+	struct kallsyms_facts f;
+	char hooks[128] = "", configs[256] = "";
+
+	kallsyms_scan(&f);
+	if (want_slab && !has_slab)
+		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_failslab",
+			 "CONFIG_FAILSLAB=y");
+	if (want_page && !has_page)
+		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_fail_alloc_page",
+			 "CONFIG_FAIL_PAGE_ALLOC=y");
+	if (!f.error_injection)
+		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "error-injection list",
+			 "CONFIG_FUNCTION_ERROR_INJECTION=y");
+	if (hooks[0]) {
+		km_error("this kernel cannot fail allocations: no %s (it needs %s)", hooks, configs);
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (f.clone[0]) {
+		/* Callers would go to the clone: fmod_ret on the symbol would fail nothing. */
+		km_error("'%s' is a compiler clone that callers use instead of the hook: "
+			 "fmod_ret cannot inject on this kernel build", f.clone);
+		return KM_EXIT_NO_FEATURE;
+	}
+	*slab = want_slab;
+	/* Large kmallocs come straight from the page allocator. */
+	*page = has_page && (want_page || (o->kinds & (1U << KM_INJECT_KMALLOC)));
+	return 0;
+}
+
+/* ---- allocator functions: the stack walk's landmarks ---- */
+
+static const struct {
+	const char *name;
+	__u32 kind;
+} allocator_funcs[] = {
+	{ "__kmalloc_noprof", KM_RANGE_KMALLOC },
+	{ "__kmalloc_node_noprof", KM_RANGE_KMALLOC },
+	{ "__kmalloc_node_track_caller_noprof", KM_RANGE_KMALLOC },
+	{ "__kmalloc_cache_noprof", KM_RANGE_KMALLOC },
+	{ "__kmalloc_cache_node_noprof", KM_RANGE_KMALLOC },
+	{ "__kmalloc", KM_RANGE_KMALLOC },
+	{ "__kmalloc_node", KM_RANGE_KMALLOC },
+	{ "__kmalloc_node_track_caller", KM_RANGE_KMALLOC },
+	{ "kmalloc_trace", KM_RANGE_KMALLOC },
+	{ "kmalloc_node_trace", KM_RANGE_KMALLOC },
+	{ "__do_kmalloc_node", KM_RANGE_KMALLOC },
+	{ "kmem_cache_alloc_noprof", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_lru_noprof", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_node_noprof", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_bulk_noprof", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_lru", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_node", KM_RANGE_CACHE },
+	{ "kmem_cache_alloc_bulk", KM_RANGE_CACHE },
+	{ "slab_alloc_node", KM_RANGE_CACHE },
+	{ "___slab_alloc", KM_RANGE_SLAB_REFILL },
+	{ "__slab_alloc", KM_RANGE_SLAB_REFILL },
+	{ "allocate_slab", KM_RANGE_SLAB_REFILL },
+	{ "new_slab", KM_RANGE_SLAB_REFILL },
+	{ "alloc_slab_page", KM_RANGE_SLAB_REFILL },
+	{ "alloc_slab_obj_exts", KM_RANGE_HELPER },
+	{ "___kmalloc_large_node", KM_RANGE_KMALLOC_LARGE },
+	{ "__kmalloc_large_noprof", KM_RANGE_KMALLOC_LARGE },
+	{ "__kmalloc_large_node_noprof", KM_RANGE_KMALLOC_LARGE },
+	{ "kmalloc_large", KM_RANGE_KMALLOC_LARGE },
+	{ "kmalloc_large_node", KM_RANGE_KMALLOC_LARGE },
+	{ "kmemdup_noprof", KM_RANGE_HELPER },
+	{ "kmemdup", KM_RANGE_HELPER },
+	{ "kmemdup_nul", KM_RANGE_HELPER },
+	{ "kmemdup_array", KM_RANGE_HELPER },
+	{ "kstrdup", KM_RANGE_HELPER },
+	{ "kstrndup", KM_RANGE_HELPER },
+	{ "kstrdup_const", KM_RANGE_HELPER },
+	{ "memdup_user", KM_RANGE_HELPER },
+	{ "memdup_user_nul", KM_RANGE_HELPER },
+	{ "vmemdup_user", KM_RANGE_HELPER },
+	{ "krealloc_noprof", KM_RANGE_HELPER },
+	{ "krealloc", KM_RANGE_HELPER },
+	{ "kvmalloc_node_noprof", KM_RANGE_HELPER },
+	{ "kvmalloc_node", KM_RANGE_HELPER },
+	{ "kvrealloc_noprof", KM_RANGE_HELPER },
+	{ "__alloc_pages_noprof", KM_RANGE_PAGE },
+	{ "__alloc_pages", KM_RANGE_PAGE },
+	{ "alloc_pages_noprof", KM_RANGE_PAGE },
+	{ "alloc_pages", KM_RANGE_PAGE },
+	{ "alloc_pages_mpol_noprof", KM_RANGE_PAGE },
+	{ "alloc_pages_mpol", KM_RANGE_PAGE },
+	{ "__folio_alloc_noprof", KM_RANGE_PAGE },
+	{ "folio_alloc_noprof", KM_RANGE_PAGE },
+	{ "__get_free_pages_noprof", KM_RANGE_PAGE },
+	{ "__get_free_pages", KM_RANGE_PAGE },
+	{ "get_zeroed_page_noprof", KM_RANGE_PAGE },
+	{ "get_zeroed_page", KM_RANGE_PAGE },
+	{ "alloc_pages_exact_noprof", KM_RANGE_PAGE },
+	{ "alloc_pages_exact_nid_noprof", KM_RANGE_PAGE },
+	{ "alloc_pages_bulk_noprof", KM_RANGE_PAGE },
+	{ "__alloc_pages_bulk", KM_RANGE_PAGE },
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct km_inject_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void ranges_build(struct injector *in)
+{
+	size_t i;
+	int j, n = 0;
+
+	for (i = 0; i < sizeof(allocator_funcs) / sizeof(allocator_funcs[0]); i++) {
+		unsigned long s, e;
+
+		if (n == KM_INJECT_ALLOC_RANGES)
+			break;
+		if (ksyms__func_range(in->ksyms, allocator_funcs[i].name, &s, &e))
+			continue;
+		for (j = 0; j < n && in->ranges[j].start != s; j++)
+			;
+		if (j < n)
+			continue; /* an alias */
+		in->ranges[n].start = s;
+		in->ranges[n].end = e;
+		in->ranges[n].kind = allocator_funcs[i].kind;
+		n++;
+	}
+	qsort(in->ranges, n, sizeof(in->ranges[0]), range_cmp);
+	in->nr_ranges = n;
+}
+
+static __u32 range_kind(const struct injector *in, unsigned long addr)
+{
+	int i;
+
+	for (i = 0; i < in->nr_ranges; i++)
+		if (addr >= in->ranges[i].start && addr < in->ranges[i].end)
+			return in->ranges[i].kind;
+	return 0;
+}
+
+/* ---- scope ---- */
+
+static int scope_resolve(struct injector *in, struct inject_bpf *skel)
+{
+	const struct inject_opts *o = in->o;
+	unsigned long s, e;
+
+	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
+		km_error("no process with pid %d", o->pid);
+		return KM_EXIT_USAGE;
+	}
+	if (o->cgroup) {
+		unsigned long long id;
+		int level;
+
+		if (km_cgroup_resolve(o->cgroup, &id, &level))
+			return KM_EXIT_USAGE;
+		skel->rodata->filter_cgroup_id = id;
+		skel->rodata->filter_cgroup_level = level;
+	}
+	if (o->module) {
+		if (module_range("/proc/modules", o->module, &s, &e)) {
+			km_error("'%s' is not a loaded module (see lsmod)", o->module);
+			return KM_EXIT_USAGE;
+		}
+		skel->bss->scope_ranges[0].start = s;
+		skel->bss->scope_ranges[0].end = e;
+	}
+	if (o->caller) {
+		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
+			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
+			return KM_EXIT_USAGE;
+		}
+		skel->bss->scope_ranges[1].start = s;
+		skel->bss->scope_ranges[1].end = e;
+	}
+	skel->rodata->filter_tgid = o->pid;
+	skel->rodata->filter_follow = o->cmd != NULL;
+	skel->rodata->filter_ranges = o->module || o->caller;
+	skel->rodata->ranges_on_stack = o->stack;
+	return 0;
+}
+
+/* A module reloaded while we run lands elsewhere: follow it (as trace does). */
+static void module_refresh(struct injector *in)
+{
+	struct km_inject_range *r = &in->skel->bss->scope_ranges[0];
+	unsigned long s = 0, e = 0;
+
+	if (!in->o->module)
+		return;
+	if (module_range("/proc/modules", in->o->module, &s, &e))
+		s = e = 0;
+	if (r->start == s && r->end == e)
+		return;
+	/* an empty range first, so no allocation sees a half-written one */
+	r->start = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r->end = e;
+	__atomic_store_n(&r->start, s, __ATOMIC_SEQ_CST);
+}
+
+/* ---- what and when ---- */
+
+static void rule_configure(struct injector *in, struct inject_bpf *skel)
+{
+	const struct inject_opts *o = in->o;
+	struct gfp_bits *g = &in->gfp;
+
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->kinds_mask = o->kinds;
+	skel->rodata->size_min = o->size_min;
+	skel->rodata->size_max = o->size_max;
+	skel->rodata->order_min = o->order_min;
+	skel->rodata->order_max = o->order_max;
+	skel->rodata->gfp_class_mask = o->gfp_classes;
+	skel->rodata->gfp_need_dma = o->gfp_dma;
+	skel->rodata->gfp_direct_reclaim = g->direct_reclaim;
+	skel->rodata->gfp_high = g->high;
+	skel->rodata->gfp_dma_mask = g->dma | g->dma32;
+	skel->rodata->gfp_nofail = g->nofail;
+	skel->rodata->gfp_movable = g->movable;
+	skel->rodata->gfp_highmem = g->highmem;
+	skel->rodata->page_size = getpagesize();
+	skel->rodata->rule_after = o->after;
+	skel->rodata->rule_nth = o->nth;
+	skel->rodata->rule_every = o->every;
+	skel->rodata->rule_times = o->times;
+	skel->rodata->use_probability = o->has_probability;
+	/* P of 2^32: 1.0 always fires, 0 never */
+	skel->rodata->prob_threshold = (__u64)(o->probability * 4294967296.0);
+	skel->rodata->seed = o->seed;
+	skel->rodata->dry_run = o->dry_run;
+	memcpy(skel->bss->alloc_ranges, in->ranges, sizeof(in->ranges));
+	skel->bss->nr_alloc_ranges = in->nr_ranges;
+}
+
+static int injector_load(struct injector *in)
+{
+	struct inject_bpf *skel = in->skel;
+	int err;
+
+	bpf_program__set_autoload(skel->progs.inject_slab, in->slab_hook);
+	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook);
+	bpf_program__set_autoload(skel->progs.inject_fork, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.inject_exit, in->o->cmd != NULL);
+	err = inject_bpf__load(skel);
+	if (err) {
+		if (err == -EPERM) {
+			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF, "
+				 "CAP_PERFMON and CAP_SYS_ADMIN (and no lockdown)");
+			return KM_EXIT_FAILURE;
+		}
+		km_error("this kernel rejected kmscope's injection programs: %s (run with -v for "
+			 "the verifier log)", strerror(-err));
+		return KM_EXIT_NO_FEATURE;
+	}
+	err = inject_bpf__attach(skel);
+	if (err) {
+		km_error("cannot attach fmod_ret to the fault-injection hooks: %s (lockdown, or "
+			 "CONFIG_FUNCTION_ERROR_INJECTION missing?)", strerror(-err));
+		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+	}
+	return 0;
+}
+
+/*
+ * The self-test: fail one allocation of our own and see the syscall get ENOMEM.
+ * A compiler clone of the hook (callers bypass the symbol) or a kernel that
+ * ignores the return value would show here, before we claim to be armed.
+ * readv() with 32 iovecs kmallocs its 512-byte iovec array; writing to a new pipe
+ * allocates one page (GFP_HIGHUSER, not movable: never a page fault's). Only those
+ * shapes fail, and each syscall runs once before, so no page fault of ours (on a
+ * network or 9p root, say) meets an armed probe.
+ */
+static ssize_t probe_readv(struct inject_bpf *skel, bool arm)
+{
+	struct iovec iov[32];
+	char byte = 0;
+	ssize_t n;
+	int fd, i, e;
+
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 32; i++) {
+		iov[i].iov_base = &byte;
+		iov[i].iov_len = 1;
+	}
+	skel->bss->probe_pid = syscall(SYS_gettid);
+	skel->bss->probe_size = sizeof(iov);
+	__atomic_store_n(&skel->bss->probe_mode, arm ? 1 : 0, __ATOMIC_SEQ_CST);
+	n = readv(fd, iov, 32);
+	e = errno;
+	__atomic_store_n(&skel->bss->probe_mode, 0, __ATOMIC_SEQ_CST);
+	close(fd);
+	return n < 0 ? -e : n;
+}
+
+static ssize_t probe_pipe(struct inject_bpf *skel, bool arm)
+{
+	char byte = 0;
+	ssize_t n;
+	int p[2], e;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	skel->bss->probe_pid = syscall(SYS_gettid);
+	__atomic_store_n(&skel->bss->probe_mode, arm ? 2 : 0, __ATOMIC_SEQ_CST);
+	n = write(p[1], &byte, 1);
+	e = errno;
+	__atomic_store_n(&skel->bss->probe_mode, 0, __ATOMIC_SEQ_CST);
+	close(p[0]);
+	close(p[1]);
+	return n < 0 ? -e : n;
+}
+
+static int self_test(struct injector *in)
+{
+	struct inject_bpf *skel = in->skel;
+
+	if (in->slab_hook) {
+		probe_readv(skel, false);
+		if (probe_readv(skel, true) != -ENOMEM) {
+			km_error("self-test failed: a kmalloc failed through should_failslab did not "
+				 "fail (%s); callers may use a clone of the hook, nothing would be "
+				 "injected", skel->bss->counters.probe_slab ? "hook ran" :
+				 "hook never ran");
+			return -ENOTSUP;
+		}
+	}
+	if (in->page_hook) {
+		probe_pipe(skel, false);
+		if (probe_pipe(skel, true) != -ENOMEM) {
+			km_error("self-test failed: a page failed through should_fail_alloc_page did "
+				 "not fail (%s); nothing would be injected",
+				 skel->bss->counters.probe_page ? "hook ran" : "hook never ran");
+			return -ENOTSUP;
+		}
+	}
+	in->self_test = in->slab_hook && in->page_hook ? "slab and page hooks verified" :
+			in->slab_hook			   ? "slab hook verified" :
+							     "page hook verified";
+	return 0;
+}
+
+/* ---- the log ---- */
+
+static const char *kind_name(__u32 kind)
+{
+	static const char *const names[] = { "kmalloc", "cache", "page" };
+
+	return kind < KM_INJECT_NR_KINDS ? names[kind] : "?";
+}
+
+static void site_add(struct injector *in, const char *site)
+{
+	int i;
+
+	for (i = 0; i < in->nr_sites; i++)
+		if (!strcmp(in->sites[i].site, site)) {
+			in->sites[i].failures++;
+			return;
+		}
+	if (in->nr_sites == MAX_SITES) {
+		in->other_sites++;
+		return;
+	}
+	in->sites[in->nr_sites].site = strdup(site);
+	if (!in->sites[in->nr_sites].site) {
+		in->other_sites++;
+		return;
+	}
+	in->sites[in->nr_sites++].failures = 1;
+}
+
+/* The frames worth showing: from the first allocator frame (BPF's own come before). */
+static int first_frame(const struct injector *in, const struct km_inject_event *e, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (range_kind(in, e->stack[i]))
+			return i;
+	return 0;
+}
+
+static void print_event_json(struct injector *in, const struct km_inject_event *e, double t,
+			     const char *site, const char *gfp, int nr)
+{
+	struct json_writer *jw = jw_new(stdout, false);
+	const struct ksym *sym = NULL;
+	unsigned long off;
+	char frame[256];
+	int i;
+
+	if (!jw)
+		return;
+	if (e->site >= 0 && e->site < nr)
+		sym = ksyms__map_addr(in->ksyms, e->stack[e->site], &off);
+	jw_object_start(jw);
+	jw_kv_string(jw, "event", e->injected ? "failure" : "would_fail");
+	jw_kv_double(jw, "time", t);
+	jw_kv_uint(jw, "failure", e->failure);
+	jw_kv_uint(jw, "match", e->match);
+	jw_kv_bool(jw, "injected", e->injected);
+	jw_kv_uint(jw, "pid", e->pid);
+	jw_kv_uint(jw, "tgid", e->tgid);
+	jw_kv_string(jw, "comm", e->comm);
+	jw_kv_string(jw, "allocator", kind_name(e->kind));
+	jw_kv_string(jw, "call_site", site);
+	jw_kv_string(jw, "function", sym ? sym->name : NULL);
+	jw_kv_string(jw, "module", sym ? sym->module : NULL);
+	jw_kv_uint(jw, "size", e->size);
+	if (e->kind == KM_INJECT_PAGE)
+		jw_kv_uint(jw, "order", e->order);
+	else
+		jw_kv_string(jw, "cache", e->cache_name[0] ? e->cache_name : NULL);
+	jw_kv_string(jw, "gfp", gfp);
+	jw_kv_string(jw, "gfp_class", gfp_class_name(gfp_classify(&in->gfp, e->gfp)));
+	jw_key(jw, "stack");
+	jw_array_start(jw);
+	for (i = first_frame(in, e, nr); i < nr; i++) {
+		ksyms__format(in->ksyms, e->stack[i], frame, sizeof(frame));
+		jw_string(jw, frame);
+	}
+	jw_array_end(jw);
+	jw_object_end(jw);
+	jw_newline(jw);
+	jw_free(jw);
+}
+
+static void print_event_text(struct injector *in, const struct km_inject_event *e, double t,
+			     const char *site, const char *gfp, int nr)
+{
+	char frame[256];
+	int i;
+
+	printf("%10.6f %s #%llu %s %s size %u", t, e->injected ? "FAIL" : "WOULD-FAIL",
+	       (unsigned long long)e->failure, kind_name(e->kind), site, e->size);
+	if (e->kind == KM_INJECT_PAGE)
+		printf(" (order %u)", e->order);
+	else if (e->cache_name[0])
+		printf(" (%s)", e->cache_name);
+	printf(" gfp %s pid %u comm %s match #%llu\n", gfp, e->tgid, e->comm,
+	       (unsigned long long)e->match);
+	for (i = first_frame(in, e, nr); i < nr; i++) {
+		ksyms__format(in->ksyms, e->stack[i], frame, sizeof(frame));
+		printf("    %s\n", frame);
+	}
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct injector *in = ctx;
+	const struct km_inject_event *e = data;
+	char site[256] = "unknown", gfp[256], msg[512];
+	int nr, len;
+	double t;
+
+	if (size < sizeof(*e))
+		return 0;
+	nr = e->nr_frames < 0 ? 0 : e->nr_frames > KM_INJECT_STACK ? KM_INJECT_STACK : e->nr_frames;
+	if (e->site >= 0 && e->site < nr)
+		ksyms__format(in->ksyms, e->stack[e->site], site, sizeof(site));
+	gfp_format(&in->gfp, e->gfp, gfp, sizeof(gfp));
+	t = e->ts_ns / 1e9 - in->started;
+	if (in->o->json)
+		print_event_json(in, e, t, site, gfp, nr);
+	else
+		print_event_text(in, e, t, site, gfp, nr);
+	fflush(stdout);
+	site_add(in, site);
+	if (in->kmsg_fd >= 0) {
+		len = snprintf(msg, sizeof(msg), "kmscope: %s #%llu into %s (pid %u, size %u, gfp %s)\n",
+			       e->injected ? "injected failure" : "would inject failure",
+			       (unsigned long long)e->failure, site, e->tgid, e->size, gfp);
+		/* best effort (ratelimited); the newline ends the record so readers see it */
+		if (len > 0 && write(in->kmsg_fd, msg, strlen(msg)) < 0) {
+			if (!in->kmsg_errors++ && km_verbose)
+				km_warn("cannot write to /dev/kmsg: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
+/* ---- the summary ---- */
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct site_count *x = a, *y = b;
+
+	if (x->failures != y->failures)
+		return x->failures > y->failures ? -1 : 1;
+	return strcmp(x->site, y->site);
+}
+
+static const char *backend_desc(const struct injector *in)
+{
+	return in->slab_hook && in->page_hook ? "bpf (fmod_ret on should_failslab, should_fail_alloc_page)" :
+	       in->slab_hook		      ? "bpf (fmod_ret on should_failslab)" :
+						"bpf (fmod_ret on should_fail_alloc_page)";
+}
+
+static int print_summary(struct injector *in, double seconds)
+{
+	const struct km_inject_counters *c = &in->skel->bss->counters;
+	unsigned long long failures = c->injected;
+	int i;
+
+	qsort(in->sites, in->nr_sites, sizeof(in->sites[0]), site_cmp);
+	if (in->o->json) {
+		struct json_writer *jw = jw_new(stdout, false);
+
+		if (!jw)
+			return -ENOMEM;
+		jw_object_start(jw);
+		jw_key(jw, "summary");
+		jw_object_start(jw);
+		jw_kv_string(jw, "backend", "bpf");
+		jw_kv_string(jw, "hooks", backend_desc(in));
+		jw_kv_string(jw, "self_test", in->self_test);
+		jw_kv_double(jw, "seconds", seconds);
+		jw_kv_bool(jw, "dry_run", in->o->dry_run);
+		jw_kv_uint(jw, "matched", c->matched);
+		jw_kv_uint(jw, "failures", failures);
+		jw_kv_uint(jw, "injected", in->o->dry_run ? 0 : failures);
+		jw_kv_uint(jw, "would_fail", in->o->dry_run ? failures : 0);
+		jw_kv_uint(jw, "lost_events", c->lost_events);
+		jw_kv_uint(jw, "no_stack", c->no_stack);
+		if (in->o->has_probability)
+			jw_kv_uint(jw, "seed", in->o->seed);
+		jw_key(jw, "callsites");
+		jw_array_start(jw);
+		for (i = 0; i < in->nr_sites; i++) {
+			jw_object_start(jw);
+			jw_kv_string(jw, "call_site", in->sites[i].site);
+			jw_kv_uint(jw, "failures", in->sites[i].failures);
+			jw_object_end(jw);
+		}
+		jw_array_end(jw);
+		jw_object_end(jw);
+		jw_object_end(jw);
+		jw_newline(jw);
+		jw_free(jw);
+	} else {
+		printf("\nkmscope inject: %.1f s, backend %s, %s\n", seconds, backend_desc(in),
+		       in->self_test);
+		printf("  matching allocations  %llu\n", (unsigned long long)c->matched);
+		printf("  %-21s %llu\n", in->o->dry_run ? "would have failed" : "failures injected",
+		       failures);
+		if (in->o->has_probability)
+			printf("  seed                  %llu\n", (unsigned long long)in->o->seed);
+		if (c->lost_events)
+			printf("  not logged (ring buffer full)  %llu\n",
+			       (unsigned long long)c->lost_events);
+		if (c->no_stack)
+			printf("  skipped (no stack)    %llu\n", (unsigned long long)c->no_stack);
+		if (in->nr_sites)
+			printf("  per call site:\n");
+		for (i = 0; i < in->nr_sites; i++)
+			printf("  %10llu  %s\n", in->sites[i].failures, in->sites[i].site);
+		if (in->other_sites)
+			printf("  %10llu  (other call sites)\n", in->other_sites);
+	}
+	if (fflush(stdout))
+		return -errno;
+	return 0;
+}
+
+/* ---- run ---- */
+
+static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cmd_status)
+{
+	double end = in->o->duration > 0 ? km_now() + in->o->duration : 0;
+	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(in->rb), .events = POLLIN },
+				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
+	double next_refresh = 0;
+	int err;
+
+	while (!km_exiting) {
+		double now = km_now();
+		int timeout_ms = 250, status;
+
+		if (end && (end - now) * 1000 < timeout_ms)
+			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
+		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+			return -errno;
+		err = ring_buffer__consume(in->rb);
+		if (err < 0 && err != -EINTR)
+			return err;
+		if (c->pid && waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			*cmd_status = km_exit_status(status);
+			c->pid = 0;
+			break;
+		}
+		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
+			break; /* the --pid process exited */
+		now = km_now();
+		if (end && now >= end)
+			break;
+		if (now >= next_refresh) {
+			module_refresh(in);
+			next_refresh = now + 0.25;
+		}
+	}
+	return 0;
+}
+
+static int preflight(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
+			 "CONFIG_DEBUG_INFO_BTF=y");
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (geteuid() != 0) {
+		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
+			 "and CAP_SYS_ADMIN)");
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static void announce(const struct injector *in)
+{
+	const struct inject_opts *o = in->o;
+	char scope[256], rule[256];
+
+	inject_describe_scope(o, scope, sizeof(scope));
+	inject_describe_rule(o, rule, sizeof(rule));
+	if (o->all)
+		km_warn("--all: failing allocations anywhere in the system; it may misbehave");
+	fprintf(stderr, "kmscope: injecting%s into %s: %s (%s); %s\n",
+		o->dry_run ? " (dry run)" : "", scope, rule, in->self_test,
+		o->cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
+	fflush(stderr);
+}
+
+static int prepare(struct injector *in, struct btf *vmlinux)
+{
+	int ret, err;
+
+	ret = backend_probe(in->o, vmlinux, &in->slab_hook, &in->page_hook);
+	if (ret)
+		return ret;
+	err = gfp_bits__load(&in->gfp, "/sys/kernel/btf/vmlinux",
+			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
+	if (err) {
+		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
+		return KM_EXIT_NO_FEATURE;
+	}
+	in->ksyms = ksyms__load("/proc/kallsyms");
+	if (!in->ksyms) {
+		km_error("cannot read /proc/kallsyms: %s", strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	ranges_build(in);
+	libbpf_set_print(libbpf_print);
+	in->skel = inject_bpf__open();
+	if (!in->skel) {
+		km_error("cannot open the BPF object: %s", strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	ret = scope_resolve(in, in->skel);
+	if (ret)
+		return ret;
+	rule_configure(in, in->skel);
+	ret = injector_load(in);
+	if (ret)
+		return ret;
+	if (self_test(in))
+		return KM_EXIT_NO_FEATURE;
+	in->rb = ring_buffer__new(bpf_map__fd(in->skel->maps.events), handle_event, in, NULL);
+	if (!in->rb) {
+		km_error("cannot open the ring buffer: %s", strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int do_inject(struct inject_opts *o)
+{
+	struct injector in = { .o = o, .kmsg_fd = -1 };
+	struct km_child c = KM_CHILD_INIT;
+	struct btf *vmlinux = NULL;
+	int ret, err, cmd_status = 0, pid_fd = -1, i;
+	double t0;
+
+	if (o->backend == INJECT_BACKEND_DEBUGFS || o->backend == INJECT_BACKEND_KPROBE) {
+		km_error("backend '%s' is not implemented in this version: use --backend bpf",
+			 o->backend == INJECT_BACKEND_DEBUGFS ? "debugfs" : "kprobe");
+		return KM_EXIT_NO_FEATURE;
+	}
+	ret = preflight();
+	if (ret)
+		return ret;
+	if (o->has_probability && !o->seed_given &&
+	    getrandom(&o->seed, sizeof(o->seed), 0) != sizeof(o->seed))
+		o->seed = (uint64_t)time(NULL) ^ getpid();
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		km_error("cannot read this kernel's BTF: %s", strerror(errno));
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (o->cmd) {
+		err = km_command_lookup(o->cmd[0]);
+		if (err) {
+			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
+			ret = 127;
+			goto out;
+		}
+	}
+	ret = prepare(&in, vmlinux);
+	if (ret)
+		goto out;
+	if (o->cmd) {
+		__u32 key;
+		__u8 one = 1;
+
+		err = km_child__spawn(&c, o->cmd);
+		if (!err) {
+			key = c.pid;
+			err = bpf_map__update_elem(in.skel->maps.traced, &key, sizeof(key), &one,
+						   sizeof(one), BPF_ANY);
+		}
+		if (err) {
+			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			ret = KM_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	in.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	km_catch_signals();
+	in.started = km_now();
+	t0 = in.started;
+	announce(&in);
+	if (c.pid) {
+		err = km_child__release(&c);
+		if (err) {
+			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
+			waitpid(c.pid, NULL, 0);
+			c.pid = 0;
+			ret = 127;
+			goto out;
+		}
+	}
+	if (o->pid)
+		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
+	err = run_loop(&in, &c, pid_fd, &cmd_status);
+	/* Detach first: after this line nothing fails; then log what is still queued. */
+	inject_bpf__detach(in.skel);
+	if (!err)
+		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
+	if (err)
+		km_error("injection stopped: %s", strerror(-err));
+	else
+		err = print_summary(&in, km_now() - t0);
+	ret = err ? KM_EXIT_FAILURE : cmd_status;
+out:
+	km_child__cleanup(&c);
+	if (pid_fd >= 0)
+		close(pid_fd);
+	if (in.kmsg_fd >= 0)
+		close(in.kmsg_fd);
+	ring_buffer__free(in.rb);
+	inject_bpf__destroy(in.skel);
+	for (i = 0; i < in.nr_sites; i++)
+		free(in.sites[i].site);
+	ksyms__free(in.ksyms);
+	btf__free(vmlinux);
+	return ret;
+}
+
+int cmd_inject(int argc, char **argv)
+{
+	struct inject_opts o;
+	int err = inject_opts_parse(&o, argc, argv);
+
+	if (err)
+		return err > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
+	return do_inject(&o);
+}
