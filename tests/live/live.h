@@ -107,18 +107,24 @@ static inline bool proc_pump(struct proc *p, int timeout_ms)
 	return true;
 }
 
-/* Waits until kmscope says it is attached; false if it exited or took over 20 s. */
-static inline bool proc_wait_ready(struct proc *p)
+/* Waits until kmscope's stderr has needle; false if it exited or took over 20 s. */
+static inline bool proc_wait_for(struct proc *p, const char *needle)
 {
 	int i;
 
 	for (i = 0; i < 400; i++) {
-		if (p->err && strstr(p->err, "kmscope: tracing"))
+		if (p->err && strstr(p->err, needle))
 			return true;
 		if (!proc_pump(p, 50))
 			return false;
 	}
 	return false;
+}
+
+/* Waits until kmscope trace says it is attached. */
+static inline bool proc_wait_ready(struct proc *p)
+{
+	return proc_wait_for(p, "kmscope: tracing");
 }
 
 static inline int proc_finish(struct proc *p)
