@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 	char self[4096], data[] = "/tmp/kmscope-perf-XXXXXX", cmd[8192], line[1024];
 	char *kmargv[] = { (char *)kmscope_path(), "trace", "-j", "--", self, "workload", NULL };
 	long long perf_count = 0, perf_alloc = 0, perf_req = 0;
+	bool perf_lost;
 	struct jp *doc, *site;
 	struct proc p;
 	ssize_t n;
@@ -35,9 +36,16 @@ int main(int argc, char **argv)
 	fd = mkstemp(data);
 	close(fd);
 
-	snprintf(cmd, sizeof(cmd), "perf kmem record -o %s -- %s workload >/dev/null 2>&1", data,
-		 self);
-	ASSERT_EQ(system(cmd), 0, "perf kmem record ran the workload");
+	/* a large buffer: perf's ring buffer drops events when it cannot keep up */
+	snprintf(cmd, sizeof(cmd),
+		 "perf kmem record -m 2048 -o %s -- %s workload 2>&1 >/dev/null | grep -ci lost",
+		 data, self);
+	f = popen(cmd, "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		line[0] = '0';
+	if (f)
+		pclose(f);
+	perf_lost = atoi(line) > 0;
 	/* the workload's comm is the test binary's name; count its 1808 B kmallocs */
 	snprintf(cmd, sizeof(cmd),
 		 "perf script -i %s -F comm,event,trace 2>/dev/null | grep 'kmem:kmalloc:' | "
@@ -57,12 +65,18 @@ int main(int argc, char **argv)
 	run(&p, kmargv);
 	doc = jp_parse(p.out, NULL);
 	site = doc ? find_site(doc, "iovec_from_user", "kmalloc-2k") : NULL;
-	ASSERT_EQ(perf_count, 1000, "perf saw the workload's 1000 kmallocs");
-	ASSERT_EQ(site ? jp_num(site, "count") : -1, perf_count, "kmscope count == perf's");
-	ASSERT_EQ(site ? jp_num(site, "bytes_req") : -1, perf_req,
-		  "kmscope bytes requested == perf's");
-	ASSERT_EQ(site ? jp_num(site, "bytes_alloc") : -1, perf_alloc,
-		  "kmscope bytes allocated == perf's");
+	ASSERT_EQ(site ? jp_num(site, "count") : -1, 1000, "kmscope saw the workload's 1000 kmallocs");
+	if (perf_lost && perf_count != 1000) {
+		/* perf, not kmscope, lost them: its per-event ring buffer overflowed */
+		tap_skip("kmscope == perf kmem", "perf record reported lost events on a busy machine");
+	} else {
+		ASSERT_EQ(perf_count, 1000, "perf saw the workload's 1000 kmallocs");
+		ASSERT_EQ(site ? jp_num(site, "count") : -1, perf_count, "kmscope count == perf's");
+		ASSERT_EQ(site ? jp_num(site, "bytes_req") : -1, perf_req,
+			  "kmscope bytes requested == perf's");
+		ASSERT_EQ(site ? jp_num(site, "bytes_alloc") : -1, perf_alloc,
+			  "kmscope bytes allocated == perf's");
+	}
 	jp_free(doc);
 	proc_free(&p);
 	return tap_done();
