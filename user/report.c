@@ -416,8 +416,8 @@ static void text_summary(FILE *out, const struct model *m, const struct snapshot
 		"page allocator", (unsigned long long)m->page_requests,
 		(unsigned long long)m->pages, (unsigned long long)m->page_failures,
 		(unsigned long long)snap->counters[KM_CNT_PAGES_FREED]);
-	fprintf(out, "  %-22s %llu (shape map full %llu, page map full %llu, skipped by the kernel "
-		"in nested context %llu; cache names %llu, stacks %llu)\n",
+	fprintf(out, "  %-22s %llu (shape map full %llu, page map full %llu, nested runs the kernel "
+		"skipped %llu, of any task; cache names %llu, stacks %llu)\n",
 		"events dropped",
 		(unsigned long long)(snap->counters[KM_CNT_DROPPED_ALLOC] +
 				     snap->counters[KM_CNT_DROPPED_PAGE] +

@@ -164,13 +164,15 @@ static int report_now(struct report_state *rs, bool final)
 		return err;
 	}
 	if (final) {
-		__u64 dropped = cur.counters[KM_CNT_DROPPED_ALLOC] + cur.counters[KM_CNT_DROPPED_PAGE] +
-				cur.counters[KM_CNT_MISSED];
+		__u64 full = cur.counters[KM_CNT_DROPPED_ALLOC] + cur.counters[KM_CNT_DROPPED_PAGE];
 
-		if (dropped)
-			km_warn("%llu events were dropped and are not in the report (see 'events "
-				"dropped'; --max-shapes makes room for more shapes)",
-				(unsigned long long)dropped);
+		if (full)
+			km_warn("%llu events were dropped because a map was full (--max-shapes makes "
+				"room for more shapes)", (unsigned long long)full);
+		if (cur.counters[KM_CNT_MISSED])
+			km_warn("the kernel skipped %llu program runs nested in another on the same "
+				"CPU (of any task, traced or not)",
+				(unsigned long long)cur.counters[KM_CNT_MISSED]);
 	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
