@@ -2,9 +2,9 @@
 /*
  * kmscope inject: fail chosen slab and page allocations.
  *
- * fmod_ret programs on should_failslab (return -ENOMEM to fail) and
- * should_fail_alloc_page (return true to fail), the kernel's own fault-injection
- * hooks (ALLOW_ERROR_INJECTION). The rule is evaluated here, atomically across
+ * fmod_ret programs (or, backend kprobe, kprobes calling bpf_override_return) on
+ * should_failslab (-ENOMEM to fail) and should_fail_alloc_page (true to fail), the
+ * kernel's own fault-injection hooks (ALLOW_ERROR_INJECTION). The rule is evaluated here, atomically across
  * CPUs; every failure is logged to user space through a ring buffer.
  */
 #include "vmlinux.h"
@@ -364,21 +364,36 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 	return !dry_run;
 }
 
-SEC("fmod_ret/should_failslab")
-int BPF_PROG(inject_slab, struct kmem_cache *s, gfp_t gfpflags, int ret)
+/* Without SLAB_KMALLOC in BTF, the stack tells (KM_INJECT_NR_KINDS): __kmalloc* or kmem_cache_alloc*. */
+static __always_inline __u32 slab_kind(struct kmem_cache *s)
 {
-	/* Without SLAB_KMALLOC in BTF, the stack tells: __kmalloc* or kmem_cache_alloc*. */
-	__u32 kind = KM_INJECT_NR_KINDS;
-
-	if (ret)
-		return ret; /* another program already failed it */
 	if (bpf_core_enum_value_exists(enum _slab_flag_bits, _SLAB_KMALLOC)) {
 		__u32 flags = BPF_CORE_READ(s, flags);
 
-		kind = flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)) ?
+		return flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)) ?
 			       KM_INJECT_KMALLOC : KM_INJECT_CACHE;
 	}
-	return decide(ctx, kind, BPF_CORE_READ(s, object_size), 0, gfpflags, s) ? -ENOMEM : 0;
+	return KM_INJECT_NR_KINDS;
+}
+
+/* The one rule, for both program types: true to fail this slab allocation. */
+static __always_inline bool slab_rule(void *ctx, struct kmem_cache *s, gfp_t gfp)
+{
+	return decide(ctx, slab_kind(s), BPF_CORE_READ(s, object_size), 0, gfp, s);
+}
+
+static __always_inline bool page_rule(void *ctx, gfp_t gfp, unsigned int order)
+{
+	return decide(ctx, KM_INJECT_PAGE, (__u64)page_size << (order & 31), order, gfp, NULL);
+}
+
+/* Backend bpf: fmod_ret (the loader picks one backend through autoload). */
+SEC("fmod_ret/should_failslab")
+int BPF_PROG(inject_slab, struct kmem_cache *s, gfp_t gfpflags, int ret)
+{
+	if (ret)
+		return ret; /* another program already failed it */
+	return slab_rule(ctx, s, gfpflags) ? -ENOMEM : 0;
 }
 
 SEC("fmod_ret/should_fail_alloc_page")
@@ -386,8 +401,24 @@ int BPF_PROG(inject_page, gfp_t gfp_mask, unsigned int order, int ret)
 {
 	if (ret)
 		return ret;
-	return decide(ctx, KM_INJECT_PAGE, (__u64)page_size << (order & 31), order, gfp_mask,
-		      NULL);
+	return page_rule(ctx, gfp_mask, order);
+}
+
+/* Backend kprobe: the same rule, the result through bpf_override_return. */
+SEC("kprobe/should_failslab")
+int BPF_KPROBE(inject_slab_kprobe, struct kmem_cache *s, gfp_t gfpflags)
+{
+	if (slab_rule(ctx, s, gfpflags))
+		bpf_override_return(ctx, -ENOMEM);
+	return 0;
+}
+
+SEC("kprobe/should_fail_alloc_page")
+int BPF_KPROBE(inject_page_kprobe, gfp_t gfp_mask, unsigned int order)
+{
+	if (page_rule(ctx, gfp_mask, order))
+		bpf_override_return(ctx, 1);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")

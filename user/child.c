@@ -141,3 +141,15 @@ int km_cgroup_resolve(const char *path, unsigned long long *id, int *level)
 	*level = depth;
 	return 0;
 }
+
+int km_child__go(struct km_child *c, const char *cmd)
+{
+	int err = km_child__release(c);
+
+	if (!err)
+		return 0;
+	km_error("cannot run '%s': %s", cmd, strerror(-err));
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+	return 127;
+}

@@ -23,6 +23,8 @@ int km_command_lookup(const char *cmd);
 int km_child__spawn(struct km_child *c, char **cmd);
 /* Returns 0 once CMD runs, or exec's negative errno. */
 int km_child__release(struct km_child *c);
+/* Releases CMD; when it cannot run, says so, reaps it and returns 127 (as a shell would). */
+int km_child__go(struct km_child *c, const char *cmd);
 /* Kills (SIGTERM) and reaps a child still running, closes its descriptors. */
 void km_child__cleanup(struct km_child *c);
 /* A wait status as a shell would report it: the exit code, or 128 + signal. */

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "common.h"
+#include "inject_debugfs.h"
 #include "json.h"
 #include "ksyms.h"
 #include "kmscope.h"
@@ -293,6 +294,8 @@ int cmd_doctor(int argc, char **argv)
 			 "and CAP_PERFMON)");
 		return KM_EXIT_FAILURE;
 	}
+	/* knobs left armed by a kmscope inject --backend debugfs that was killed */
+	inject_debugfs_recover(INJECT_DEBUGFS_STATE);
 	libbpf_set_print(silent_print);
 	vmlinux = btf__load_vmlinux_btf();
 	add(&d, "BTF (/sys/kernel/btf/vmlinux)", vmlinux != NULL, "CONFIG_DEBUG_INFO_BTF");

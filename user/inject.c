@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmscope inject: make chosen allocations fail, log each failure, summarize at exit.
- * Backend: BPF fmod_ret on should_failslab / should_fail_alloc_page (bpf/inject.bpf.c).
+ * Backends: BPF fmod_ret, or kprobe + bpf_override_return, on should_failslab /
+ * should_fail_alloc_page (bpf/inject.bpf.c); the debugfs knobs (inject_debugfs.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "common.h"
 #include "gfp.h"
 #include "inject.h"
+#include "inject_debugfs.h"
 #include "inject_opts.h"
 #include "json.h"
 #include "ksyms.h"
@@ -51,6 +53,7 @@ struct injector {
 	struct km_inject_range ranges[KM_INJECT_ALLOC_RANGES];
 	int nr_ranges;
 	bool slab_hook, page_hook; /* attached */
+	bool kprobe;		   /* backend kprobe, else fmod_ret */
 	double started;		   /* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;
 	unsigned long long kmsg_errors;
@@ -94,9 +97,15 @@ static void list_add(char *a, size_t alen, char *b, size_t blen, const char *x, 
 	snprintf(b + m, blen - m, "%s%s", m ? ", " : "", y);
 }
 
-/* Which hooks to attach; exit 3 naming what the kernel lacks. */
-static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux, bool *slab,
-			 bool *page)
+static bool kprobe_override_works(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return, NULL) > 0;
+}
+
+/* Which hooks to attach; exit 3, why naming what the kernel lacks. */
+static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux, bool kprobe,
+			 bool *slab, bool *page, char *why, size_t why_len)
 {
 	bool want_slab = o->kinds & ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE));
 	bool want_page = o->kinds & (1U << KM_INJECT_PAGE);
@@ -115,14 +124,19 @@ static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux,
 	if (!f.error_injection)
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "error-injection list",
 			 "CONFIG_FUNCTION_ERROR_INJECTION=y");
+	if (kprobe && !hooks[0] && !kprobe_override_works())
+		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "kprobe override",
+			 "CONFIG_KPROBES=y, CONFIG_BPF_KPROBE_OVERRIDE=y");
 	if (hooks[0]) {
-		km_error("this kernel cannot fail allocations: no %s (it needs %s)", hooks, configs);
+		snprintf(why, why_len, "this kernel cannot fail allocations: no %s (it needs %s)",
+			 hooks, configs);
 		return KM_EXIT_NO_FEATURE;
 	}
 	if (f.clone[0]) {
-		/* Callers would go to the clone: fmod_ret on the symbol would fail nothing. */
-		km_error("'%s' is a compiler clone that callers use instead of the hook: "
-			 "fmod_ret cannot inject on this kernel build", f.clone);
+		/* Callers would go to the clone: a probe on the symbol would fail nothing. */
+		snprintf(why, why_len, "'%s' is a compiler clone that callers use instead of the "
+			 "hook: %s cannot inject on this kernel build", f.clone,
+			 kprobe ? "a kprobe" : "fmod_ret");
 		return KM_EXIT_NO_FEATURE;
 	}
 	*slab = want_slab;
@@ -345,8 +359,10 @@ static int injector_load(struct injector *in)
 	struct inject_bpf *skel = in->skel;
 	int err;
 
-	bpf_program__set_autoload(skel->progs.inject_slab, in->slab_hook);
-	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook);
+	bpf_program__set_autoload(skel->progs.inject_slab, in->slab_hook && !in->kprobe);
+	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook && !in->kprobe);
+	bpf_program__set_autoload(skel->progs.inject_slab_kprobe, in->slab_hook && in->kprobe);
+	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_fork, in->o->cmd != NULL);
 	bpf_program__set_autoload(skel->progs.inject_exit, in->o->cmd != NULL);
 	err = inject_bpf__load(skel);
@@ -362,8 +378,9 @@ static int injector_load(struct injector *in)
 	}
 	err = inject_bpf__attach(skel);
 	if (err) {
-		km_error("cannot attach fmod_ret to the fault-injection hooks: %s (lockdown, or "
-			 "CONFIG_FUNCTION_ERROR_INJECTION missing?)", strerror(-err));
+		km_error("cannot attach %s to the fault-injection hooks: %s (lockdown, or "
+			 "CONFIG_FUNCTION_ERROR_INJECTION missing?)",
+			 in->kprobe ? "kprobes" : "fmod_ret", strerror(-err));
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	return 0;
@@ -602,6 +619,11 @@ static int site_cmp(const void *a, const void *b)
 
 static const char *backend_desc(const struct injector *in)
 {
+	if (in->kprobe)
+		return in->slab_hook && in->page_hook ?
+			       "kprobe (bpf_override_return on should_failslab, should_fail_alloc_page)" :
+		       in->slab_hook ? "kprobe (bpf_override_return on should_failslab)" :
+				       "kprobe (bpf_override_return on should_fail_alloc_page)";
 	return in->slab_hook && in->page_hook ? "bpf (fmod_ret on should_failslab, should_fail_alloc_page)" :
 	       in->slab_hook		      ? "bpf (fmod_ret on should_failslab)" :
 						"bpf (fmod_ret on should_fail_alloc_page)";
@@ -622,7 +644,7 @@ static int print_summary(struct injector *in, double seconds)
 		jw_object_start(jw);
 		jw_key(jw, "summary");
 		jw_object_start(jw);
-		jw_kv_string(jw, "backend", "bpf");
+		jw_kv_string(jw, "backend", in->kprobe ? "kprobe" : "bpf");
 		jw_kv_string(jw, "hooks", backend_desc(in));
 		jw_kv_string(jw, "self_test", in->self_test);
 		jw_kv_double(jw, "seconds", seconds);
@@ -744,11 +766,15 @@ static void announce(const struct injector *in)
 
 static int prepare(struct injector *in, struct btf *vmlinux)
 {
+	char why[512];
 	int ret, err;
 
-	ret = backend_probe(in->o, vmlinux, &in->slab_hook, &in->page_hook);
-	if (ret)
+	ret = backend_probe(in->o, vmlinux, in->kprobe, &in->slab_hook, &in->page_hook, why,
+			    sizeof(why));
+	if (ret) {
+		km_error("%s", why);
 		return ret;
+	}
 	err = gfp_bits__load(&in->gfp, "/sys/kernel/btf/vmlinux",
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err) {
@@ -784,6 +810,67 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 	return 0;
 }
 
+static int run_debugfs(struct inject_opts *o)
+{
+	char why[512];
+
+	if (inject_debugfs_expressible(o, why, sizeof(why))) {
+		km_error("backend debugfs cannot honour %s", why);
+		return KM_EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		km_error("permission denied: run kmscope as root (the debugfs knobs are root's)");
+		return KM_EXIT_FAILURE;
+	}
+	if (inject_debugfs_available(o, why, sizeof(why))) {
+		km_error("%s", why);
+		return KM_EXIT_NO_FEATURE;
+	}
+	return inject_debugfs_run(o);
+}
+
+/*
+ * --backend auto: fmod_ret, else kprobe override, else the debugfs knobs when they can
+ * honour the rule; exit 3 naming what each lacks.
+ */
+static int choose_backend(struct inject_opts *o)
+{
+	char bpf_why[512] = "", dfs_why[512] = "";
+	struct btf *vmlinux = NULL;
+	bool slab, page;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0 && geteuid() == 0)
+		vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		/* let the bpf backend's own checks say what is wrong, unless debugfs can do it */
+		if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
+		    !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)) && geteuid() == 0) {
+			o->backend = INJECT_BACKEND_DEBUGFS;
+			km_warn("no BTF: using the debugfs knobs (backend debugfs)");
+			return 0;
+		}
+		o->backend = INJECT_BACKEND_BPF;
+		return 0;
+	}
+	libbpf_set_print(libbpf_print);
+	if (!backend_probe(o, vmlinux, false, &slab, &page, bpf_why, sizeof(bpf_why)))
+		o->backend = INJECT_BACKEND_BPF;
+	else if (!backend_probe(o, vmlinux, true, &slab, &page, dfs_why, sizeof(dfs_why)))
+		o->backend = INJECT_BACKEND_KPROBE;
+	else if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
+		 !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)))
+		o->backend = INJECT_BACKEND_DEBUGFS;
+	btf__free(vmlinux);
+	if (o->backend == INJECT_BACKEND_AUTO) {
+		km_error("%s; backend debugfs: %s", bpf_why, dfs_why);
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (o->backend != INJECT_BACKEND_BPF)
+		km_warn("%s: using backend %s", bpf_why,
+			o->backend == INJECT_BACKEND_KPROBE ? "kprobe" : "debugfs");
+	return 0;
+}
+
 static int do_inject(struct inject_opts *o)
 {
 	struct injector in = { .o = o, .kmsg_fd = -1 };
@@ -792,11 +879,16 @@ static int do_inject(struct inject_opts *o)
 	int ret, err, cmd_status = 0, pid_fd = -1, i;
 	double t0;
 
-	if (o->backend == INJECT_BACKEND_DEBUGFS || o->backend == INJECT_BACKEND_KPROBE) {
-		km_error("backend '%s' is not implemented in this version: use --backend bpf",
-			 o->backend == INJECT_BACKEND_DEBUGFS ? "debugfs" : "kprobe");
-		return KM_EXIT_NO_FEATURE;
+	if (geteuid() == 0)
+		inject_debugfs_recover(INJECT_DEBUGFS_STATE);
+	if (o->backend == INJECT_BACKEND_AUTO) {
+		ret = choose_backend(o);
+		if (ret)
+			return ret;
 	}
+	if (o->backend == INJECT_BACKEND_DEBUGFS)
+		return run_debugfs(o);
+	in.kprobe = o->backend == INJECT_BACKEND_KPROBE;
 	ret = preflight();
 	if (ret)
 		return ret;
@@ -841,14 +933,9 @@ static int do_inject(struct inject_opts *o)
 	t0 = in.started;
 	announce(&in);
 	if (c.pid) {
-		err = km_child__release(&c);
-		if (err) {
-			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
-			waitpid(c.pid, NULL, 0);
-			c.pid = 0;
-			ret = 127;
+		ret = km_child__go(&c, o->cmd[0]);
+		if (ret)
 			goto out;
-		}
 	}
 	if (o->pid)
 		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);

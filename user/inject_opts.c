@@ -9,7 +9,7 @@
 #include "inject.h"
 #include "inject_opts.h"
 
-#define MAX_ORDER_ARG 20
+#define MAX_ORDER_ARG INJECT_ORDER_MAX
 
 void inject_usage(FILE *out)
 {
@@ -17,8 +17,9 @@ void inject_usage(FILE *out)
 		"Usage: kmscope inject SCOPE [WHAT] [WHEN] [OPTIONS] [-- CMD [ARGS...]]\n"
 		"\n"
 		"Make chosen kernel memory allocations fail, to test error paths. Each failure is\n"
-		"logged (and written to /dev/kmsg); a summary follows at exit. Nothing is injected\n"
-		"once kmscope exits, however it exits.\n"
+		"logged (and written to /dev/kmsg); a summary follows at exit. With the BPF\n"
+		"backends nothing is injected once kmscope exits, however it exits; the debugfs\n"
+		"backend restores its knobs at exit, or at the next inject or doctor after a crash.\n"
 		"\n"
 		"Scope (at least one):\n"
 		"  -p, --pid PID          allocations made by a process\n"
@@ -33,7 +34,8 @@ void inject_usage(FILE *out)
 		"  -A, --allocator LIST   kmalloc, cache (kmem_cache_alloc), page; comma-separated\n"
 		"  -s, --size MIN[-MAX]   bytes; slab objects: the cache's object size (kmalloc(100)\n"
 		"                         is 128, kmalloc-128's), pages: PAGE_SIZE << order\n"
-		"  -o, --order MIN[-MAX]  page-allocator requests of these orders (slab unaffected)\n"
+		"  -o, --order MIN[-MAX]  page-allocator requests of these orders (slab unaffected);\n"
+		"                         MIN- for MIN and above\n"
 		"  -G, --gfp LIST         sleeping, atomic, nowait (any of them) and/or dma\n"
 		"                         (__GFP_DMA or __GFP_DMA32, required when given)\n"
 		"\n"
@@ -49,9 +51,11 @@ void inject_usage(FILE *out)
 		"  -n, --dry-run          fail nothing; log what would fail\n"
 		"  -d, --duration SEC     stop after SEC seconds\n"
 		"  -j, --json             one JSON object per failure, then a summary object\n"
-		"      --backend NAME     auto (default) or bpf: fmod_ret on should_failslab and\n"
-		"                         should_fail_alloc_page; debugfs and kprobe are not\n"
-		"                         implemented in this version\n"
+		"      --backend NAME     bpf: fmod_ret on should_failslab and should_fail_alloc_page;\n"
+		"                         kprobe: kprobes with bpf_override_return on them;\n"
+		"                         debugfs: the failslab / fail_page_alloc knobs (saved and\n"
+		"                         restored; fewer rules: see docs/inject.md); auto (default):\n"
+		"                         bpf, then kprobe, then debugfs, the first this kernel has\n"
 		"  -v, --verbose          show libbpf's messages\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -70,8 +74,8 @@ static int usage_error(const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
-/* "N" or "MIN-MAX". */
-static int parse_range(const char *s, uint64_t max, uint64_t *lo, uint64_t *hi)
+/* "N", "MIN-MAX", or with open_ended "MIN-" (MIN up to max). */
+static int parse_range(const char *s, uint64_t max, bool open_ended, uint64_t *lo, uint64_t *hi)
 {
 	const char *dash = strchr(s, '-');
 	char first[32];
@@ -82,7 +86,11 @@ static int parse_range(const char *s, uint64_t max, uint64_t *lo, uint64_t *hi)
 		return -EINVAL;
 	memcpy(first, s, dash - s);
 	first[dash - s] = '\0';
-	if (parse_u64(first, 0, max, lo) || parse_u64(dash + 1, 0, max, hi))
+	if (parse_u64(first, 0, max, lo))
+		return -EINVAL;
+	if (!dash[1] && open_ended)
+		*hi = max;
+	else if (parse_u64(dash + 1, 0, max, hi))
 		return -EINVAL;
 	return *lo <= *hi ? 0 : -ERANGE;
 }
@@ -176,7 +184,7 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		o->kinds = mask;
 		return 0;
 	case 's':
-		switch (parse_range(arg, UINT32_MAX, &lo, &hi)) {
+		switch (parse_range(arg, UINT32_MAX, false, &lo, &hi)) {
 		case 0:
 			break;
 		case -ERANGE:
@@ -188,13 +196,13 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		o->size_max = hi;
 		return 0;
 	case 'o':
-		switch (parse_range(arg, MAX_ORDER_ARG, &lo, &hi)) {
+		switch (parse_range(arg, MAX_ORDER_ARG, true, &lo, &hi)) {
 		case 0:
 			break;
 		case -ERANGE:
 			return usage_error("invalid order range '%s': MIN is above MAX", arg);
 		default:
-			return usage_error("invalid order '%s': expected 0..20 or MIN-MAX", arg);
+			return usage_error("invalid order '%s': expected 0..20, MIN-MAX or MIN-", arg);
 		}
 		o->order_min = lo;
 		o->order_max = hi;
@@ -234,7 +242,7 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		else if (!strcmp(arg, "kprobe"))
 			o->backend = INJECT_BACKEND_KPROBE;
 		else
-			return usage_error("unknown backend '%s': use auto or bpf", arg);
+			return usage_error("unknown backend '%s': use auto, bpf, kprobe or debugfs", arg);
 		return 0;
 	case 'n':
 		o->dry_run = true;

@@ -11,9 +11,12 @@
 enum inject_backend {
 	INJECT_BACKEND_AUTO,
 	INJECT_BACKEND_BPF,
-	INJECT_BACKEND_DEBUGFS, /* parsed, not implemented yet: exit 3 */
-	INJECT_BACKEND_KPROBE,	/* parsed, not implemented yet: exit 3 */
+	INJECT_BACKEND_DEBUGFS, /* the failslab / fail_page_alloc knobs (inject_debugfs.c) */
+	INJECT_BACKEND_KPROBE,	/* kprobe + bpf_override_return on the same hooks */
 };
+
+/* --order's largest value; "--order N-" means N up to this. */
+#define INJECT_ORDER_MAX 20
 
 /* Bits of inject_opts.gfp_classes, as the BPF side tests them. */
 #define INJECT_GFP_SLEEPING 1

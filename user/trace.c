@@ -402,14 +402,9 @@ static int do_trace(struct trace_opts *o)
 	else
 		fprintf(stderr, "kmscope: tracing %s; Ctrl-C to stop and print the report\n", scope);
 	if (c.pid) {
-		err = km_child__release(&c);
-		if (err) {
-			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
-			waitpid(c.pid, NULL, 0);
-			c.pid = 0;
-			ret = 127;
+		ret = km_child__go(&c, o->cmd[0]);
+		if (ret)
 			goto out;
-		}
 	}
 	if (o->pid)
 		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);

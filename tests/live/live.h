@@ -107,12 +107,12 @@ static inline bool proc_pump(struct proc *p, int timeout_ms)
 	return true;
 }
 
-/* Waits until kmscope's stderr has needle; false if it exited or took over 20 s. */
+/* Waits until kmscope's stderr has needle; false if it exited or took over 30 s. */
 static inline bool proc_wait_for(struct proc *p, const char *needle)
 {
 	int i;
 
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i < 600; i++) {
 		if (p->err && strstr(p->err, needle))
 			return true;
 		if (!proc_pump(p, 50))

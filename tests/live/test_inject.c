@@ -111,8 +111,44 @@ static void test_no_feature(void)
 	ASSERT_TRUE(!strstr(p.err, "CONFIG_FAILSLAB") && strstr(p.err, "CONFIG_FAIL_PAGE_ALLOC"),
 		    "...naming only what a page rule needs");
 	proc_free(&p);
-	expect_error("--backend debugfs", 3, "not implemented",
+	expect_error("--backend kprobe", 3, "CONFIG_FAILSLAB", KM("--pid", "1", "--backend", "kprobe"));
+	if (access("/sys/kernel/debug/failslab", F_OK) == 0) {
+		tap_skip("--backend debugfs: exit 3", "this kernel has the knobs (see tests/vm)");
+		return;
+	}
+	expect_error("--backend debugfs", 3, "CONFIG_FAILSLAB",
 		     KM("--pid", "1", "--backend", "debugfs"));
+	expect_error("--backend auto", 3, "backend debugfs", KM("--pid", "1"));
+}
+
+/* What the debugfs knobs cannot do is refused (exit 2) before anything is touched. */
+static void test_debugfs_refusals(void)
+{
+#define DFS(...) KM("--backend", "debugfs", __VA_ARGS__)
+	expect_error("debugfs --dry-run", 2, "--dry-run", DFS("--pid", "1", "--dry-run"));
+	expect_error("debugfs --cgroup", 2, "--cgroup", DFS("--cgroup", "/sys/fs/cgroup"));
+	expect_error("debugfs --all", 2, "--all", DFS("--all"));
+	expect_error("debugfs --module without --stack", 2, "--stack", DFS("--module", "x"));
+	expect_error("debugfs --module with --caller", 2, "one stack range",
+		     DFS("--module", "x", "--caller", "y", "--stack"));
+	expect_error("debugfs --size", 2, "--size", DFS("--pid", "1", "--size", "64"));
+	expect_error("debugfs --allocator kmalloc", 2, "kmalloc,cache",
+		     DFS("--pid", "1", "--allocator", "kmalloc"));
+	expect_error("debugfs --order 2-3", 2, "--order 2-",
+		     DFS("--pid", "1", "--allocator", "page", "--order", "2-3"));
+	expect_error("debugfs --gfp dma", 2, "--gfp dma", DFS("--pid", "1", "--gfp", "dma"));
+	expect_error("debugfs --gfp atomic", 2, "atomic,nowait", DFS("--pid", "1", "--gfp", "atomic"));
+	expect_error("debugfs --gfp sleeping", 2, "atomic,nowait",
+		     DFS("--pid", "1", "--gfp", "sleeping"));
+	expect_error("debugfs --seed", 2, "--seed",
+		     DFS("--pid", "1", "--probability", "0.5", "--seed", "3"));
+	expect_error("debugfs --probability 0.015", 2, "whole percents",
+		     DFS("--pid", "1", "--probability", "0.015"));
+	expect_error("debugfs --after", 2, "--after", DFS("--pid", "1", "--after", "3"));
+	expect_error("debugfs --nth without CMD", 2, "-- CMD", DFS("--pid", "1", "--nth", "3"));
+	expect_error("debugfs --every on both knobs", 2, "count separately",
+		     DFS("--pid", "1", "--every", "3"));
+#undef DFS
 }
 
 int main(void)
@@ -122,5 +158,6 @@ int main(void)
 	test_json_error();
 	test_help();
 	test_no_feature();
+	test_debugfs_refusals();
 	return tap_done();
 }

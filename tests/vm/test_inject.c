@@ -84,15 +84,9 @@ static int events_in(const struct log *l, const char *fn)
 /* Waits for the "kmscope: injecting" line: armed and self-tested. */
 static bool start(struct proc *p, char **argv)
 {
-	int i;
-
 	proc_start(p, argv);
-	for (i = 0; i < 600; i++) {
-		if (p->err && strstr(p->err, "kmscope: injecting"))
-			return true;
-		if (!proc_pump(p, 50))
-			break;
-	}
+	if (proc_wait_for(p, "kmscope: injecting"))
+		return true;
 	tap_diag("kmscope inject did not arm: %s", p->err ? p->err : "");
 	return false;
 }
@@ -107,7 +101,12 @@ static int stop(struct proc *p, struct log *l)
 	return p->status;
 }
 
-#define INJECT(...) ((char *[]){ (char *)kmscope_path(), "inject", "-j", __VA_ARGS__, NULL })
+/* The BPF backend under test: every main test runs with "bpf" (fmod_ret) and "kprobe". */
+static const char *backend = "bpf";
+
+#define INJECT(...)                                                                          \
+	((char *[]){ (char *)kmscope_path(), "inject", "-j", "--backend", (char *)backend,     \
+		     __VA_ARGS__, NULL })
 
 /* Five kmallocs, one command each: only the third fails. */
 static void test_nth(void)
@@ -388,7 +387,8 @@ static void test_sigkill(void)
 /* Text mode: a FAIL line naming the call site and the size, then the summary. */
 static void test_text(void)
 {
-	char *argv[] = { (char *)kmscope_path(), "inject", "--module", MOD, "--nth", "1", NULL };
+	char *argv[] = { (char *)kmscope_path(), "inject", "--backend", (char *)backend, "--module",
+			 MOD, "--nth", "1", NULL };
 	struct proc p;
 
 	cmd("reset");
@@ -586,9 +586,38 @@ static void test_cgroup_scope(void)
 	rmdir(cg);
 }
 
+/* --backend auto takes fmod_ret first; each backend names itself in the summary. */
+static void test_backend_names(void)
+{
+	static const char *const names[] = { "auto", "bpf", "kprobe" };
+	static const char *const want[] = { "bpf", "bpf", "kprobe" };
+	struct proc p;
+	struct log l;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		backend = names[i];
+		tap_diag("  --backend %s", names[i]);
+		cmd("reset");
+		if (!start(&p, INJECT("--module", MOD, "--nth", "1"))) {
+			proc_finish(&p);
+			ASSERT_TRUE(false, "backend armed");
+			continue;
+		}
+		cmd("kmalloc size=200 count=2 free=1");
+		stop(&p, &l);
+		ASSERT_STREQ(l.summary ? jp_str(l.summary, "backend") : NULL, want[i],
+			     "summary names the backend");
+		ASSERT_EQ(stat_of("kind.kmalloc.failed"), 1, "one kmalloc failed");
+		log_free(&l);
+		proc_free(&p);
+	}
+}
+
 int main(void)
 {
-	int err;
+	static const char *const backends[] = { "bpf", "kprobe" };
+	int err, i;
 
 	live_require();
 	if (!getenv("KMSCOPE_KMOD"))
@@ -597,19 +626,24 @@ int main(void)
 	err = load_module();
 	if (err)
 		tap_plan_skip_all("cannot load %s: %s", getenv("KMSCOPE_KMOD"), strerror(-err));
-	test_nth();
-	test_gfp_times();
-	test_size_every();
-	test_page_order();
-	test_probability_seed();
-	test_gfp_dma();
-	test_dry_run();
-	test_sigkill();
-	test_text();
-	test_cmd_scope();
-	test_caller_and_helpers();
-	test_pid_scope();
-	test_cgroup_scope();
+	for (i = 0; i < 2; i++) {
+		backend = backends[i];
+		tap_diag("backend %s", backend);
+		test_nth();
+		test_gfp_times();
+		test_size_every();
+		test_page_order();
+		test_probability_seed();
+		test_gfp_dma();
+		test_dry_run();
+		test_sigkill();
+		test_text();
+		test_cmd_scope();
+		test_caller_and_helpers();
+		test_pid_scope();
+		test_cgroup_scope();
+	}
+	test_backend_names();
 	cmd("free");
 	unload_module();
 	return tap_done();
