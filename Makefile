@@ -48,7 +48,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux-h $(VMLINUX_BTF) > $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c include/kmscope.h $(OUTPUT)/vmlinux.h
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h) $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
 		-Iinclude -I$(OUTPUT) -c $< -o $@

@@ -68,13 +68,7 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* Processes in scope with `-- CMD`: the command and everything it forks. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
+#include "follow.bpf.h"
 
 struct stack_buf {
 	__u64 ips[KM_INJECT_STACK];
@@ -194,7 +188,7 @@ static __always_inline bool task_in_scope(__u32 tgid)
 {
 	if (filter_tgid && tgid != filter_tgid)
 		return false;
-	if (filter_follow && !bpf_map_lookup_elem(&traced, &tgid))
+	if (filter_follow && !tgid_followed(tgid))
 		return false;
 	if (filter_cgroup_id &&
 	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
@@ -418,27 +412,5 @@ int BPF_KPROBE(inject_page_kprobe, gfp_t gfp_mask, unsigned int order)
 {
 	if (page_rule(ctx, gfp_mask, order))
 		bpf_override_return(ctx, 1);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(inject_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	__u8 one = 1;
-
-	if (filter_follow && bpf_map_lookup_elem(&traced, &ptgid))
-		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(inject_exit, struct task_struct *task)
-{
-	__u32 tgid = task->tgid;
-
-	/* Forget a process when its last thread exits, so a reused pid is not in scope. */
-	if (filter_follow && task->signal->live.counter == 0)
-		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
 }

@@ -93,13 +93,7 @@ struct {
 	__type(value, struct km_range);
 } ranges SEC(".maps");
 
-/* Processes traced with `-- CMD`: the command and everything it forks. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
+#include "follow.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -151,7 +145,7 @@ static __always_inline bool task_in_scope(void)
 		return false;
 	if (filter_tgid && tgid != filter_tgid)
 		return false;
-	if (filter_follow && !bpf_map_lookup_elem(&traced, &tgid))
+	if (filter_follow && !tgid_followed(tgid))
 		return false;
 	if (filter_comm && !comm_matches())
 		return false;
@@ -472,27 +466,5 @@ int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 		return 0;
 	counter_add(KM_CNT_PAGE_FREE, 1);
 	counter_add(KM_CNT_PAGES_FREED, 1ULL << order);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	__u8 one = 1;
-
-	if (filter_follow && bpf_map_lookup_elem(&traced, &ptgid))
-		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *task)
-{
-	__u32 tgid = task->tgid;
-
-	/* Forget a process when its last thread exits, so a reused pid is not traced. */
-	if (filter_follow && task->signal->live.counter == 0)
-		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
 }

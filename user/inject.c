@@ -363,8 +363,8 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook && !in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_slab_kprobe, in->slab_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
-	bpf_program__set_autoload(skel->progs.inject_fork, in->o->cmd != NULL);
-	bpf_program__set_autoload(skel->progs.inject_exit, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
 	err = inject_bpf__load(skel);
 	if (err) {
 		if (err == -EPERM) {
