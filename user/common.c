@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include "common.h"
 #include "json.h"
 
@@ -67,6 +68,21 @@ void km_warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+}
+
+int km_preflight(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
+			 "CONFIG_DEBUG_INFO_BTF=y");
+		return KM_EXIT_NO_FEATURE;
+	}
+	if (geteuid() != 0) {
+		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
+			 "and CAP_SYS_ADMIN to read /proc/kallsyms addresses)");
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
 }
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -734,21 +734,6 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 	return 0;
 }
 
-static int preflight(void)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
-			 "CONFIG_DEBUG_INFO_BTF=y");
-		return KM_EXIT_NO_FEATURE;
-	}
-	if (geteuid() != 0) {
-		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
-			 "and CAP_SYS_ADMIN)");
-		return KM_EXIT_FAILURE;
-	}
-	return 0;
-}
-
 static void announce(const struct injector *in)
 {
 	const struct inject_opts *o = in->o;
@@ -889,7 +874,7 @@ static int do_inject(struct inject_opts *o)
 	if (o->backend == INJECT_BACKEND_DEBUGFS)
 		return run_debugfs(o);
 	in.kprobe = o->backend == INJECT_BACKEND_KPROBE;
-	ret = preflight();
+	ret = km_preflight();
 	if (ret)
 		return ret;
 	if (o->has_probability && !o->seed_given &&

@@ -192,21 +192,6 @@ static int report_now(struct report_state *rs, bool final)
 	return err;
 }
 
-static int preflight(void)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
-			 "CONFIG_DEBUG_INFO_BTF=y");
-		return KM_EXIT_NO_FEATURE;
-	}
-	if (geteuid() != 0) {
-		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
-			 "and CAP_SYS_ADMIN to read /proc/kallsyms addresses)");
-		return KM_EXIT_FAILURE;
-	}
-	return 0;
-}
-
 static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 			 struct ksyms **ksyms, struct range_set *rs)
 {
@@ -338,7 +323,7 @@ static int do_trace(struct trace_opts *o)
 	char scope[256];
 	double t0 = km_now();
 
-	ret = preflight();
+	ret = km_preflight();
 	if (ret)
 		return ret;
 	ret = resolve_scope(o, &cfg, &ksyms, &ranges);
