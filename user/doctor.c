@@ -13,6 +13,8 @@
 #include "inject_debugfs.h"
 #include "json.h"
 #include "ksyms.h"
+#include "loader.h"
+#include "sizeclass.h"
 #include "kmscope.h"
 #include "probe.skel.h"
 #include "trace.skel.h"
@@ -181,6 +183,29 @@ static void check_injection(struct doctor *d, const struct btf *vmlinux)
 	    "CONFIG_FAULT_INJECTION");
 }
 
+/* Zone placement and object-based cache names need addresses the kernel may hide. */
+static void check_calibration(struct doctor *d, const struct btf *vmlinux)
+{
+	struct tracer_config cfg = {};
+	struct kmalloc_classes kc;
+	struct tracer t;
+	bool zones = false, caches = false;
+	int code;
+
+	if (kmalloc_classes__load(&kc, "/proc/slabinfo"))
+		kmalloc_classes__default(&kc);
+	if (!tracer_open(&t, &cfg, vmlinux, &code)) {
+		if (!tracer_attach(&t, &code)) {
+			zones = tracer_calibrate_zones(&t, vmlinux, kc.sizes[kc.nr - 1]);
+			caches = zones && tracer_caches_from_objects(&t);
+		}
+		tracer_close(&t);
+	}
+	add(d, "pages placed in zones", zones, "readable /proc/zoneinfo and /proc/self/pagemap");
+	add(d, "kmalloc caches named from objects", caches,
+	    "struct slab in BTF; otherwise caches are named from size class and GFP flags");
+}
+
 static void check_lockdown(struct doctor *d)
 {
 	char buf[128] = "", *mode;
@@ -308,6 +333,8 @@ int cmd_doctor(int argc, char **argv)
 						path_ok("/sys/fs/cgroup/unified/cgroup.procs"),
 	    "CONFIG_CGROUPS and a mounted cgroup2");
 	check_injection(&d, vmlinux);
+	if (vmlinux && check_ok(&d, "tracepoint kmalloc"))
+		check_calibration(&d, vmlinux);
 	check_lockdown(&d);
 	trace_ok = vmlinux && check_ok(&d, "tracepoint kmalloc") &&
 		   check_ok(&d, "tracepoint kmem_cache_alloc");

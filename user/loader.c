@@ -275,6 +275,11 @@ out_close:
 	return ok;
 }
 
+bool tracer_caches_from_objects(const struct tracer *t)
+{
+	return t->skel->bss->zones.direct_valid;
+}
+
 int tracer_follow(struct tracer *t, pid_t pid)
 {
 	__u32 key = pid;

@@ -41,6 +41,8 @@ int tracer_attach(struct tracer *t, int *exit_code);
  */
 bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
 			    unsigned long max_cache_size);
+/* After calibration: kmalloc shapes are named from their objects' struct slab. */
+bool tracer_caches_from_objects(const struct tracer *t);
 int tracer_follow(struct tracer *t, pid_t pid);
 /* Replaces the call-site ranges (start == 0 entries are ignored). */
 int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,

@@ -127,6 +127,15 @@ int main(void)
 		ASSERT_TRUE(t && t->type == JP_BOOL && t->b, "doctor --json: trace works here");
 		ASSERT_TRUE(jp_get(doc, "checks") && jp_get(doc, "checks")->n >= 10,
 			    "doctor lists its checks");
+		{
+			struct jp *checks = jp_get(doc, "checks");
+			int i, zones = -1;
+
+			for (i = 0; checks && i < checks->n; i++)
+				if (!strcmp(jp_str(checks->kids[i], "name"), "pages placed in zones"))
+					zones = jp_get(checks->kids[i], "ok")->b;
+			ASSERT_EQ(zones, 1, "doctor: pages are placed in zones here (as test_trace shows)");
+		}
 		jp_free(doc);
 	}
 	proc_free(&p);
