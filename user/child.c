@@ -19,7 +19,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-int km_command_lookup(const char *cmd)
+static int command_lookup(const char *cmd)
 {
 	char path[PATH_MAX];
 	const char *dirs = getenv("PATH"), *end;
@@ -33,6 +33,16 @@ int km_command_lookup(const char *cmd)
 			return 0;
 	}
 	return -ENOENT;
+}
+
+int km_command_check(const char *cmd)
+{
+	int err = command_lookup(cmd);
+
+	if (!err)
+		return 0;
+	km_error("cannot run '%s': %s", cmd, strerror(-err));
+	return 127;
 }
 
 int km_child__spawn(struct km_child *c, char **cmd)

@@ -17,8 +17,11 @@ struct km_child {
 
 #define KM_CHILD_INIT { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 }
 
-/* execvp's PATH lookup, done before any set-up so a typo costs nothing; -ENOENT etc. */
-int km_command_lookup(const char *cmd);
+/*
+ * execvp's PATH lookup, done before any set-up so a typo costs nothing: 0, or 127 (as a
+ * shell would exit) after one error line.
+ */
+int km_command_check(const char *cmd);
 /* Forks a child blocked until km_child__release(); 0 or -errno. */
 int km_child__spawn(struct km_child *c, char **cmd);
 /* Returns 0 once CMD runs, or exec's negative errno. */

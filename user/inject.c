@@ -886,12 +886,9 @@ static int do_inject(struct inject_opts *o)
 		return KM_EXIT_NO_FEATURE;
 	}
 	if (o->cmd) {
-		err = km_command_lookup(o->cmd[0]);
-		if (err) {
-			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
-			ret = 127;
+		ret = km_command_check(o->cmd[0]);
+		if (ret)
 			goto out;
-		}
 	}
 	ret = prepare(&in, vmlinux);
 	if (ret)

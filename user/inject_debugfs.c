@@ -734,12 +734,13 @@ int inject_debugfs_run(struct inject_opts *o)
 	if (ret)
 		goto out;
 	if (o->cmd) {
-		err = km_command_lookup(o->cmd[0]);
-		if (!err)
-			err = km_child__spawn(&c, o->cmd);
+		ret = km_command_check(o->cmd[0]);
+		if (ret)
+			goto out;
+		err = km_child__spawn(&c, o->cmd);
 		if (err) {
-			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
-			ret = err == -ENOENT || err == -EACCES ? 127 : KM_EXIT_FAILURE;
+			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
 		/* blocked before exec: what it forks inherits make-it-fail */

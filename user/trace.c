@@ -336,12 +336,9 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	}
 	if (o->cmd) {
-		err = km_command_lookup(o->cmd[0]);
-		if (err) {
-			km_error("cannot run '%s': %s", o->cmd[0], strerror(-err));
-			ret = 127;
+		ret = km_command_check(o->cmd[0]);
+		if (ret)
 			goto out;
-		}
 		err = km_child__spawn(&c, o->cmd);
 		if (err) {
 			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
