@@ -96,6 +96,17 @@ int km_child__release(struct km_child *c)
 	return n == sizeof(e) ? -e : 0;
 }
 
+bool km_child__reaped(struct km_child *c, int *cmd_status)
+{
+	int status;
+
+	if (c->pid <= 0 || waitpid(c->pid, &status, WNOHANG) != c->pid)
+		return false;
+	*cmd_status = km_exit_status(status);
+	c->pid = 0;
+	return true;
+}
+
 void km_child__cleanup(struct km_child *c)
 {
 	if (c->pid > 0) {

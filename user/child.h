@@ -6,6 +6,7 @@
 #ifndef KMSCOPE_CHILD_H
 #define KMSCOPE_CHILD_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct km_child {
@@ -28,6 +29,8 @@ int km_child__spawn(struct km_child *c, char **cmd);
 int km_child__release(struct km_child *c);
 /* Releases CMD; when it cannot run, says so, reaps it and returns 127 (as a shell would). */
 int km_child__go(struct km_child *c, const char *cmd);
+/* True once CMD has exited: reaped, with its shell-style status in *cmd_status. */
+bool km_child__reaped(struct km_child *c, int *cmd_status);
 /* Kills (SIGTERM) and reaps a child still running, closes its descriptors. */
 void km_child__cleanup(struct km_child *c);
 /* A wait status as a shell would report it: the exit code, or 128 + signal. */

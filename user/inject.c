@@ -707,7 +707,7 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 
 	while (!km_exiting) {
 		double now = km_now();
-		int timeout_ms = 250, status;
+		int timeout_ms = 250;
 
 		if (end && (end - now) * 1000 < timeout_ms)
 			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
@@ -716,11 +716,8 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 		err = ring_buffer__consume(in->rb);
 		if (err < 0 && err != -EINTR)
 			return err;
-		if (c->pid && waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			*cmd_status = km_exit_status(status);
-			c->pid = 0;
+		if (km_child__reaped(c, cmd_status))
 			break;
-		}
 		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
 			break; /* the --pid process exited */
 		now = km_now();

@@ -637,7 +637,6 @@ static int run_loop(struct debugfs_run *r, struct km_child *c, int pid_fd, int *
 	double end = r->o->duration > 0 ? km_now() + r->o->duration : 0;
 	struct pollfd pfd[2] = { { .fd = r->kmsg_fd, .events = POLLIN },
 				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-	int status;
 
 	while (!km_exiting) {
 		double now = km_now();
@@ -648,11 +647,8 @@ static int run_loop(struct debugfs_run *r, struct km_child *c, int pid_fd, int *
 		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
 			return -errno;
 		kmsg_drain(r);
-		if (c->pid && waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			*cmd_status = km_exit_status(status);
-			c->pid = 0;
+		if (km_child__reaped(c, cmd_status))
 			break;
-		}
 		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
 			break;
 		if (end && km_now() >= end)

@@ -277,7 +277,7 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 		/* a module that loads meanwhile is picked up within a quarter second */
 		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
-		int timeout_ms, status;
+		int timeout_ms;
 
 		if (end && end < wake)
 			wake = end;
@@ -290,11 +290,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 		}
 		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
 			break; /* the --pid process exited */
-		if (c && waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			*cmd_status = km_exit_status(status);
-			c->pid = 0;
+		if (c && km_child__reaped(c, cmd_status))
 			break;
-		}
 		now = km_now();
 		if (end && now >= end)
 			break;
