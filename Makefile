@@ -69,7 +69,7 @@ $(OUTPUT)/kmscope: $(OUTPUT)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/%.c tests/tap.h $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live
+$(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h) $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(LIB) $(LDFLAGS) $(LIBS) -o $@
 

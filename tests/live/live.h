@@ -121,6 +121,16 @@ static inline bool proc_wait_for(struct proc *p, const char *needle)
 	return false;
 }
 
+/* Starts kmscope and waits for the stderr line that says it is ready; diagnoses a failure. */
+static inline bool proc_start_until(struct proc *p, char **argv, const char *needle)
+{
+	proc_start(p, argv);
+	if (proc_wait_for(p, needle))
+		return true;
+	tap_diag("'%s %s' never said '%s': %s", argv[1], argv[2], needle, p->err ? p->err : "");
+	return false;
+}
+
 /* Waits until kmscope trace says it is attached. */
 static inline bool proc_wait_ready(struct proc *p)
 {

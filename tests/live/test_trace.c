@@ -213,17 +213,6 @@ static void test_interval_sums(void)
 	proc_free(&p);
 }
 
-/* Starts kmscope in the background with extra arguments, waits until attached. */
-static bool start_bg(struct proc *p, char **argv)
-{
-	proc_start(p, argv);
-	if (!proc_wait_ready(p)) {
-		tap_diag("kmscope did not attach: %s", p->err ? p->err : "");
-		return false;
-	}
-	return true;
-}
-
 static void test_pid(void)
 {
 	char gatefile[] = "/tmp/kmscope-gate-XXXXXX";
@@ -238,7 +227,7 @@ static void test_pid(void)
 	unlink(gatefile);
 	proc_start(&w, wl);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", w.pid);
-	if (start_bg(&p, argv)) {
+	if (proc_start_until(&p, argv, "kmscope: tracing")) {
 		close(open(gatefile, O_CREAT | O_WRONLY, 0600));
 		proc_finish(&w);
 		proc_finish(&p); /* ends by itself when the pid exits */
@@ -267,7 +256,7 @@ static void filtered_pair(const char *what, char **kmargv, char **match, char **
 
 	proc_start(&w1, match);
 	proc_start(&w2, other);
-	if (!start_bg(&p, kmargv)) {
+	if (!proc_start_until(&p, kmargv, "kmscope: tracing")) {
 		kill(w1.pid, SIGKILL);
 		kill(w2.pid, SIGKILL);
 	}
@@ -447,7 +436,7 @@ static void test_sigterm_report(void)
 	char *argv[] = { (char *)kmscope_path(), "trace", NULL };
 	struct proc p;
 
-	if (!start_bg(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: tracing")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "system-wide trace attached");
 		return;

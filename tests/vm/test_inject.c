@@ -81,16 +81,6 @@ static int events_in(const struct log *l, const char *fn)
 	return n;
 }
 
-/* Waits for the "kmscope: injecting" line: armed and self-tested. */
-static bool start(struct proc *p, char **argv)
-{
-	proc_start(p, argv);
-	if (proc_wait_for(p, "kmscope: injecting"))
-		return true;
-	tap_diag("kmscope inject did not arm: %s", p->err ? p->err : "");
-	return false;
-}
-
 static int stop(struct proc *p, struct log *l)
 {
 	kill(p->pid, SIGINT);
@@ -125,7 +115,7 @@ static void test_nth(void)
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (kmsg >= 0)
 		lseek(kmsg, 0, SEEK_END);
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--nth 3 armed");
 		return;
@@ -166,7 +156,7 @@ static void test_gfp_times(void)
 	int i, atomic = 0;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--gfp atomic --times 5 armed");
 		return;
@@ -198,7 +188,7 @@ static void test_size_every(void)
 	long long a, b, c;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--size --every armed");
 		return;
@@ -228,7 +218,7 @@ static void test_page_order(void)
 	int i, orders_ok = 0;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--allocator page --order 2-3 armed");
 		return;
@@ -265,7 +255,7 @@ static unsigned long probability_run(struct log *l, unsigned long *logged)
 
 	*logged = 0;
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		memset(l, 0, sizeof(*l));
 		return ~0UL;
@@ -313,7 +303,7 @@ static void test_gfp_dma(void)
 	int i, dma = 0;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--gfp dma armed");
 		return;
@@ -342,7 +332,7 @@ static void test_dry_run(void)
 	struct log l;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--dry-run armed");
 		return;
@@ -367,7 +357,7 @@ static void test_sigkill(void)
 	struct proc p;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "every-kmalloc rule armed");
 		return;
@@ -392,7 +382,7 @@ static void test_text(void)
 	struct proc p;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "text mode armed");
 		return;
@@ -424,7 +414,7 @@ static void test_cmd_scope(void)
 	struct log l;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "-- CMD armed");
 		return;
@@ -450,7 +440,7 @@ static void test_caller_and_helpers(void)
 	struct log l;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--caller armed");
 		return;
@@ -465,7 +455,7 @@ static void test_caller_and_helpers(void)
 	proc_free(&p);
 
 	cmd("reset");
-	if (!start(&p, argv2)) {
+	if (!proc_start_until(&p, argv2, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--module --allocator kmalloc armed");
 		return;
@@ -523,7 +513,7 @@ static void test_pid_scope(void)
 	cmd("reset");
 	v = victim(NULL, "kmalloc size=700 count=3 free=1", &go);
 	snprintf(pid_arg, sizeof(pid_arg), "%d", v);
-	if (!start(&p, INJECT("--pid", pid_arg, "--module", MOD, "--times", "2"))) {
+	if (!proc_start_until(&p, INJECT("--pid", pid_arg, "--module", MOD, "--times", "2"), "kmscope: injecting")) {
 		proc_finish(&p);
 		close(go);
 		waitpid(v, NULL, 0);
@@ -562,7 +552,7 @@ static void test_cgroup_scope(void)
 	cmd("reset");
 	v = victim("/sys/fs/cgroup/kmscope_inject_test/cgroup.procs", "cache size=300 count=4 free=1",
 		   &go);
-	if (!start(&p, INJECT("--cgroup", (char *)cg, "--allocator", "cache", "--module", MOD, "-d", "30"))) {
+	if (!proc_start_until(&p, INJECT("--cgroup", (char *)cg, "--allocator", "cache", "--module", MOD, "-d", "30"), "kmscope: injecting")) {
 		proc_finish(&p);
 		close(go);
 		waitpid(v, NULL, 0);
@@ -599,7 +589,7 @@ static void test_backend_names(void)
 		backend = names[i];
 		tap_diag("  --backend %s", names[i]);
 		cmd("reset");
-		if (!start(&p, INJECT("--module", MOD, "--nth", "1"))) {
+		if (!proc_start_until(&p, INJECT("--module", MOD, "--nth", "1"), "kmscope: injecting")) {
 			proc_finish(&p);
 			ASSERT_TRUE(false, "backend armed");
 			continue;

@@ -89,15 +89,6 @@ static int snap_diff(const struct snapshot *s)
 	return n;
 }
 
-static bool start(struct proc *p, char **argv)
-{
-	proc_start(p, argv);
-	if (proc_wait_for(p, "kmscope: injecting"))
-		return true;
-	tap_diag("kmscope inject did not arm: %s", p->err ? p->err : "");
-	return false;
-}
-
 /* The {"summary": ...} document of the output (the last line). */
 static struct jp *summary_of(const char *out)
 {
@@ -133,7 +124,7 @@ static void test_every_sigint(void)
 
 	cmd("reset");
 	snap(&before);
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--every 2 armed");
 		return;
@@ -177,7 +168,7 @@ static void test_gfp(void)
 
 	ASSERT_STREQ(saved, "Y", "ignore-gfp-wait is Y by default");
 	cmd("reset");
-	if (!start(&p, all)) {
+	if (!proc_start_until(&p, all, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "sleeping rule armed");
 		return;
@@ -193,7 +184,7 @@ static void test_gfp(void)
 	proc_free(&p);
 
 	cmd("reset");
-	if (!start(&p, nonsleeping)) {
+	if (!proc_start_until(&p, nonsleeping, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--gfp atomic,nowait armed");
 		return;
@@ -220,7 +211,7 @@ static void test_page_order(void)
 
 	snprintf(saved_copy, sizeof(saved_copy), "%s", saved);
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--allocator page --order 2- armed");
 		return;
@@ -250,7 +241,7 @@ static void test_cmd_scope(void)
 	struct proc p;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "-- CMD armed");
 		return;
@@ -280,7 +271,7 @@ static void test_nth_cmd(void)
 	struct proc p;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--nth 2 -- CMD armed");
 		return;
@@ -325,8 +316,8 @@ static void test_pid_scope(void)
 	close(done[1]);
 	snprintf(pid_arg, sizeof(pid_arg), "%d", v);
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", v);
-	if (!start(&p, INJECT("--pid", pid_arg, "--module", MOD, "--stack", "--allocator",
-			      "kmalloc,cache", "-d", "30"))) {
+	if (!proc_start_until(&p, INJECT("--pid", pid_arg, "--module", MOD, "--stack", "--allocator",
+			      "kmalloc,cache", "-d", "30"), "kmscope: injecting")) {
 		proc_finish(&p);
 		close(go[1]);
 		waitpid(v, NULL, 0);
@@ -368,7 +359,7 @@ static void sigkill_then(const char *what, char **recover)
 
 	cmd("reset");
 	snap(&before);
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--times 1000 armed");
 		return;
@@ -411,7 +402,7 @@ static void test_second_run(void)
 	struct proc p, q;
 	struct jp *doc;
 
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: injecting")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "first run armed");
 		return;

@@ -9,10 +9,8 @@
 
 static bool start(struct proc *p, char **argv, const char *ready)
 {
-	proc_start(p, argv);
-	if (proc_wait_for(p, ready))
+	if (proc_start_until(p, argv, ready))
 		return true;
-	tap_diag("'%s %s' did not start: %s", argv[1], argv[2], p->err ? p->err : "");
 	kill(p->pid, SIGKILL);
 	proc_finish(p);
 	return false;

@@ -25,15 +25,6 @@ static struct jp *stop_and_parse(struct proc *p)
 	return doc;
 }
 
-static bool start(struct proc *p, char **argv)
-{
-	proc_start(p, argv);
-	if (proc_wait_ready(p))
-		return true;
-	tap_diag("kmscope did not attach: %s", p->err ? p->err : "");
-	return false;
-}
-
 /* The row for a driver function in a cache; checks it is in the module. */
 static struct jp *kt_site(struct jp *doc, const char *fn, const char *cache)
 {
@@ -52,7 +43,7 @@ static void test_module_exact(void)
 	int i, foreign = 0;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: tracing")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--module trace attached");
 		return;
@@ -120,7 +111,7 @@ static void test_pages_with_stack(void)
 	int i;
 
 	cmd("reset");
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: tracing")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--module --stack trace attached");
 		return;
@@ -168,7 +159,7 @@ static void test_module_loaded_later(void)
 	struct proc p;
 
 	unload_module();
-	if (!start(&p, argv)) {
+	if (!proc_start_until(&p, argv, "kmscope: tracing")) {
 		proc_finish(&p);
 		ASSERT_TRUE(false, "--wait-module trace attached before the module exists");
 		return;
