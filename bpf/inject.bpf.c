@@ -12,17 +12,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "inject.h"
+#include "scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Scope: set by the loader before load. */
-const volatile __u32 self_tgid = 0;
-const volatile __u32 filter_tgid = 0;
-const volatile bool filter_follow = false;
-const volatile __u64 filter_cgroup_id = 0;
-const volatile int filter_cgroup_level = 0;
+/* Scope: see scope.bpf.h; set by the loader before load. */
 const volatile bool filter_ranges = false;  /* --module / --caller */
 const volatile bool ranges_on_stack = false; /* --stack: any frame, not just the call site */
 
@@ -68,7 +64,6 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-#include "follow.bpf.h"
 
 struct stack_buf {
 	__u64 ips[KM_INJECT_STACK];
@@ -182,18 +177,6 @@ static __always_inline void walk_stack(long n, struct walk *w)
 		n = KM_INJECT_STACK;
 	bpf_loop(n, walk_frame, &c, 0);
 	*w = c.w;
-}
-
-static __always_inline bool task_in_scope(__u32 tgid)
-{
-	if (filter_tgid && tgid != filter_tgid)
-		return false;
-	if (filter_follow && !tgid_followed(tgid))
-		return false;
-	if (filter_cgroup_id &&
-	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
-		return false;
-	return true;
 }
 
 static __always_inline bool gfp_matches(__u32 gfp)
@@ -311,7 +294,7 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 
 	if (tgid == self_tgid)
 		return self_probe((__u32)id, kind, size, gfp);
-	if (!task_in_scope(tgid) || !gfp_matches(gfp))
+	if (!process_in_scope(tgid) || !gfp_matches(gfp))
 		return false;
 	if (kind_known && !is_page && !what_matches(kind, size, order))
 		return false;

@@ -12,22 +12,18 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
+#include "scope.bpf.h"
 
 #define E2BIG 7 /* errno.h is not for BPF */
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Scope filters, set by the loader before load; unused ones are pruned by the verifier. */
-const volatile __u32 filter_tgid = 0;
-const volatile bool filter_follow = false;
+/* More filters (see scope.bpf.h), set by the loader before load. */
 const volatile bool filter_comm = false;
 const volatile char target_comm[KM_COMM_LEN] = {};
-const volatile __u64 filter_cgroup_id = 0;
-const volatile int filter_cgroup_level = 0;
 const volatile bool filter_ranges = false;
 const volatile bool ranges_on_stack = false;
 const volatile bool use_stack = false;
-const volatile __u32 self_tgid = 0;
 
 /* Written by the loader after load (mmapped .bss). */
 struct km_zone_table zones = {};
@@ -93,7 +89,6 @@ struct {
 	__type(value, struct km_range);
 } ranges SEC(".maps");
 
-#include "follow.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -139,20 +134,9 @@ static __always_inline bool comm_matches(void)
 /* Whose allocation is it: the task-level filters. */
 static __always_inline bool task_in_scope(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (tgid == self_tgid)
+	if (!process_in_scope(bpf_get_current_pid_tgid() >> 32))
 		return false;
-	if (filter_tgid && tgid != filter_tgid)
-		return false;
-	if (filter_follow && !tgid_followed(tgid))
-		return false;
-	if (filter_comm && !comm_matches())
-		return false;
-	if (filter_cgroup_id &&
-	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
-		return false;
-	return true;
+	return !filter_comm || comm_matches();
 }
 
 static __always_inline bool in_ranges(__u64 addr)
