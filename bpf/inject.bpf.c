@@ -12,7 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "inject.h"
-#include "scope.bpf.h"
+#include "lib/scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 

@@ -12,7 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
-#include "scope.bpf.h"
+#include "lib/scope.bpf.h"
 
 #define E2BIG 7 /* errno.h is not for BPF */
 

@@ -2,8 +2,8 @@
 /* kmscope: what the kernel allocates, how much rounding wastes, and what fails. */
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
-#include "common.h"
+#include "cmd/commands.h"
+#include "core/common.h"
 
 #define KMSCOPE_VERSION "0.1.0"
 

@@ -7,7 +7,7 @@
 
 #include "../tap.h"
 #include "../fixture.h"
-#include "gfp.h"
+#include "kernel/gfp.h"
 
 static char *slurp(const char *path)
 {

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <linux/types.h>
 #include "tap.h"
-#include "common.h"
+#include "core/common.h"
 #include "inject.h"
-#include "inject_opts.h"
+#include "cmd/inject_opts.h"
 
 #define ARGS(...) (char *[]){ "inject", __VA_ARGS__, NULL }
 #define NARGS(...) (int)(sizeof((char *[]){ "inject", __VA_ARGS__ }) / sizeof(char *))

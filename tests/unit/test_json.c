@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "../tap.h"
-#include "json.h"
+#include "report/json.h"
 
 struct capture {
 	FILE *f;

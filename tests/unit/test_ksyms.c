@@ -7,7 +7,7 @@
 
 #include "../tap.h"
 #include "../fixture.h"
-#include "ksyms.h"
+#include "kernel/ksyms.h"
 
 static void check_map(const struct ksyms *ks, unsigned long addr, const char *name,
 		      unsigned long off, const char *module)

@@ -2,8 +2,8 @@
 /* Option parsing of trace / waste and the strict number parsers behind it. */
 #include <errno.h>
 #include "tap.h"
-#include "common.h"
-#include "trace_opts.h"
+#include "core/common.h"
+#include "cmd/trace_opts.h"
 
 static int parse(struct trace_opts *o, const char *name, int argc, char **argv)
 {

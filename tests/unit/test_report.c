@@ -3,7 +3,7 @@
 #include "../tap.h"
 #include "../fixture.h"
 #include "../jsonp.h"
-#include "report.h"
+#include "report/report.h"
 
 #define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
 #define GFP_ATOMIC_ 0x820UL

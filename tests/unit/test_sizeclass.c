@@ -5,8 +5,8 @@
 
 #include "../tap.h"
 #include "../fixture.h"
-#include "gfp.h"
-#include "sizeclass.h"
+#include "kernel/gfp.h"
+#include "kernel/sizeclass.h"
 
 /* Fixtures live next to this file; KMSCOPE_FIXTURES overrides. Four rotating buffers. */
 static bool sizes_are(const struct kmalloc_classes *kc, const unsigned int *want, int n)

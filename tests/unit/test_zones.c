@@ -5,7 +5,7 @@
 
 #include "../tap.h"
 #include "../fixture.h"
-#include "zones.h"
+#include "kernel/zones.h"
 
 struct want {
 	int node;

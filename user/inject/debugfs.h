@@ -8,7 +8,7 @@
 #define KMSCOPE_INJECT_DEBUGFS_H
 
 #include <stddef.h>
-#include "inject_opts.h"
+#include "cmd/inject_opts.h"
 
 #define INJECT_DEBUGFS_STATE "/run/kmscope/inject-debugfs.state"
 

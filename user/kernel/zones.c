@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zones.h"
+#include "kernel/zones.h"
 
 struct zone_parse {
 	struct zone_range z;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Opens, configures, loads and attaches the tracing BPF programs. */
-#ifndef KMSCOPE_LOADER_H
-#define KMSCOPE_LOADER_H
+#ifndef KMSCOPE_TRACER_H
+#define KMSCOPE_TRACER_H
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "snapshot.h"
-#include "zones.h"
+#include "report/snapshot.h"
+#include "kernel/zones.h"
 
 struct trace_bpf;
 struct btf;

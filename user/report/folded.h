@@ -4,8 +4,8 @@
 #define KMSCOPE_FOLDED_H
 
 #include <stdio.h>
-#include "ksyms.h"
-#include "snapshot.h"
+#include "kernel/ksyms.h"
+#include "report/snapshot.h"
 
 /* Bytes allocated per stack: slab objects by bytes_alloc, pages by 4 KiB << order. */
 int folded_print(FILE *out, const struct snapshot *snap, const struct ksyms *ksyms,

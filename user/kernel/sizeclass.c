@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gfp.h"
-#include "sizeclass.h"
+#include "kernel/gfp.h"
+#include "kernel/sizeclass.h"
 
 /* include/linux/slab.h: RANDOM_KMALLOC_CACHES_NR copies + the KMALLOC_NORMAL one */
 #define RANDOM_KMALLOC_CACHES_NR 15

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ksyms.h"
+#include "kernel/ksyms.h"
 
 struct ksyms {
 	struct ksym *syms;

@@ -5,11 +5,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "gfp.h"
-#include "ksyms.h"
-#include "sizeclass.h"
-#include "snapshot.h"
-#include "zones.h"
+#include "kernel/gfp.h"
+#include "kernel/ksyms.h"
+#include "kernel/sizeclass.h"
+#include "report/snapshot.h"
+#include "kernel/zones.h"
 
 enum report_section {
 	REPORT_SUMMARY = 1 << 0,

@@ -15,7 +15,7 @@
 
 #include <bpf/btf.h>
 
-#include "gfp.h"
+#include "kernel/gfp.h"
 
 #define NO_FIELD ((size_t)-1)
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "folded.h"
+#include "report/folded.h"
 
 struct stack_weight {
 	__s32 stack_id;

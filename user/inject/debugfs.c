@@ -22,13 +22,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "child.h"
-#include "common.h"
+#include "core/child.h"
+#include "core/common.h"
 #include "inject.h"
-#include "inject_debugfs.h"
-#include "inject_opts.h"
-#include "json.h"
-#include "ksyms.h"
+#include "inject/debugfs.h"
+#include "cmd/inject_opts.h"
+#include "report/json.h"
+#include "kernel/ksyms.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define MAX_KNOBS 32

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json.h"
-#include "report.h"
+#include "report/json.h"
+#include "report/report.h"
 
 #define MAX_ORDER_SLOTS 16
 #define LOG2_SLOTS	64

@@ -19,15 +19,15 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "child.h"
-#include "commands.h"
-#include "common.h"
-#include "gfp.h"
+#include "core/child.h"
+#include "cmd/commands.h"
+#include "core/common.h"
+#include "kernel/gfp.h"
 #include "inject.h"
-#include "inject_debugfs.h"
-#include "inject_opts.h"
-#include "json.h"
-#include "ksyms.h"
+#include "inject/debugfs.h"
+#include "cmd/inject_opts.h"
+#include "report/json.h"
+#include "kernel/ksyms.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256

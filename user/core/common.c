@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include "common.h"
-#include "json.h"
+#include "core/common.h"
+#include "report/json.h"
 
 bool km_json_output;
 bool km_verbose;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
-#include "common.h"
+#include "core/common.h"
 #include "inject.h"
-#include "inject_opts.h"
+#include "cmd/inject_opts.h"
 
 #define MAX_ORDER_ARG INJECT_ORDER_MAX
 

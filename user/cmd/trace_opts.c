@@ -3,8 +3,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "common.h"
-#include "trace_opts.h"
+#include "core/common.h"
+#include "cmd/trace_opts.h"
 
 void trace_usage(FILE *out, const char *name)
 {

@@ -10,8 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "common.h"
-#include "loader.h"
+#include "core/common.h"
+#include "trace/tracer.h"
 #include "kmscope.h"
 #include "trace.skel.h"
 

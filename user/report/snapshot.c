@@ -4,7 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "snapshot.h"
+#include "report/snapshot.h"
 
 /* Walks a per-CPU hash whose values are __u64 counts, summing CPUs; calls add for each key. */
 static int read_percpu_counts(int fd, size_t key_size, void **out, size_t *nr, size_t rec_size)

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "report.h"
+#include "report/report.h"
 
 struct trace_opts {
 	const char *name; /* "trace" or "waste" */

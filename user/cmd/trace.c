@@ -15,16 +15,16 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "child.h"
-#include "commands.h"
-#include "folded.h"
-#include "common.h"
-#include "gfp.h"
-#include "ksyms.h"
-#include "loader.h"
-#include "report.h"
-#include "sizeclass.h"
-#include "trace_opts.h"
+#include "core/child.h"
+#include "cmd/commands.h"
+#include "report/folded.h"
+#include "core/common.h"
+#include "kernel/gfp.h"
+#include "kernel/ksyms.h"
+#include "trace/tracer.h"
+#include "report/report.h"
+#include "kernel/sizeclass.h"
+#include "cmd/trace_opts.h"
 
 struct range_set {
 	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
