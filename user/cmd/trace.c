@@ -138,12 +138,28 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	int err;
 
 	refresh_ksyms(rs);
-	if (rs->stacks_fd >= 0)
-		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
-	else if (rs->json)
-		err = report_print_json(stdout, snap, &rs->env, &win);
-	else
-		err = report_print_text(stdout, snap, &rs->env, &win);
+	if (rs->stacks_fd >= 0) {
+		struct folded_model fm;
+
+		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
+					 getpagesize());
+		if (!err) {
+			err = folded_print(stdout, &fm);
+			if (fm.missing)
+				km_warn("%zu stacks were no longer in the stack map and are not shown",
+					fm.missing);
+			folded_model_free(&fm);
+		}
+	} else {
+		struct report_model m;
+
+		err = report_model_build(&m, snap, &rs->env);
+		if (!err) {
+			err = rs->json ? report_json_print(stdout, &m, &win)
+				       : report_text_print(stdout, &m, &win);
+			report_model_free(&m);
+		}
+	}
 	if (!err && fflush(stdout))
 		err = -errno;
 	if (err)
