@@ -99,7 +99,7 @@ int main(void)
 	/* CMD's own status when it fails */
 	run(&p, KM("trace", "--", "/bin/sh", "-c", "exit 7"));
 	ASSERT_EQ(p.status, 7, "trace -- CMD exits with CMD's status");
-	ASSERT_TRUE(strstr(p.out, "SUMMARY") != NULL, "and still prints the report");
+	ASSERT_CONTAINS(p.out, "SUMMARY", "and still prints the report");
 	proc_free(&p);
 
 	/* --json errors are JSON on stdout too */
@@ -107,8 +107,8 @@ int main(void)
 	{
 		struct jp *doc = jp_parse(p.out, NULL);
 
-		ASSERT_TRUE(doc && jp_str(doc, "error") && strstr(jp_str(doc, "error"), "invalid pid"),
-			    "--json: the error is a JSON document on stdout");
+		ASSERT_CONTAINS(jp_str(doc, "error"), "invalid pid",
+				"--json: the error is a JSON document on stdout");
 		jp_free(doc);
 	}
 	proc_free(&p);
@@ -121,19 +121,18 @@ int main(void)
 
 	run(&p, KM("doctor", "--json"));
 	{
-		struct jp *doc = jp_parse(p.out, NULL), *t = doc ? jp_get(doc, "features.trace") : NULL;
+		struct jp *doc = jp_parse(p.out, NULL);
 
 		ASSERT_EQ(p.status, 0, "doctor: exit 0 where tracing works");
-		ASSERT_TRUE(t && t->type == JP_BOOL && t->b, "doctor --json: trace works here");
-		ASSERT_TRUE(jp_get(doc, "checks") && jp_get(doc, "checks")->n >= 10,
-			    "doctor lists its checks");
+		ASSERT_EQ(jp_bool(doc, "features.trace"), 1, "doctor --json: trace works here");
+		ASSERT_GE(jp_len(doc, "checks"), 10, "doctor lists its checks");
 		{
-			struct jp *checks = jp_get(doc, "checks");
+			struct jp *checks = jp_arr(doc, "checks");
 			int i, zones = -1;
 
 			for (i = 0; checks && i < checks->n; i++)
-				if (!strcmp(jp_str(checks->kids[i], "name"), "pages placed in zones"))
-					zones = jp_get(checks->kids[i], "ok")->b;
+				if (jp_str_is(checks->kids[i], "name", "pages placed in zones"))
+					zones = jp_bool(checks->kids[i], "ok");
 			ASSERT_EQ(zones, 1, "doctor: pages are placed in zones here (as test_trace shows)");
 		}
 		jp_free(doc);
