@@ -19,12 +19,32 @@
 #include "jsonp.h"
 
 struct proc {
-	pid_t pid;
+	pid_t pid;	/* also its process group: a timeout kills what it started too */
 	int out_fd, err_fd;
 	char *out, *err;
 	size_t out_len, err_len;
 	int status; /* exit code, or 128 + signal */
+	char what[160]; /* the command line, for messages */
+	struct timespec started;
 };
+
+/* How long proc_finish() waits for a process: $KMSCOPE_TEST_TIMEOUT seconds, default 60. */
+static inline int proc_timeout_ms(void)
+{
+	const char *e = getenv("KMSCOPE_TEST_TIMEOUT");
+	int s = e ? atoi(e) : 0;
+
+	return (s > 0 ? s : 60) * 1000;
+}
+
+static inline long proc_elapsed_ms(const struct proc *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - p->started.tv_sec) * 1000 +
+	       (now.tv_nsec - p->started.tv_nsec) / 1000000;
+}
 
 static const char *kmscope_path(void)
 {
@@ -46,13 +66,20 @@ static inline void live_require(void)
 
 static inline void proc_start(struct proc *p, char *const argv[])
 {
-	int out[2], err[2];
+	int out[2], err[2], i;
 
 	memset(p, 0, sizeof(*p));
+	for (i = 0; argv[i] && strlen(p->what) + 2 < sizeof(p->what); i++)
+		snprintf(p->what + strlen(p->what), sizeof(p->what) - strlen(p->what), "%s%s",
+			 i ? " " : "", argv[i]);
 	if (pipe(out) || pipe(err))
 		abort();
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->pid = fork();
 	if (p->pid == 0) {
+		/* its own group, so a timeout kills CMD too; and gone when the test is */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(out[0]);
@@ -60,6 +87,7 @@ static inline void proc_start(struct proc *p, char *const argv[])
 		execv(argv[0], argv);
 		_exit(126);
 	}
+	setpgid(p->pid, p->pid); /* as the child does: whichever runs first */
 	close(out[1]);
 	close(err[1]);
 	p->out_fd = out[0];
@@ -137,13 +165,43 @@ static inline bool proc_wait_ready(struct proc *p)
 	return proc_wait_for(p, "kmscope: tracing");
 }
 
+/*
+ * Reads its output until it has exited and closed it. One still running (or whose
+ * children still hold its output) after proc_timeout_ms() - a hung kmscope - is
+ * killed with its process group, and that is a failed test line: prove never hangs.
+ */
 static inline int proc_finish(struct proc *p)
 {
-	int status;
+	int status = 0, limit = proc_timeout_ms();
+	bool reaped = false, open = true;
 
-	while (proc_pump(p, 1000))
-		;
-	waitpid(p->pid, &status, 0);
+	while (proc_elapsed_ms(p) <= limit) {
+		open = proc_pump(p, 200);
+		if (!open && !reaped)
+			poll(NULL, 0, 20);
+		if (!reaped && waitpid(p->pid, &status, WNOHANG) == p->pid)
+			reaped = true;
+		if (reaped && !open)
+			break;
+	}
+	if (!reaped || open) {
+		kill(-p->pid, SIGKILL);
+		if (!reaped)
+			kill(p->pid, SIGKILL);
+		tap_ok(false, "'%s' finishes within %d s", p->what, limit / 1000);
+		tap_diag("  %s after %d s: killed its process group (SIGKILL); stderr so far: %s",
+			 reaped ? "its output was still open" : "still running", limit / 1000,
+			 p->err ? p->err : "");
+		if (!reaped)
+			waitpid(p->pid, &status, 0);
+		while (proc_pump(p, 200) && proc_elapsed_ms(p) < limit + 5000)
+			;
+		if (p->out_fd >= 0)
+			close(p->out_fd);
+		if (p->err_fd >= 0)
+			close(p->err_fd);
+		p->out_fd = p->err_fd = -1;
+	}
 	p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (!p->out)
 		append(&p->out, &p->out_len, "", 0);
@@ -216,8 +274,8 @@ static inline double site_sum(struct jp *doc, const char *function, const char *
 	double sum = 0;
 	int i;
 
-	if (!sites)
-		return -1;
+	if (!sites || sites->type != JP_ARR)
+		return NAN; /* fails any comparison with a count */
 	for (i = 0; i < sites->n; i++) {
 		const char *f = jp_str(sites->kids[i], "function");
 
