@@ -8,9 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,7 +68,8 @@ static inline void live_require(void)
 		tap_plan_skip_all("no kmscope binary at %s (set KMSCOPE)", kmscope_path());
 }
 
-static inline void proc_start(struct proc *p, char *const argv[])
+/* Starts argv[0] with stdout and stderr piped; as user pw when it is not NULL. */
+static inline void proc_start_as(struct proc *p, char *const argv[], const struct passwd *pw)
 {
 	int out[2], err[2], i;
 
@@ -84,7 +89,12 @@ static inline void proc_start(struct proc *p, char *const argv[])
 		dup2(err[1], 2);
 		close(out[0]);
 		close(err[0]);
+		if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
+			perror("live.h: cannot become the test user");
+			_exit(125);
+		}
 		execv(argv[0], argv);
+		fprintf(stderr, "live.h: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(126);
 	}
 	setpgid(p->pid, p->pid); /* as the child does: whichever runs first */
@@ -92,6 +102,11 @@ static inline void proc_start(struct proc *p, char *const argv[])
 	close(err[1]);
 	p->out_fd = out[0];
 	p->err_fd = err[0];
+}
+
+static inline void proc_start(struct proc *p, char *const argv[])
+{
+	proc_start_as(p, argv, NULL);
 }
 
 static inline void append(char **buf, size_t *len, const char *data, size_t n)
@@ -220,6 +235,62 @@ static inline int run(struct proc *p, char *const argv[])
 {
 	proc_start(p, argv);
 	return proc_finish(p);
+}
+
+/*
+ * A copy of the kmscope binary that any user can run, in a fresh directory of its own
+ * (0755 in a temp dir that allows exec), for tests that run kmscope as another user:
+ * the checkout may be somewhere only root can reach (/root is 0700). Writes the
+ * copy's path to path; false (with a diagnostic) when there is no such place.
+ */
+static inline bool kmscope_copy_for_others(char *path, size_t len)
+{
+	const char *bases[] = { getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm" };
+	char dir[256], buf[65536];
+	struct statvfs vfs;
+	size_t b;
+	ssize_t n;
+	int in, out;
+
+	for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		if (!bases[b] || statvfs(bases[b], &vfs) || (vfs.f_flag & ST_NOEXEC))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/kmscope-test-XXXXXX", bases[b]);
+		if (!mkdtemp(dir))
+			continue;
+		if (chmod(dir, 0755) || snprintf(path, len, "%s/kmscope", dir) >= (int)len) {
+			rmdir(dir);
+			continue;
+		}
+		in = open(kmscope_path(), O_RDONLY | O_CLOEXEC);
+		out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				break;
+		if (in >= 0)
+			close(in);
+		if (out >= 0 && !close(out) && !access(path, X_OK))
+			return true;
+		unlink(path);
+		rmdir(dir);
+	}
+	tap_diag("no temp dir with exec allowed for a copy of %s", kmscope_path());
+	return false;
+}
+
+/* Removes what kmscope_copy_for_others() made. */
+static inline void kmscope_copy_remove(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	unlink(path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(dir);
+	}
 }
 
 /* ---- workloads: each readv() of n one-byte iovecs kmallocs n * 16 bytes once ---- */
