@@ -28,6 +28,7 @@
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
+#include "kernel/tp_layout.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256
@@ -114,8 +115,20 @@ static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux,
 	bool has_page = btf__find_by_name_kind(vmlinux, "should_fail_alloc_page", BTF_KIND_FUNC) >= 0;
 	struct kallsyms_facts f;
 	char hooks[128] = "", configs[256] = "";
+	int h;
 
 	kallsyms_scan(&f);
+	/* the programs read the hooks' arguments by position: only a known prototype will do */
+	for (h = 0; h < KM_HOOK_NR; h++) {
+		char proto[256];
+		enum km_tpl l = km_hook_layout(vmlinux, h, proto, sizeof(proto));
+
+		if (l == KM_TPL_UNKNOWN && (h == KM_HOOK_FAILSLAB ? want_slab : want_page)) {
+			snprintf(why, why_len, "'%s' has a prototype kmscope does not know (%s): "
+				 "its arguments would be misread", km_hook_name(h), proto);
+			return KM_EXIT_NO_FEATURE;
+		}
+	}
 	if (want_slab && !has_slab)
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_failslab",
 			 "CONFIG_FAILSLAB=y");
