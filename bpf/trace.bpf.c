@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
 #include "lib/scope.bpf.h"
+#include "lib/core_fixes.bpf.h"
 
 #define E2BIG 7 /* errno.h is not for BPF */
 
@@ -284,19 +285,17 @@ static __always_inline void record_cache(struct kmem_cache *s)
 static __always_inline struct kmem_cache *kmalloc_cache_of(__u64 ptr, __u64 bytes_alloc)
 {
 	struct kmem_cache *s;
-	struct slab *slab;
 	__u64 page, head;
 
 	if (!zones.direct_valid || !ptr || bytes_alloc > zones.max_cache_size ||
-	    !bpf_core_type_exists(struct slab))
+	    !km_slab_cache_lookup_possible())
 		return NULL;
 	page = zones.vmemmap_base +
 	       ((ptr - zones.page_offset_base) >> 12) * bpf_core_type_size(struct page);
 	head = BPF_CORE_READ((struct page *)page, compound_head);
 	if (head & 1)
 		page = head - 1;
-	slab = (struct slab *)page;
-	s = BPF_CORE_READ(slab, slab_cache);
+	s = km_page_slab_cache(page); /* struct slab since 5.17, struct page before */
 	if (!s || BPF_CORE_READ(s, object_size) != bytes_alloc)
 		return NULL;
 	return s;
@@ -333,18 +332,38 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	return 0;
 }
 
-SEC("raw_tp/kmalloc")
-int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
-	     size_t bytes_alloc, gfp_t gfp_flags)
+/*
+ * One program per tracepoint layout (user/kernel/tp_layout.c matches the kernel's
+ * prototype as a whole and loads only the program written for it).
+ */
+static __always_inline void calibrate_kmalloc(const void *ptr, size_t bytes_alloc)
 {
 	if (calibrating && bytes_alloc == KM_CALIB_LARGE && ptr &&
 	    (bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		calib_kmalloc_ptr = (__u64)ptr;
+}
+
+/* kmalloc: 5.15 (no node) and 6.1+ (a trailing node, not read). */
+SEC("raw_tp/kmalloc")
+int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp_flags)
+{
+	calibrate_kmalloc(ptr, bytes_alloc);
 	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, NULL, bytes_req, bytes_alloc,
 			     gfp_flags);
 }
 
-/* Kernels before 6.1 trace kmalloc_node separately, with the same leading arguments. */
+/* 6.0 passed the cache (NULL for a large kmalloc) before the sizes. */
+SEC("raw_tp/kmalloc")
+int BPF_PROG(on_kmalloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	calibrate_kmalloc(ptr, bytes_alloc);
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* Kernels before 6.1 trace kmalloc_node separately. */
 SEC("raw_tp/kmalloc_node")
 int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
@@ -353,6 +372,15 @@ int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t b
 			     gfp_flags);
 }
 
+SEC("raw_tp/kmalloc_node")
+int BPF_PROG(on_kmalloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* 6.1+: the cache, no sizes. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags)
@@ -361,12 +389,36 @@ int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct km
 			     BPF_CORE_READ(s, size), gfp_flags);
 }
 
-/* Before 6.1 kmem_cache_alloc carried sizes instead of the cache; the loader picks one. */
+/* Before 6.0: sizes instead of the cache. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
 	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc")
+int BPF_PROG(on_cache_alloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_sizes, unsigned long call_site, const void *ptr,
+	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
 			     gfp_flags);
 }
 
