@@ -340,7 +340,7 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 
 	if (tgid == self_tgid)
 		return self_probe(ctx, (__u32)id, kind, size, gfp);
-	if (!process_in_scope(tgid) || !gfp_matches(gfp))
+	if (!process_in_scope(id) || !gfp_matches(gfp))
 		return false;
 	if (kind_known && !is_page && !what_matches(kind, size, order))
 		return false;
