@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "inject.h"
 #include "lib/scope.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 
@@ -114,6 +115,8 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 {
 	int i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_INJECT_SCOPE_RANGES; i++)
 		if (scope_ranges[i].start && addr >= scope_ranges[i].start &&
 		    addr < scope_ranges[i].end)

@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
 #include "lib/scope.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define E2BIG 7 /* errno.h is not for BPF */
 
@@ -143,6 +144,8 @@ static __always_inline bool in_ranges(__u64 addr)
 {
 	__u32 i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_MAX_RANGES; i++) {
 		__u32 key = i;
 		struct km_range *r = bpf_map_lookup_elem(&ranges, &key);

@@ -21,6 +21,7 @@
 #include "core/common.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
@@ -31,20 +32,14 @@ struct range_set {
 	int n;
 };
 
-/* The module's current range (it may load, unload or move while we trace). */
-static bool module_refresh(struct tracer *t, const struct trace_opts *o, struct range_set *rs,
-			   int module_slot)
+/* Without the BPF hooks, the module's text is re-read (it may load, unload or move). */
+static void module_refresh(struct tracer *t, const struct trace_opts *o)
 {
-	unsigned long s = 0, e = 0;
+	int err = km_module_scope__fill(t->module_hook.scope, o->module);
 
-	if (module_range("/proc/modules", o->module, &s, &e))
-		s = e = 0;
-	if (rs->start[module_slot] == s && rs->end[module_slot] == e)
-		return false;
-	rs->start[module_slot] = s;
-	rs->end[module_slot] = e;
-	tracer_set_ranges(t, rs->start, rs->end, rs->n);
-	return true;
+	if (err == -E2BIG)
+		km_warn("'%s' has more than %d text ranges: the rest are not in scope", o->module,
+			KM_MODULE_RANGES);
 }
 
 static void describe_scope(const struct trace_opts *o, char *buf, size_t len)
@@ -207,19 +202,33 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
 		return KM_EXIT_USAGE;
 	if (o->module) {
-		unsigned long s, e;
+		struct km_text_range r[KM_MODULE_RANGES];
+		char name[KM_MODULE_NAME_LEN];
+		int n, err;
 
 		if (access("/proc/modules", R_OK)) {
 			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
 				 "CONFIG_MODULES=y");
 			return KM_EXIT_NO_FEATURE;
 		}
-		if (module_range("/proc/modules", o->module, &s, &e) && !o->wait_module) {
+		if (!km_module_name(o->module, name, sizeof(name))) {
+			km_error("'%s' is not a module name (at most %d characters)", o->module,
+				 KM_MODULE_NAME_LEN - 1);
+			return KM_EXIT_USAGE;
+		}
+		err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
+		if (err == -EPERM) {
+			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+				 o->module);
+			return KM_EXIT_FAILURE;
+		}
+		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
+		if (err == -ENOENT && !o->wait_module && !o->cmd) {
 			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
 				 "trace it from when it loads", o->module);
 			return KM_EXIT_USAGE;
 		}
-		rs->n++; /* slot 0, filled by module_refresh */
+		cfg->module = o->module;
 	}
 	if (o->caller) {
 		*ksyms = ksyms__load("/proc/kallsyms");
@@ -233,7 +242,7 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 		}
 		rs->n++;
 	}
-	cfg->ranges = rs->n > 0;
+	cfg->ranges = rs->n > 0 || o->module;
 	cfg->ranges_on_stack = cfg->ranges && o->stack;
 	return 0;
 }
@@ -267,15 +276,15 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 
 /* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
 static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
+		    struct km_child *c, int pid_fd, int *cmd_status)
 {
 	double end = o->duration > 0 ? rs->started + o->duration : 0;
 	double next = o->interval > 0 ? rs->started + o->interval : 0;
 	int err = 0;
 
 	while (!km_exiting) {
-		/* a module that loads meanwhile is picked up within a quarter second */
-		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
+		/* without the module hooks, a module that loads meanwhile is polled for */
+		double now = km_now(), wake = now + (o->module && !t->module_sync ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms;
 
@@ -301,8 +310,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 				break;
 			next += o->interval;
 		}
-		if (o->module)
-			module_refresh(t, o, ranges, 0);
+		if (o->module && !t->module_sync)
+			module_refresh(t, o);
 	}
 	return err;
 }
@@ -355,10 +364,14 @@ static int do_trace(struct trace_opts *o)
 	if (!tracer_calibrate_zones(&t, vmlinux, rs.classes.sizes[rs.classes.nr - 1]))
 		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
 			"zones are shown as unknown");
-	if (o->module)
-		module_refresh(&t, o, &ranges, 0);
-	else if (ranges.n)
+	if (ranges.n)
 		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
+	if (o->module) {
+		module_refresh(&t, o);
+		if (!t.module_sync)
+			km_warn("%s: a module loaded from now on is picked up within 250 ms, "
+				"after its init has started", t.module_hook.why_polling);
+	}
 	describe_scope(o, scope, sizeof(scope));
 	ret = report_setup(&rs, o, &t, ksyms, scope);
 	if (ret)
@@ -387,7 +400,7 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (o->pid)
 		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &ranges, &cmd_status);
+	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &cmd_status);
 	if (!err)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;

@@ -85,6 +85,9 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	skel->rodata->use_stack = cfg->stack;
 	skel->rodata->self_tgid = getpid();
 
+	t->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&t->module_hook, vmlinux, cfg->module);
+
 	new_cache_tp = cache_alloc_has_cache_arg(vmlinux);
 	bpf_program__set_autoload(skel->progs.on_cache_alloc, new_cache_tp);
 	bpf_program__set_autoload(skel->progs.on_cache_alloc_sizes, !new_cache_tp);
@@ -118,6 +121,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		return err;
 	}
 	t->skel = skel;
+	t->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -129,8 +133,10 @@ int tracer_attach(struct tracer *t, int *exit_code)
 		km_error("cannot attach to the kmem tracepoints: %s (see `kmscope doctor`)",
 			 strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	t->module_sync = km_module_hook__attach(&t->module_hook);
+	return 0;
 }
 
 static int read_pfn(int pagemap_fd, const void *addr, unsigned long *pfn)
