@@ -13,6 +13,13 @@ static bool btf_has(const struct btf *vmlinux, const char *name, int kind)
 	return vmlinux && btf__find_by_name_kind(vmlinux, name, kind) >= 0;
 }
 
+bool km_module_hook__available(const struct btf *vmlinux)
+{
+	return btf_has(vmlinux, "btf_trace_module_load", BTF_KIND_TYPEDEF) &&
+	       btf_has(vmlinux, "btf_trace_module_free", BTF_KIND_TYPEDEF) &&
+	       btf_has(vmlinux, "do_init_module", BTF_KIND_FUNC);
+}
+
 void km_module_hook__configure(struct km_module_hook *h, const struct btf *vmlinux,
 			       const char *module)
 {

@@ -45,6 +45,9 @@ struct km_module_hook {
 void km_module_hook__configure(struct km_module_hook *h, const struct btf *vmlinux,
 			       const char *module);
 
+/* Whether this kernel's BTF has all three hooks (doctor's line; attach decides at run time). */
+bool km_module_hook__available(const struct btf *vmlinux);
+
 /*
  * After load (h->scope set): attach what was loaded. Returns true when a module loaded
  * from now on is added before its init runs and dropped when it goes (load, free and
