@@ -14,6 +14,7 @@
 #include "inject.h"
 #include "lib/scope.bpf.h"
 #include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 
@@ -117,6 +118,8 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 {
 	int i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_INJECT_SCOPE_RANGES; i++)
 		if (scope_ranges[i].start && addr >= scope_ranges[i].start &&
 		    addr < scope_ranges[i].end)

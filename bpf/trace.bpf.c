@@ -14,6 +14,7 @@
 #include "kmscope.h"
 #include "lib/scope.bpf.h"
 #include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define EEXIST 17 /* errno.h is not for BPF */
 
@@ -230,6 +231,8 @@ static __always_inline bool in_ranges(__u64 addr)
 {
 	__u32 i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_MAX_RANGES; i++) {
 		__u32 key = i;
 		struct km_range *r = bpf_map_lookup_elem(&ranges, &key);

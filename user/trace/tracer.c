@@ -108,6 +108,8 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		trace_bpf__destroy(skel);
 		return err;
 	}
+	t->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&t->module_hook, vmlinux, cfg->module);
 	if (!cfg->follow) {
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
@@ -146,6 +148,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		return err;
 	}
 	t->skel = skel;
+	t->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -157,8 +160,10 @@ int tracer_attach(struct tracer *t, int *exit_code)
 		km_error("cannot attach to the kmem tracepoints: %s (see `kmscope doctor`)",
 			 strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	t->module_sync = km_module_hook__attach(&t->module_hook);
+	return 0;
 }
 
 static int read_pfn(int pagemap_fd, const void *addr, unsigned long *pfn)
