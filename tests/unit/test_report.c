@@ -228,6 +228,45 @@ static void dump_variants(const char *dir, const struct snapshot *base, struct r
 	free(allocs);
 }
 
+/* Every member name the JSON report has must be described in docs/json.md as `name`. */
+static int undocumented(const struct jp *v, const char *docs, const char *where)
+{
+	char path[256], quoted[80];
+	int i, missing = 0;
+
+	if (v->type == JP_ARR) /* the rows of an array all have the first one's members */
+		return v->n ? undocumented(v->kids[0], docs, where) : 0;
+	for (i = 0; v->type == JP_OBJ && i < v->n; i++) {
+		const struct jp *k = v->kids[i];
+
+		snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", k->key);
+		snprintf(quoted, sizeof(quoted), "`%s`", k->key);
+		if (!strstr(docs, quoted)) {
+			tap_diag("  %s is not in docs/json.md", path);
+			missing++;
+		}
+		missing += undocumented(k, docs, path);
+	}
+	return missing;
+}
+
+static char *read_all(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *m;
+	int c;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return text;
+}
+
 int main(void)
 {
 	struct alloc_shape allocs[] = {
@@ -335,6 +374,16 @@ int main(void)
 	ASSERT_EQ(jp_num(doc, "summary.page_failures"), 1, "page failure");
 	ASSERT_EQ(jp_num(doc, "failures.pages.atomic"), 1, "in atomic context");
 	ASSERT_EQ(jp_num(doc, "summary.pages"), 112, "pages allocated");
+	{
+		char *docs = read_all(fixture("../../docs/json.md"));
+
+		if (docs)
+			ASSERT_EQ(undocumented(doc, docs, ""), 0,
+				  "docs/json.md describes every member of the JSON report");
+		else
+			tap_skip("docs/json.md describes every member", "docs/json.md not found");
+		free(docs);
+	}
 	jp_free(doc);
 	free(out);
 
