@@ -391,7 +391,25 @@ int main(void)
 	ASSERT_CONTAINS(out, "e1000_probe+0x10 [e1000]", "text: symbol+offset [module]");
 	ASSERT_CONTAINS(out, "duplicate events", "text: duplicates line");
 	ASSERT_CONTAINS(out, "events dropped         2", "text: dropped events");
+	ASSERT_CONTAINS(out, "start_kernel+0x20                            kmalloc-64 ",
+			"text: 60 B in kmalloc-64 wastes 4 B each");
+	ASSERT_TRUE(!strstr(out, "\n      \n"), "text: no empty advice line where nothing saves");
 	free(out);
+	{
+		struct alloc_shape anon[] = {
+			shape(0x1234, 0, 30, 32, GFP_NOWAIT_, true, 2),
+			shape(0x1234, 0, 30, 32, GFP_KERNEL_ | GFP_DMA_, false, 1),
+		};
+		struct snapshot bare = { .allocs = anon, .nr_allocs = 2 };
+
+		out = render(&bare, &env, false);
+		ASSERT_CONTAINS(out, "\n  0x1234                                       kmalloc-32 ",
+				"text: a call site without a symbol is its address (waste, failures)");
+		ASSERT_CONTAINS(out, "\n    0x1234  dma-kmalloc-32: 1 allocations, 0 failed\n",
+				"text: and in the DMA list");
+		ASSERT_TRUE(!strstr(out, "0x1234+0x"), "text: no '+0x0' offset into no symbol");
+		free(out);
+	}
 
 	{
 		struct alloc_shape half[] = { shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_,
