@@ -78,7 +78,8 @@ static void test_failure_messages(void)
 	ASSERT_EQ(status, 1, "a file with failures exits 1");
 	ASSERT_TRUE(all_tap(out), "failure diagnostics keep the output TAP");
 	ASSERT_CONTAINS(out, "not ok 1 - four is five\n", "the failing check is named");
-	ASSERT_CONTAINS(out, "#   got:      4\n#   expected: == 5\n", "ASSERT_EQ: actual vs expected");
+	ASSERT_CONTAINS(out, "#   got:      4\n#   expected: == 5\n",
+			"ASSERT_EQ: actual vs expected");
 	ASSERT_CONTAINS(out, "three + 1 == 5", "ASSERT_EQ: the expressions");
 	ASSERT_CONTAINS(out, "test_harness.c:", "ASSERT_EQ: file and line");
 	ASSERT_CONTAINS(out, "#   got:      18446744073709551615\n#   expected: == -1",
@@ -87,7 +88,8 @@ static void test_failure_messages(void)
 	ASSERT_CONTAINS(out, "expected true: three == 2", "ASSERT_TRUE prints the expression");
 	ASSERT_CONTAINS(out, "not ok 5 - strings \\# with a hash\n",
 			"'#' in a description is escaped (no accidental directive)");
-	ASSERT_CONTAINS(out, "#   got:      \"got\n# this\"", "a multi-line value: '# ' on each line");
+	ASSERT_CONTAINS(out, "#   got:      \"got\n# this\"",
+			"a multi-line value: '# ' on each line");
 	ASSERT_CONTAINS(out, "to contain: \"needle\"", "ASSERT_CONTAINS says what it looked for");
 	ASSERT_CONTAINS(out, "ok 7 - a passing one\n1..7\n", "passing checks and the plan");
 	free(out);
