@@ -3,6 +3,7 @@
 #include "../tap.h"
 #include "../fixture.h"
 #include "../jsonp.h"
+#include <errno.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "report/folded.h"
@@ -268,6 +269,62 @@ static char *read_all(const char *path)
 	return text;
 }
 
+/* Stack 1: start_kernel -> e1000_probe -> __kmalloc_noprof; stack 2 has an unknown frame. */
+static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
+{
+	(void)ctx;
+	if (id == 1) {
+		ips[0] = KMALLOC_ENTRY + 0x10;
+		ips[1] = E1000_PROBE + 0x10;
+		ips[2] = START_KERNEL + 0x20;
+		return 0;
+	}
+	if (id == 2) {
+		ips[0] = 0x77;
+		ips[1] = START_KERNEL + 0x30;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void test_folded(const struct ksyms *ksyms)
+{
+	struct alloc_shape a[] = {
+		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_KERNEL_, false, 2),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3), /* failed: no bytes */
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 1),
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 5),
+	};
+	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1) };
+	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 2 };
+	struct folded_model fm;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	a[0].key.stack_id = a[1].key.stack_id = a[2].key.stack_id = 1;
+	a[3].key.stack_id = 2;
+	a[4].key.stack_id = 9; /* evicted from the stack map */
+	pg[0].key.stack_id = 1;
+	pg[1].key.stack_id = -1; /* no stack taken */
+	if (!ASSERT_EQ(folded_model_build(&fm, &snap, ksyms, fake_stacks, NULL, 4096), 0,
+		       "folded: model built"))
+		return;
+	f = open_memstream(&buf, &len);
+	folded_print(f, &fm);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "pages;start_kernel;e1000_probe [e1000];__kmalloc_noprof 49152\n"
+		     "slab;start_kernel;e1000_probe [e1000] 82176\n"
+		     "slab;start_kernel 64\n",
+		     "folded: outermost first, cut at the call site, bytes summed per stack, pages "
+		     "by 4096 << order, failures and stackless shapes left out");
+	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
+	folded_model_free(&fm);
+	free(buf);
+}
+
 int main(void)
 {
 	struct alloc_shape allocs[] = {
@@ -424,6 +481,7 @@ int main(void)
 		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
 		snapshot_free(&delta);
 	}
+	test_folded(env.ksyms);
 	ksyms__free((struct ksyms *)env.ksyms);
 	return tap_done();
 }
