@@ -14,6 +14,7 @@
 #include "inject.h"
 #include "lib/scope.bpf.h"
 #include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 
@@ -117,6 +118,8 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 {
 	int i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_INJECT_SCOPE_RANGES; i++)
 		if (scope_ranges[i].start && addr >= scope_ranges[i].start &&
 		    addr < scope_ranges[i].end)
@@ -340,7 +343,7 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 
 	if (tgid == self_tgid)
 		return self_probe(ctx, (__u32)id, kind, size, gfp);
-	if (!process_in_scope(tgid) || !gfp_matches(gfp))
+	if (!process_in_scope(id) || !gfp_matches(gfp))
 		return false;
 	if (kind_known && !is_page && !what_matches(kind, size, order))
 		return false;

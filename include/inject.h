@@ -3,6 +3,8 @@
 #ifndef KMSCOPE_INJECT_H
 #define KMSCOPE_INJECT_H
 
+#include "module_scope.h" /* the .bss of both objects holds struct km_module_scope */
+
 #define KM_INJECT_STACK	      32
 #define KM_INJECT_ALLOC_RANGES 64 /* allocator functions: sorted, binary-searched */
 #define KM_INJECT_SCOPE_RANGES 2  /* --module, --caller */

@@ -29,6 +29,8 @@
 #include "report/json.h"
 #include "kernel/ksyms.h"
 #include "kernel/tp_layout.h"
+#include "kernel/module_hook.h"
+#include "kernel/modules.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256
@@ -55,6 +57,8 @@ struct injector {
 	int nr_ranges;
 	bool slab_hook, page_hook; /* attached */
 	bool kprobe;		   /* backend kprobe, else fmod_ret */
+	struct km_module_hook module_hook;
+	bool module_sync;	   /* a module loaded later is added before its init runs */
 	double started;		   /* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;
 	unsigned long long kmsg_errors;
@@ -298,12 +302,21 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 		skel->rodata->filter_cgroup_level = level;
 	}
 	if (o->module) {
-		if (module_range("/proc/modules", o->module, &s, &e)) {
+		struct km_text_range r[KM_MODULE_RANGES];
+		char name[KM_MODULE_NAME_LEN];
+		int n, err = -ENOENT;
+
+		if (km_module_name(o->module, name, sizeof(name)))
+			err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
+		if (err == -EPERM) {
+			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+				 o->module);
+			return KM_EXIT_FAILURE;
+		}
+		if (err == -ENOENT) {
 			km_error("'%s' is not a loaded module (see lsmod)", o->module);
 			return KM_EXIT_USAGE;
 		}
-		skel->bss->scope_ranges[0].start = s;
-		skel->bss->scope_ranges[0].end = e;
 	}
 	if (o->caller) {
 		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
@@ -320,23 +333,13 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 	return 0;
 }
 
-/* A module reloaded while we run lands elsewhere: follow it (as trace does). */
+/* --module's text into the BPF ranges; polled only without the hooks (as trace does). */
 static void module_refresh(struct injector *in)
 {
-	struct km_inject_range *r = &in->skel->bss->scope_ranges[0];
-	unsigned long s = 0, e = 0;
-
-	if (!in->o->module)
-		return;
-	if (module_range("/proc/modules", in->o->module, &s, &e))
-		s = e = 0;
-	if (r->start == s && r->end == e)
-		return;
-	/* an empty range first, so no allocation sees a half-written one */
-	r->start = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	r->end = e;
-	__atomic_store_n(&r->start, s, __ATOMIC_SEQ_CST);
+	if (in->o->module &&
+	    km_module_scope__fill(in->module_hook.scope, in->o->module) == -E2BIG)
+		km_warn("'%s' has more than %d text ranges: the rest are not in scope",
+			in->o->module, KM_MODULE_RANGES);
 }
 
 /* ---- what and when ---- */
@@ -388,6 +391,8 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
 	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
 	err = inject_bpf__load(skel);
+	if (!err)
+		in->module_hook.scope = &skel->bss->module_scope;
 	if (err) {
 		if (err == -EPERM) {
 			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF, "
@@ -405,6 +410,8 @@ static int injector_load(struct injector *in)
 			 in->kprobe ? "kprobes" : "fmod_ret", strerror(-err));
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
+	in->module_sync = km_module_hook__attach(&in->module_hook);
+	module_refresh(in);
 	return 0;
 }
 
@@ -770,7 +777,7 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 		now = km_now();
 		if (end && now >= end)
 			break;
-		if (now >= next_refresh) {
+		if (!in->module_sync && now >= next_refresh) {
 			module_refresh(in);
 			next_refresh = now + 0.25;
 		}
@@ -822,6 +829,8 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 		km_error("cannot open the BPF object: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
+	in->module_hook = KM_MODULE_HOOK(in->skel);
+	km_module_hook__configure(&in->module_hook, vmlinux, in->o->module);
 	ret = scope_resolve(in, in->skel);
 	if (ret)
 		return ret;
