@@ -18,6 +18,14 @@ enum km_inject_kind {
 	KM_INJECT_NR_KINDS,
 };
 
+#define KM_INJECT_SLAB_KINDS ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE))
+
+/* How the self-test's kmalloc was told from a kmem_cache allocation. */
+enum km_kind_source {
+	KM_KIND_FROM_FLAGS = 1, /* the cache's SLAB_KMALLOC bit (enum _slab_flag_bits, 6.9+) */
+	KM_KIND_FROM_STACK = 2, /* the allocator function on the call stack */
+};
+
 /* What an allocator range is, for the stack walk that finds the call site. */
 enum km_range_kind {
 	KM_RANGE_KMALLOC = 1,	    /* kmalloc entry points: a slab object is a kmalloc */
@@ -66,6 +74,9 @@ struct km_inject_counters {
 	__u64 no_stack;	    /* stack could not be read: the allocation was not matched */
 	__u64 probe_slab;   /* self-test failures injected into kmscope itself */
 	__u64 probe_page;
+	__u64 probe_misread;	 /* self-test kmallocs not recognised as kmalloc */
+	__u64 probe_kind_source; /* enum km_kind_source of the slab self-test */
+	__u64 kind_unknown;	 /* slab allocations neither the cache nor the stack could place */
 };
 
 /* splitmix64 of (seed, match index): --probability decisions that repeat with --seed. */
