@@ -313,7 +313,8 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 				 o->module);
 			return KM_EXIT_FAILURE;
 		}
-		if (err == -ENOENT) {
+		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
+		if (err == -ENOENT && !o->cmd) {
 			km_error("'%s' is not a loaded module (see lsmod)", o->module);
 			return KM_EXIT_USAGE;
 		}
@@ -412,6 +413,9 @@ static int injector_load(struct injector *in)
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
 	module_refresh(in);
+	if (in->o->module && !in->module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
+			"init has started", in->module_hook.why_polling);
 	return 0;
 }
 
