@@ -427,6 +427,17 @@ static void text_summary(FILE *out, const struct model *m, const struct snapshot
 		(unsigned long long)snap->counters[KM_CNT_MISSED],
 		(unsigned long long)snap->counters[KM_CNT_DROPPED_CACHE],
 		(unsigned long long)snap->counters[KM_CNT_STACK_LOST]);
+	fprintf(out, "  %-22s %llu (shape cache names %llu, forks of CMD not followed %llu)\n",
+		"bounds overflowed",
+		(unsigned long long)(snap->counters[KM_CNT_DROPPED_SHAPE_CACHE] +
+				     snap->counters[KM_CNT_DROPPED_FOLLOW]),
+		(unsigned long long)snap->counters[KM_CNT_DROPPED_SHAPE_CACHE],
+		(unsigned long long)snap->counters[KM_CNT_DROPPED_FOLLOW]);
+	fprintf(out, "  %-22s %llu allocations, %llu page allocations, %llu frees (not charged "
+		"to the traced tasks)\n", "irq",
+		(unsigned long long)snap->counters[KM_CNT_IRQ_ALLOC],
+		(unsigned long long)snap->counters[KM_CNT_IRQ_PAGE],
+		(unsigned long long)snap->counters[KM_CNT_IRQ_FREE]);
 	fprintf(out, "  %-22s %llu (call site without a kernel symbol)\n", "not attributable",
 		(unsigned long long)m->unattributed);
 	fprintf(out, "  %-22s %llu (large kmallocs the kernel traces twice; counted once)\n",
@@ -757,6 +768,15 @@ static void json_summary(struct json_writer *jw, const struct model *m,
 	jw_kv_uint(jw, "cache_names", snap->counters[KM_CNT_DROPPED_CACHE]);
 	jw_kv_uint(jw, "stacks", snap->counters[KM_CNT_STACK_LOST]);
 	jw_kv_uint(jw, "nested", snap->counters[KM_CNT_MISSED]);
+	jw_kv_uint(jw, "shape_caches", snap->counters[KM_CNT_DROPPED_SHAPE_CACHE]);
+	jw_kv_uint(jw, "follow", snap->counters[KM_CNT_DROPPED_FOLLOW]);
+	jw_object_end(jw);
+	/* with a process scope: interrupt-context events, not charged to the tasks */
+	jw_key(jw, "irq");
+	jw_object_start(jw);
+	jw_kv_uint(jw, "allocations", snap->counters[KM_CNT_IRQ_ALLOC]);
+	jw_kv_uint(jw, "page_allocations", snap->counters[KM_CNT_IRQ_PAGE]);
+	jw_kv_uint(jw, "frees", snap->counters[KM_CNT_IRQ_FREE]);
 	jw_object_end(jw);
 	jw_kv_uint(jw, "unattributed", m->unattributed);
 	jw_kv_uint(jw, "duplicates", m->duplicates);
