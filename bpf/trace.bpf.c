@@ -13,6 +13,8 @@
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
 #include "lib/scope.bpf.h"
+#include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define EEXIST 17 /* errno.h is not for BPF */
 
@@ -229,6 +231,8 @@ static __always_inline bool in_ranges(__u64 addr)
 {
 	__u32 i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_MAX_RANGES; i++) {
 		__u32 key = i;
 		struct km_range *r = bpf_map_lookup_elem(&ranges, &key);
@@ -381,19 +385,17 @@ static __always_inline void record_cache(struct kmem_cache *s)
 static __always_inline struct kmem_cache *kmalloc_cache_of(__u64 ptr, __u64 bytes_alloc)
 {
 	struct kmem_cache *s;
-	struct slab *slab;
 	__u64 page, head;
 
 	if (!zones.direct_valid || !ptr || bytes_alloc > zones.max_cache_size ||
-	    !bpf_core_type_exists(struct slab))
+	    !km_slab_cache_lookup_possible())
 		return NULL;
 	page = zones.vmemmap_base +
 	       ((ptr - zones.page_offset_base) >> zones.page_shift) * bpf_core_type_size(struct page);
 	head = BPF_CORE_READ((struct page *)page, compound_head);
 	if (head & 1)
 		page = head - 1;
-	slab = (struct slab *)page;
-	s = BPF_CORE_READ(slab, slab_cache);
+	s = km_page_slab_cache(page); /* struct slab since 5.17, struct page before */
 	if (!s || BPF_CORE_READ(s, object_size) != bytes_alloc)
 		return NULL;
 	return s;
@@ -435,6 +437,11 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	return 0;
 }
 
+/*
+ * One program per tracepoint layout (user/kernel/tp_layout.c matches the kernel's
+ * prototype as a whole and loads only the program written for it).
+ */
+/* kmalloc: 5.15 (no node) and 6.1+ (a trailing node, not read). */
 SEC("raw_tp/kmalloc")
 int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
@@ -443,7 +450,16 @@ int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_
 			     gfp_flags);
 }
 
-/* Kernels before 6.1 trace kmalloc_node separately, with the same leading arguments. */
+/* 6.0 passed the cache (NULL for a large kmalloc) before the sizes. */
+SEC("raw_tp/kmalloc")
+int BPF_PROG(on_kmalloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* Kernels before 6.1 trace kmalloc_node separately. */
 SEC("raw_tp/kmalloc_node")
 int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
@@ -452,6 +468,15 @@ int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t b
 			     gfp_flags);
 }
 
+SEC("raw_tp/kmalloc_node")
+int BPF_PROG(on_kmalloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* 6.1+: the cache, no sizes. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags)
@@ -460,12 +485,36 @@ int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct km
 			     BPF_CORE_READ(s, size), gfp_flags);
 }
 
-/* Before 6.1 kmem_cache_alloc carried sizes instead of the cache; the loader picks one. */
+/* Before 6.0: sizes instead of the cache. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
 	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc")
+int BPF_PROG(on_cache_alloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_sizes, unsigned long call_site, const void *ptr,
+	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
 			     gfp_flags);
 }
 

@@ -3,6 +3,8 @@
 #ifndef KMSCOPE_H
 #define KMSCOPE_H
 
+#include "module_scope.h" /* the .bss of both objects holds struct km_module_scope */
+
 #define KM_CACHE_NAME_LEN 32
 #define KM_MAX_ZONES	  16
 #define KM_MAX_RANGES	  8

@@ -21,6 +21,7 @@
 #include "core/common.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
@@ -33,20 +34,14 @@ struct range_set {
 	char clones[160];  /* --caller: the compiler's copies of the function also matched */
 };
 
-/* The module's current range (it may load, unload or move while we trace). */
-static bool module_refresh(struct tracer *t, const struct trace_opts *o, struct range_set *rs,
-			   int module_slot)
+/* Without the BPF hooks, the module's text is re-read (it may load, unload or move). */
+static void module_refresh(struct tracer *t, const struct trace_opts *o)
 {
-	unsigned long s = 0, e = 0;
+	int err = km_module_scope__fill(t->module_hook.scope, o->module);
 
-	if (module_range("/proc/modules", o->module, &s, &e))
-		s = e = 0;
-	if (rs->start[module_slot] == s && rs->end[module_slot] == e)
-		return false;
-	rs->start[module_slot] = s;
-	rs->end[module_slot] = e;
-	tracer_set_ranges(t, rs->start, rs->end, rs->n);
-	return true;
+	if (err == -E2BIG)
+		km_warn("'%s' has more than %d text ranges: the rest are not in scope", o->module,
+			KM_MODULE_RANGES);
 }
 
 static void describe_scope(const struct trace_opts *o, const struct range_set *rs, char *buf,
@@ -145,12 +140,28 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	int err;
 
 	refresh_ksyms(rs);
-	if (rs->stacks_fd >= 0)
-		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
-	else if (rs->json)
-		err = report_print_json(stdout, snap, &rs->env, &win);
-	else
-		err = report_print_text(stdout, snap, &rs->env, &win);
+	if (rs->stacks_fd >= 0) {
+		struct folded_model fm;
+
+		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
+					 getpagesize());
+		if (!err) {
+			err = folded_print(stdout, &fm);
+			if (fm.missing)
+				km_warn("%zu stacks were no longer in the stack map and are not shown",
+					fm.missing);
+			folded_model_free(&fm);
+		}
+	} else {
+		struct report_model m;
+
+		err = report_model_build(&m, snap, &rs->env);
+		if (!err) {
+			err = rs->json ? report_json_print(stdout, &m, &win)
+				       : report_text_print(stdout, &m, &win);
+			report_model_free(&m);
+		}
+	}
 	if (!err && fflush(stdout))
 		err = -errno;
 	if (err)
@@ -280,19 +291,33 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
 		return KM_EXIT_USAGE;
 	if (o->module) {
-		unsigned long s, e;
+		struct km_text_range r[KM_MODULE_RANGES];
+		char name[KM_MODULE_NAME_LEN];
+		int n, err;
 
 		if (access("/proc/modules", R_OK)) {
 			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
 				 "CONFIG_MODULES=y");
 			return KM_EXIT_NO_FEATURE;
 		}
-		if (module_range("/proc/modules", o->module, &s, &e) && !o->wait_module) {
+		if (!km_module_name(o->module, name, sizeof(name))) {
+			km_error("'%s' is not a module name (at most %d characters)", o->module,
+				 KM_MODULE_NAME_LEN - 1);
+			return KM_EXIT_USAGE;
+		}
+		err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
+		if (err == -EPERM) {
+			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+				 o->module);
+			return KM_EXIT_FAILURE;
+		}
+		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
+		if (err == -ENOENT && !o->wait_module && !o->cmd) {
 			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
 				 "trace it from when it loads", o->module);
 			return KM_EXIT_USAGE;
 		}
-		rs->n++; /* slot 0, filled by module_refresh */
+		cfg->module = o->module;
 	}
 	if (o->caller) {
 		*ksyms = ksyms__load("/proc/kallsyms");
@@ -304,7 +329,7 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 		if (ret)
 			return ret;
 	}
-	cfg->ranges = rs->n > 0;
+	cfg->ranges = rs->n > 0 || o->module;
 	cfg->ranges_on_stack = cfg->ranges && o->stack;
 	return 0;
 }
@@ -338,15 +363,15 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 
 /* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
 static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
+		    struct km_child *c, int pid_fd, const struct range_set *ranges, int *cmd_status)
 {
 	double end = o->duration > 0 ? rs->started + o->duration : 0;
 	double next = o->interval > 0 ? rs->started + o->interval : 0;
 	int err = 0;
 
 	while (!km_exiting) {
-		/* a module that loads meanwhile is picked up within a quarter second */
-		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
+		/* without the module hooks, a module that loads meanwhile is polled for */
+		double now = km_now(), wake = now + (o->module && !t->module_sync ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms;
 
@@ -374,8 +399,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 				break;
 			next += o->interval;
 		}
-		if (o->module)
-			module_refresh(t, o, ranges, 0);
+		if (o->module && !t->module_sync)
+			module_refresh(t, o);
 	}
 	return err;
 }
@@ -437,10 +462,10 @@ static int do_trace(struct trace_opts *o)
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
-	if (o->module)
-		module_refresh(&t, o, &ranges, 0);
-	else if (ranges.n)
+	if (ranges.n)
 		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
+	if (o->module)
+		module_refresh(&t, o);
 	if (c.pid && tracer_follow(&t, c.pid)) {
 		km_error("cannot follow '%s': %s", o->cmd[0], strerror(errno));
 		ret = KM_EXIT_FAILURE;
@@ -448,6 +473,9 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
+	if (o->module && !t.module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
+			"after its init has started", t.module_hook.why_polling);
 	describe_scope(o, &ranges, scope, sizeof(scope));
 	ret = report_setup(&rs, o, &t, ksyms, scope);
 	if (ret)

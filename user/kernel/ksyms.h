@@ -41,8 +41,4 @@ int ksyms__func_ranges(const struct ksyms *ksyms, const char *name, struct ksym_
 /* "func+0x1a [mod]", "func+0x1a" for the core kernel, "0xffff..." when unknown. */
 int ksyms__format(const struct ksyms *ksyms, unsigned long addr, char *buf, size_t len);
 
-/* A loaded module's core range [start, end) from a /proc/modules-format file; -ENOENT if absent. */
-int module_range(const char *proc_modules_path, const char *name, unsigned long *start,
-		 unsigned long *end);
-
 #endif

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/tp_layout.h"
 #include "trace/tracer.h"
 #include "kmscope.h"
 #include "trace.skel.h"
@@ -25,43 +26,47 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* Kernels before 6.1 pass sizes, not the cache, as kmem_cache_alloc's third argument. */
-static bool cache_alloc_has_cache_arg(const struct btf *vmlinux)
+/*
+ * Load only the program written for each tracepoint's layout, matched from its whole
+ * prototype; an unknown layout is exit 3, never a program reading the wrong argument.
+ */
+static int choose_programs(struct trace_bpf *skel, const struct btf *vmlinux, int *exit_code)
 {
-	const struct btf_type *t;
-	const struct btf_param *p;
-	int id;
+	struct km_tp_layouts layouts;
+	char why[768];
+	int tp, l, err;
 
-	id = btf__find_by_name_kind(vmlinux, "btf_trace_kmem_cache_alloc", BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return true;
-	t = btf__type_by_id(vmlinux, id);
-	t = btf__type_by_id(vmlinux, t->type); /* pointer */
-	if (!t || !btf_is_ptr(t))
-		return true;
-	t = btf__type_by_id(vmlinux, t->type); /* func proto */
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 4)
-		return true;
-	p = btf_params(t);
-	t = btf__type_by_id(vmlinux, p[3].type);
-	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t)))
-		t = btf__type_by_id(vmlinux, t->type);
-	return t && btf_is_ptr(t);
-}
+	err = km_tp_layouts__detect(vmlinux, &layouts, why, sizeof(why));
+	if (err) {
+		km_error("%s (see `kmscope doctor`)", why);
+		*exit_code = KM_EXIT_NO_FEATURE;
+		return err;
+	}
+	for (tp = 0; tp < KM_TP_NR; tp++) {
+		for (l = 0; l < KM_TPL_NR; l++) {
+			const char *name = km_tp_program(tp, l);
+			struct bpf_program *p;
 
-static bool tracepoint_exists(const struct btf *vmlinux, const char *tp)
-{
-	char name[128];
+			p = name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+			if (p)
+				bpf_program__set_autoload(p, false);
+		}
+	}
+	for (tp = 0; tp < KM_TP_NR; tp++) {
+		const char *name = km_tp_program(tp, layouts.tp[tp]);
+		struct bpf_program *p;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+		p = name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+	return 0;
 }
 
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
 		int *exit_code)
 {
 	struct trace_bpf *skel;
-	bool new_cache_tp;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -98,11 +103,13 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	bpf_program__set_autoattach(skel->progs.calib_page_alloc, false);
 	bpf_program__set_autoattach(skel->progs.calib_kmalloc, false);
 
-	new_cache_tp = cache_alloc_has_cache_arg(vmlinux);
-	bpf_program__set_autoload(skel->progs.on_cache_alloc, new_cache_tp);
-	bpf_program__set_autoload(skel->progs.on_cache_alloc_sizes, !new_cache_tp);
-	bpf_program__set_autoload(skel->progs.on_kmalloc_node,
-				  tracepoint_exists(vmlinux, "kmalloc_node"));
+	err = choose_programs(skel, vmlinux, exit_code);
+	if (err) {
+		trace_bpf__destroy(skel);
+		return err;
+	}
+	t->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&t->module_hook, vmlinux, cfg->module);
 	if (!cfg->follow) {
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
@@ -141,6 +148,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		return err;
 	}
 	t->skel = skel;
+	t->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -152,8 +160,10 @@ int tracer_attach(struct tracer *t, int *exit_code)
 		km_error("cannot attach to the kmem tracepoints: %s (see `kmscope doctor`)",
 			 strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	t->module_sync = km_module_hook__attach(&t->module_hook);
+	return 0;
 }
 
 static int read_pfn(int pagemap_fd, const void *addr, unsigned long *pfn)

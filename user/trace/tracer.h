@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "report/snapshot.h"
 #include "kernel/zones.h"
+#include "kernel/module_hook.h"
 
 struct trace_bpf;
 struct btf;
@@ -18,6 +19,7 @@ struct tracer_config {
 	const char *comm;    /* --comm */
 	unsigned long long cgroup_id;
 	int cgroup_level;
+	const char *module;  /* --module: its text, kept current by module_scope.bpf.h */
 	bool ranges;	     /* --module / --caller */
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
@@ -30,6 +32,8 @@ struct tracer {
 	int nr_zones;
 	bool zones_valid;
 	int nr_ranges;
+	struct km_module_hook module_hook;
+	bool module_sync; /* a module loaded later is added before its init runs */
 };
 
 /* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
