@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "cmd/commands.h"
 #include "core/common.h"
+#include "core/options.h"
 #include "inject/debugfs.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
@@ -290,30 +291,53 @@ static bool check_ok(const struct doctor *d, const char *prefix)
 	return false;
 }
 
+static const struct km_option doctor_options[] = {
+	KM_OPT_SECTION("Options:"),
+	KM_OPT("json", 'j', true, NULL, "one JSON document: every check, and which features work"),
+	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
+	KM_OPT("help", 'h', true, NULL, "this help"),
+	KM_OPT_END,
+};
+
+static int doctor_option(void *ctx, int id, const char *arg);
+
+const struct km_command_spec doctor_spec = {
+	.name = "doctor",
+	.synopsis = "[--json] [--verbose]",
+	.about = "Checks what this kernel supports (BTF, each kmem tracepoint, fentry,\n"
+		 "fmod_ret on should_failslab / should_fail_alloc_page, kprobe override,\n"
+		 "failslab debugfs, fail-nth, lockdown) and names the CONFIG_ options\n"
+		 "missing for what does not work. Exit 0 when tracing works, 3 when not.",
+	.options = doctor_options,
+	.handler = doctor_option,
+	.examples = "  kmscope doctor                         the checks, as a table\n"
+		    "  kmscope doctor -j | jq .features       which kmscope features work\n",
+};
+
+static int doctor_option(void *ctx, int id, const char *arg)
+{
+	(void)ctx;
+	(void)arg;
+	if (id == 'j')
+		km_json_output = true;
+	else if (id == 'v')
+		km_verbose = true;
+	else
+		return KM_OPT_UNHANDLED;
+	return 0;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
+	char **cmd;
 	struct doctor d = { .n = 0 };
 	struct btf *vmlinux;
 	bool trace_ok, inject_ok;
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			km_json_output = true;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			km_verbose = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: kmscope doctor [--json] [--verbose]\n\n"
-			       "Checks what this kernel supports (BTF, each kmem tracepoint, fentry,\n"
-			       "fmod_ret on should_failslab / should_fail_alloc_page, kprobe override,\n"
-			       "failslab debugfs, fail-nth, lockdown) and names the CONFIG_ options\n"
-			       "missing for what does not work. Exit 0 when tracing works, 3 when not.\n");
-			return KM_EXIT_OK;
-		} else {
-			km_error("unknown option '%s' (see 'kmscope doctor --help')", argv[i]);
-			return KM_EXIT_USAGE;
-		}
-	}
+	i = km_options_parse(&doctor_spec, argc, argv, NULL, &cmd);
+	if (i)
+		return i > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
 	if (geteuid() != 0) {
 		km_error("permission denied: run kmscope doctor as root (probing needs CAP_BPF "
 			 "and CAP_PERFMON)");

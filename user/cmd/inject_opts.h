@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "core/options.h"
 
 enum inject_backend {
 	INJECT_BACKEND_AUTO,
@@ -48,12 +49,17 @@ struct inject_opts {
 	enum inject_backend backend;
 	bool dry_run;
 	bool json;
+	const char *output; /* -o: the log's and summary's file, else stdout */
 	double duration; /* 0: until Ctrl-C, CMD's or --pid's exit */
 };
+
+/* Its handler takes a struct inject_opts. */
+extern const struct km_command_spec inject_spec;
 
 /* 0 to run, 1 when --help was printed, -EINVAL after printing a usage error. */
 int inject_opts_parse(struct inject_opts *o, int argc, char **argv);
 void inject_usage(FILE *out);
+
 /* One line of the rule, e.g. "kmalloc,cache, size 1000-5000, gfp atomic: every 2nd". */
 void inject_describe_rule(const struct inject_opts *o, char *buf, size_t len);
 void inject_describe_scope(const struct inject_opts *o, char *buf, size_t len);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "core/options.h"
 #include "report/report.h"
 
 struct trace_opts {
@@ -21,10 +22,14 @@ struct trace_opts {
 	double interval; /* 0: one report at the end */
 	bool json;
 	bool folded;
+	const char *output; /* -o: the report's file, else stdout */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
 	char **cmd;	 /* after --, NULL-terminated */
 };
+
+/* Their handlers take a struct trace_opts with .name set. */
+extern const struct km_command_spec trace_spec, waste_spec;
 
 /* 0 to run, 1 when --help was printed, -EINVAL after printing a usage error. */
 int trace_opts_parse(struct trace_opts *o, int argc, char **argv);

@@ -85,15 +85,31 @@ int km_preflight(void)
 	return 0;
 }
 
+/* Decimal digits, with one '.' when dot: no blanks, signs, hex, exponents or words. */
+static bool decimal(const char *s, bool dot)
+{
+	bool digit = false;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (*s == '.' && dot)
+			dot = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !decimal(s, false))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (*end)
 		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)
@@ -107,7 +123,7 @@ int parse_double(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s || *s == ' ')
+	if (!s || !decimal(s, true))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

@@ -31,7 +31,10 @@ void km_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* BTF present and running as root, or one error line and the exit code to return. */
 int km_preflight(void);
 
-/* Whole-string unsigned / floating parse with range check; -EINVAL or -ERANGE. */
+/*
+ * Whole-string parse of decimal digits (parse_double: with one '.'), no blanks, signs,
+ * hex or exponents, with a range check; -EINVAL or -ERANGE.
+ */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_double(const char *s, double min, double max, double *out);
 
