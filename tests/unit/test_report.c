@@ -3,6 +3,9 @@
 #include "../tap.h"
 #include "../fixture.h"
 #include "../jsonp.h"
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "report/folded.h"
 #include "report/report.h"
 
 #define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
@@ -57,19 +60,172 @@ static struct jp *site_of(struct jp *doc, const char *fn, const char *cache)
 	return NULL;
 }
 
-static char *render(const struct snapshot *snap, const struct report_env *env, bool json)
+static char *render_win(const struct snapshot *snap, const struct report_env *env, bool json,
+			const struct report_window *win)
 {
-	struct report_window win = { .seconds = 2.0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	if (json)
-		report_print_json(f, snap, env, &win);
-	else
-		report_print_text(f, snap, env, &win);
+	struct report_model m;
+
+	if (!report_model_build(&m, snap, env)) {
+		if (json)
+			report_json_print(f, &m, win);
+		else
+			report_text_print(f, &m, win);
+		report_model_free(&m);
+	}
 	fclose(f);
 	return buf;
+}
+
+static char *render(const struct snapshot *snap, const struct report_env *env, bool json)
+{
+	struct report_window win = { .seconds = 2.0 };
+
+	return render_win(snap, env, json, &win);
+}
+
+/* Folded stacks read from a BPF hash map (root only), as trace --folded does. */
+static void dump_one(const char *dir, const char *name, const char *text);
+static void dump_folded(const char *dir, const struct snapshot *snap, const struct ksyms *ksyms)
+{
+	__u64 ips[KM_MAX_STACK] = { 0 };
+	struct alloc_shape *a = snap->allocs;
+	__s32 id;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "stacks", sizeof(__s32), sizeof(ips), 8, NULL);
+	size_t i;
+
+	if (fd < 0)
+		return;
+	for (id = 0; id < 3; id++) {
+		memset(ips, 0, sizeof(ips));
+		ips[0] = KMALLOC_ENTRY + 0x10;
+		ips[1] = id == 2 ? 0x77 : E1000_PROBE + 0x10;
+		ips[2] = START_KERNEL + 0x20 + id;
+		ips[3] = E1000_CLEAN + 4;
+		bpf_map_update_elem(fd, &id, ips, BPF_ANY);
+	}
+	for (i = 0; i < snap->nr_allocs; i++)
+		a[i].key.stack_id = i % 4 == 3 ? 7 : (__s32)(i % 4);
+	for (i = 0; i < snap->nr_pages; i++)
+		snap->pages[i].key.stack_id = (__s32)(i % 3);
+	f = open_memstream(&buf, &len);
+	{
+		struct folded_model fm;
+
+		if (!folded_model_build(&fm, snap, ksyms, folded_map_lookup, &fd, 4096)) {
+			folded_print(f, &fm);
+			folded_model_free(&fm);
+		}
+	}
+	fclose(f);
+	dump_one(dir, "folded.txt", buf);
+	free(buf);
+	for (i = 0; i < snap->nr_allocs; i++)
+		a[i].key.stack_id = -1;
+	close(fd);
+}
+
+/*
+ * KMSCOPE_REPORT_DUMP=DIR writes every printer's output for a set of report options, so
+ * two builds (before and after a refactor) can be compared byte for byte with diff -r.
+ */
+static void dump_one(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text ? text : "(null)", f);
+		fclose(f);
+	}
+}
+
+static void dump_variants(const char *dir, const struct snapshot *base, struct report_env env)
+{
+	struct alloc_shape extra[] = {
+		shape(0x1234, 0, 30, 32, GFP_KERNEL_, false, 9),	  /* no symbol */
+		shape(0x1234, 0, 30, 32, GFP_NOWAIT_, true, 2),
+		shape(E1000_PROBE + 0x10, 0, 3000, 4096, GFP_KERNEL_, false, 1),
+		shape(E1000_PROBE + 0x10, 0, 2500, 4096, GFP_KERNEL_, false, 2), /* a range */
+		shape(START_KERNEL + 0x50, 0, 200, 256, GFP_KERNEL_ | GFP_DMA32_, false, 7),
+		shape(E1000_CLEAN + 0x8, 0x5678, 100, 104, GFP_ATOMIC_, true, 1),
+		shape(E1000_CLEAN + 0x8, 0x9999, 100, 104, GFP_KERNEL_, false, 1), /* unknown cache */
+	};
+	struct alloc_shape *allocs = calloc(base->nr_allocs + 7, sizeof(*allocs));
+	struct page_shape morepages[] = {
+		page(0, 0, GFP_KERNEL_, false, 100),
+		page(2, 1, GFP_KERNEL_ | GFP_DMA32_, false, 3),
+		page(3, -1, GFP_ATOMIC_, true, 1),
+		page(1, 0, GFP_KERNEL_ | GFP_DMA_, false, 4),
+		page(20, 2, GFP_NOWAIT_, false, 1),
+		page(0, 2, GFP_ATOMIC_, false, 6),
+	};
+	struct snapshot rich = *base;
+	struct zone_range numa[] = { { 0, "DMA", 1, 4096 }, { 0, "DMA32", 4096, 1048576 },
+				     { 1, "Normal", 1048576, 6553600 } };
+	static const struct {
+		const char *name;
+		unsigned int sections;
+		enum report_sort sort;
+		int top;
+	} opts[] = {
+		{ "all", REPORT_ALL, SORT_WASTE, 0 },
+		{ "top1", REPORT_ALL, SORT_WASTE, 1 },
+		{ "count2", REPORT_ALL, SORT_COUNT, 2 },
+		{ "bytes", REPORT_ALL, SORT_BYTES, 15 },
+		{ "failed", REPORT_ALL, SORT_FAILED, 0 },
+		{ "waste", REPORT_SUMMARY | REPORT_WASTE, SORT_WASTE, 15 },
+		{ "pages", REPORT_PAGES | REPORT_DMA, SORT_WASTE, 0 },
+	};
+	const struct ksyms *ksyms = env.ksyms;
+	char name[64];
+	size_t i;
+	int v;
+
+	memcpy(allocs, base->allocs, base->nr_allocs * sizeof(*allocs));
+	memcpy(allocs + base->nr_allocs, extra, sizeof(extra));
+	rich.allocs = allocs;
+	rich.nr_allocs = base->nr_allocs + 7;
+	rich.pages = morepages;
+	rich.nr_pages = 6;
+	for (i = 0; i < KM_CNT_NR; i++)
+		rich.counters[i] = 11 * (i + 1);
+	for (v = 0; v < 4; v++) {
+		struct report_env e = env;
+		struct report_window win = { .seconds = 2.25, .interval = v == 1 ? 3 : 0 };
+
+		if (v == 2) {
+			e.zones = numa;
+			e.ksyms = NULL;
+		}
+		if (v == 3)
+			e.nr_zones = 0;
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			char *out;
+
+			e.sections = opts[i].sections;
+			e.sort = opts[i].sort;
+			e.top = opts[i].top;
+			snprintf(name, sizeof(name), "%s-%d.txt", opts[i].name, v);
+			out = render_win(&rich, &e, false, &win);
+			dump_one(dir, name, out);
+			free(out);
+			snprintf(name, sizeof(name), "%s-%d.json", opts[i].name, v);
+			out = render_win(&rich, &e, true, &win);
+			dump_one(dir, name, out);
+			free(out);
+		}
+	}
+	dump_folded(dir, &rich, ksyms);
+	free(allocs);
 }
 
 int main(void)
@@ -121,6 +277,8 @@ int main(void)
 	env.ksyms = ksyms__load(fixture("kallsyms"));
 	snap.counters[KM_CNT_KFREE] = 7;
 	snap.counters[KM_CNT_DROPPED_ALLOC] = 2;
+	if (getenv("KMSCOPE_REPORT_DUMP"))
+		dump_variants(getenv("KMSCOPE_REPORT_DUMP"), &snap, env);
 
 	out = render(&snap, &env, true);
 	doc = jp_parse(out, NULL);

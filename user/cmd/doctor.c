@@ -17,6 +17,7 @@
 #include "trace/tracer.h"
 #include "kernel/sizeclass.h"
 #include "kmscope.h"
+#include "kernel/module_hook.h"
 #include "probe.skel.h"
 #include "trace.skel.h"
 
@@ -353,6 +354,11 @@ int cmd_doctor(int argc, char **argv)
 	    "CONFIG_TRACEPOINTS (and mount tracefs on /sys/kernel/tracing)");
 	check_tracepoints(&d, vmlinux);
 	add(&d, "loadable modules (--module)", path_ok("/proc/modules"), "CONFIG_MODULES");
+	/* a module loaded after kmscope started is in scope before its init runs */
+	add(&d, "module load hook (--module)",
+	    path_ok("/proc/modules") && km_module_hook__available(vmlinux),
+	    "module_load / module_free tracepoints and do_init_module in BTF (else --module "
+	    "polls every 250 ms, after init has begun)");
 	add(&d, "cgroup v2 (--cgroup)", path_ok("/sys/fs/cgroup/cgroup.controllers") ||
 						path_ok("/sys/fs/cgroup/unified/cgroup.procs"),
 	    "CONFIG_CGROUPS and a mounted cgroup2");

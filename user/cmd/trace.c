@@ -21,6 +21,7 @@
 #include "core/common.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
@@ -29,33 +30,32 @@
 struct range_set {
 	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
 	int n;
+	pid_t thread_of;   /* --pid named a thread: its process, for the description */
+	char clones[160];  /* --caller: the compiler's copies of the function also matched */
 };
 
-/* The module's current range (it may load, unload or move while we trace). */
-static bool module_refresh(struct tracer *t, const struct trace_opts *o, struct range_set *rs,
-			   int module_slot)
+/* Without the BPF hooks, the module's text is re-read (it may load, unload or move). */
+static void module_refresh(struct tracer *t, const struct trace_opts *o)
 {
-	unsigned long s = 0, e = 0;
+	int err = km_module_scope__fill(t->module_hook.scope, o->module);
 
-	if (module_range("/proc/modules", o->module, &s, &e))
-		s = e = 0;
-	if (rs->start[module_slot] == s && rs->end[module_slot] == e)
-		return false;
-	rs->start[module_slot] = s;
-	rs->end[module_slot] = e;
-	tracer_set_ranges(t, rs->start, rs->end, rs->n);
-	return true;
+	if (err == -E2BIG)
+		km_warn("'%s' has more than %d text ranges: the rest are not in scope", o->module,
+			KM_MODULE_RANGES);
 }
 
-static void describe_scope(const struct trace_opts *o, char *buf, size_t len)
+static void describe_scope(const struct trace_opts *o, const struct range_set *rs, char *buf,
+			   size_t len)
 {
 	size_t n = 0;
 
 #define ADD(...) n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__)
 	if (o->cmd)
 		ADD("'%s' and its children", o->cmd[0]);
+	else if (o->pid && rs->thread_of)
+		ADD("thread %d of process %d", o->pid, rs->thread_of);
 	else if (o->pid)
-		ADD("pid %d", o->pid);
+		ADD("process %d (all its threads)", o->pid);
 	if (o->comm)
 		ADD("%scomm %s", n ? ", " : "", o->comm);
 	if (o->cgroup)
@@ -63,7 +63,9 @@ static void describe_scope(const struct trace_opts *o, char *buf, size_t len)
 	if (o->module)
 		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
 	if (o->caller)
-		ADD("%scaller %s%s", n ? ", " : "", o->caller, o->stack ? " (any stack frame)" : "");
+		ADD("%scaller %s%s%s%s%s", n ? ", " : "", o->caller,
+		    rs->clones[0] ? " (and its compiler clones " : "", rs->clones,
+		    rs->clones[0] ? ")" : "", o->stack ? " (any stack frame)" : "");
 	if (!n)
 		ADD("system-wide");
 #undef ADD
@@ -138,12 +140,28 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	int err;
 
 	refresh_ksyms(rs);
-	if (rs->stacks_fd >= 0)
-		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
-	else if (rs->json)
-		err = report_print_json(stdout, snap, &rs->env, &win);
-	else
-		err = report_print_text(stdout, snap, &rs->env, &win);
+	if (rs->stacks_fd >= 0) {
+		struct folded_model fm;
+
+		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
+					 getpagesize());
+		if (!err) {
+			err = folded_print(stdout, &fm);
+			if (fm.missing)
+				km_warn("%zu stacks were no longer in the stack map and are not shown",
+					fm.missing);
+			folded_model_free(&fm);
+		}
+	} else {
+		struct report_model m;
+
+		err = report_model_build(&m, snap, &rs->env);
+		if (!err) {
+			err = rs->json ? report_json_print(stdout, &m, &win)
+				       : report_text_print(stdout, &m, &win);
+			report_model_free(&m);
+		}
+	}
 	if (!err && fflush(stdout))
 		err = -errno;
 	if (err)
@@ -169,6 +187,15 @@ static int report_now(struct report_state *rs, bool final)
 		if (full)
 			km_warn("%llu events were dropped because a map was full (--max-shapes makes "
 				"room for more shapes)", (unsigned long long)full);
+		if (cur.counters[KM_CNT_DROPPED_SHAPE_CACHE] || cur.counters[KM_CNT_DROPPED_CACHE])
+			km_warn("%llu shapes and %llu caches could not be named because a map was "
+				"full: their caches are guessed from GFP flags",
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_SHAPE_CACHE],
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_CACHE]);
+		if (cur.counters[KM_CNT_DROPPED_FOLLOW])
+			km_warn("%llu processes forked by the command were not traced: the map of "
+				"followed processes was full",
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_FOLLOW]);
 		if (cur.counters[KM_CNT_MISSED])
 			km_warn("the kernel skipped %llu program runs nested in another on the same "
 				"CPU (of any task, traced or not)",
@@ -192,9 +219,56 @@ static int report_now(struct report_state *rs, bool final)
 	return err;
 }
 
+/* The tgid of a task (process or thread), from /proc; -1 when it cannot be read. */
+static pid_t km_tgid_of(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* --caller FUNC: the function and the compiler's clones of it (FUNC.part.0, ...). */
+static int caller_ranges(const struct ksyms *ksyms, const char *caller, struct range_set *rs)
+{
+	struct ksym_range r[KM_MAX_RANGES];
+	int n = ksyms__func_ranges(ksyms, caller, r, KM_MAX_RANGES - rs->n), i;
+	size_t len = 0;
+
+	if (n == -E2BIG) {
+		km_error("'%s' has more compiler clones than kmscope can trace at once (%d)", caller,
+			 KM_MAX_RANGES - rs->n);
+		return KM_EXIT_USAGE;
+	}
+	if (n <= 0) {
+		km_error("'%s' is not a kernel function (not in /proc/kallsyms)", caller);
+		return KM_EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		rs->start[rs->n] = r[i].start;
+		rs->end[rs->n++] = r[i].end;
+		if (strcmp(r[i].name, caller))
+			len += snprintf(rs->clones + len, len < sizeof(rs->clones) ?
+					sizeof(rs->clones) - len : 0, "%s%s", len ? ", " : "",
+					r[i].name);
+	}
+	return 0;
+}
+
 static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 			 struct ksyms **ksyms, struct range_set *rs)
 {
+	int ret;
+
 	cfg->pid = o->pid;
 	cfg->follow = o->cmd != NULL;
 	cfg->comm = o->comm;
@@ -204,22 +278,46 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 		km_error("no process with pid %d", o->pid);
 		return KM_EXIT_USAGE;
 	}
+	if (o->pid) {
+		pid_t tgid = km_tgid_of(o->pid);
+
+		if (tgid > 0 && tgid != o->pid) {
+			/* a thread: that thread only */
+			cfg->pid = tgid;
+			cfg->tid = o->pid;
+			rs->thread_of = tgid;
+		}
+	}
 	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
 		return KM_EXIT_USAGE;
 	if (o->module) {
-		unsigned long s, e;
+		struct km_text_range r[KM_MODULE_RANGES];
+		char name[KM_MODULE_NAME_LEN];
+		int n, err;
 
 		if (access("/proc/modules", R_OK)) {
 			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
 				 "CONFIG_MODULES=y");
 			return KM_EXIT_NO_FEATURE;
 		}
-		if (module_range("/proc/modules", o->module, &s, &e) && !o->wait_module) {
+		if (!km_module_name(o->module, name, sizeof(name))) {
+			km_error("'%s' is not a module name (at most %d characters)", o->module,
+				 KM_MODULE_NAME_LEN - 1);
+			return KM_EXIT_USAGE;
+		}
+		err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
+		if (err == -EPERM) {
+			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+				 o->module);
+			return KM_EXIT_FAILURE;
+		}
+		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
+		if (err == -ENOENT && !o->wait_module && !o->cmd) {
 			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
 				 "trace it from when it loads", o->module);
 			return KM_EXIT_USAGE;
 		}
-		rs->n++; /* slot 0, filled by module_refresh */
+		cfg->module = o->module;
 	}
 	if (o->caller) {
 		*ksyms = ksyms__load("/proc/kallsyms");
@@ -227,13 +325,11 @@ static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
 			km_error("cannot read /proc/kallsyms: %s", strerror(errno));
 			return KM_EXIT_FAILURE;
 		}
-		if (ksyms__func_range(*ksyms, o->caller, &rs->start[rs->n], &rs->end[rs->n])) {
-			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-			return KM_EXIT_USAGE;
-		}
-		rs->n++;
+		ret = caller_ranges(*ksyms, o->caller, rs);
+		if (ret)
+			return ret;
 	}
-	cfg->ranges = rs->n > 0;
+	cfg->ranges = rs->n > 0 || o->module;
 	cfg->ranges_on_stack = cfg->ranges && o->stack;
 	return 0;
 }
@@ -267,15 +363,15 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 
 /* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
 static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
+		    struct km_child *c, int pid_fd, const struct range_set *ranges, int *cmd_status)
 {
 	double end = o->duration > 0 ? rs->started + o->duration : 0;
 	double next = o->interval > 0 ? rs->started + o->interval : 0;
 	int err = 0;
 
 	while (!km_exiting) {
-		/* a module that loads meanwhile is picked up within a quarter second */
-		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
+		/* without the module hooks, a module that loads meanwhile is polled for */
+		double now = km_now(), wake = now + (o->module && !t->module_sync ? 0.25 : 1.0);
 		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
 		int timeout_ms;
 
@@ -290,6 +386,8 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 		}
 		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
 			break; /* the --pid process exited */
+		if (!c && ranges->thread_of && syscall(SYS_tgkill, ranges->thread_of, o->pid, 0))
+			break; /* the --pid thread exited */
 		if (c && km_child__reaped(c, cmd_status))
 			break;
 		now = km_now();
@@ -301,10 +399,26 @@ static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_
 				break;
 			next += o->interval;
 		}
-		if (o->module)
-			module_refresh(t, o, ranges, 0);
+		if (o->module && !t->module_sync)
+			module_refresh(t, o);
 	}
 	return err;
+}
+
+/* Before attaching: every shape traced can then be named from its object. */
+static void calibrate(struct tracer *t, const struct btf *vmlinux,
+		      const struct kmalloc_classes *classes)
+{
+	int found = tracer_calibrate(t, vmlinux, classes->sizes[classes->nr - 1]);
+
+	if (!(found & TRACER_CALIB_ZONES))
+		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
+			"zones are shown as unknown");
+	if (!(found & TRACER_CALIB_DIRECT_MAP))
+		km_warn("cannot follow kmalloc objects to their caches (the direct map was not "
+			"found): cache names are guessed from GFP flags%s",
+			classes->has_random ? ", and a random kmalloc cache is shown as "
+					      "kmalloc-rnd-?\?-N" : "");
 }
 
 static int do_trace(struct trace_opts *o)
@@ -343,23 +457,26 @@ static int do_trace(struct trace_opts *o)
 			goto out;
 		}
 	}
-	if (tracer_open(&t, &cfg, vmlinux, &ret) || tracer_attach(&t, &ret))
+	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;
+	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
+		kmalloc_classes__default(&rs.classes);
+	calibrate(&t, vmlinux, &rs.classes);
+	if (ranges.n)
+		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
+	if (o->module)
+		module_refresh(&t, o);
 	if (c.pid && tracer_follow(&t, c.pid)) {
 		km_error("cannot follow '%s': %s", o->cmd[0], strerror(errno));
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
-	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
-		kmalloc_classes__default(&rs.classes);
-	if (!tracer_calibrate_zones(&t, vmlinux, rs.classes.sizes[rs.classes.nr - 1]))
-		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
-			"zones are shown as unknown");
-	if (o->module)
-		module_refresh(&t, o, &ranges, 0);
-	else if (ranges.n)
-		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
-	describe_scope(o, scope, sizeof(scope));
+	if (tracer_attach(&t, &ret))
+		goto out;
+	if (o->module && !t.module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
+			"after its init has started", t.module_hook.why_polling);
+	describe_scope(o, &ranges, scope, sizeof(scope));
 	ret = report_setup(&rs, o, &t, ksyms, scope);
 	if (ret)
 		goto out;
@@ -385,7 +502,7 @@ static int do_trace(struct trace_opts *o)
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
+	if (o->pid && !ranges.thread_of)
 		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
 	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &ranges, &cmd_status);
 	if (!err)

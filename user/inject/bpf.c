@@ -28,6 +28,9 @@
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
+#include "kernel/tp_layout.h"
+#include "kernel/module_hook.h"
+#include "kernel/modules.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256
@@ -54,6 +57,8 @@ struct injector {
 	int nr_ranges;
 	bool slab_hook, page_hook; /* attached */
 	bool kprobe;		   /* backend kprobe, else fmod_ret */
+	struct km_module_hook module_hook;
+	bool module_sync;	   /* a module loaded later is added before its init runs */
 	double started;		   /* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;
 	unsigned long long kmsg_errors;
@@ -61,6 +66,7 @@ struct injector {
 	int nr_sites;
 	unsigned long long other_sites;
 	const char *self_test;
+	char self_test_buf[160];
 };
 
 /* ---- the backend: is it there, and does it reach the allocators' callers? ---- */
@@ -113,8 +119,20 @@ static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux,
 	bool has_page = btf__find_by_name_kind(vmlinux, "should_fail_alloc_page", BTF_KIND_FUNC) >= 0;
 	struct kallsyms_facts f;
 	char hooks[128] = "", configs[256] = "";
+	int h;
 
 	kallsyms_scan(&f);
+	/* the programs read the hooks' arguments by position: only a known prototype will do */
+	for (h = 0; h < KM_HOOK_NR; h++) {
+		char proto[256];
+		enum km_tpl l = km_hook_layout(vmlinux, h, proto, sizeof(proto));
+
+		if (l == KM_TPL_UNKNOWN && (h == KM_HOOK_FAILSLAB ? want_slab : want_page)) {
+			snprintf(why, why_len, "'%s' has a prototype kmscope does not know (%s): "
+				 "its arguments would be misread", km_hook_name(h), proto);
+			return KM_EXIT_NO_FEATURE;
+		}
+	}
 	if (want_slab && !has_slab)
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_failslab",
 			 "CONFIG_FAILSLAB=y");
@@ -161,6 +179,10 @@ static const struct {
 	{ "__kmalloc_node_track_caller", KM_RANGE_KMALLOC },
 	{ "kmalloc_trace", KM_RANGE_KMALLOC },
 	{ "kmalloc_node_trace", KM_RANGE_KMALLOC },
+	{ "kmem_cache_alloc_trace", KM_RANGE_KMALLOC },	   /* before 6.1 */
+	{ "kmem_cache_alloc_node_trace", KM_RANGE_KMALLOC }, /* before 6.1 */
+	{ "__kmem_cache_alloc_node", KM_RANGE_KMALLOC },    /* 6.1 .. 6.5: kmalloc's slab path */
+	{ "__kmalloc_track_caller", KM_RANGE_KMALLOC },	   /* before 5.16 */
 	{ "__do_kmalloc_node", KM_RANGE_KMALLOC },
 	{ "kmem_cache_alloc_noprof", KM_RANGE_CACHE },
 	{ "kmem_cache_alloc_lru_noprof", KM_RANGE_CACHE },
@@ -182,6 +204,8 @@ static const struct {
 	{ "__kmalloc_large_node_noprof", KM_RANGE_KMALLOC_LARGE },
 	{ "kmalloc_large", KM_RANGE_KMALLOC_LARGE },
 	{ "kmalloc_large_node", KM_RANGE_KMALLOC_LARGE },
+	{ "kmalloc_order", KM_RANGE_KMALLOC_LARGE },	   /* before 6.1 */
+	{ "kmalloc_order_trace", KM_RANGE_KMALLOC_LARGE },
 	{ "kmemdup_noprof", KM_RANGE_HELPER },
 	{ "kmemdup", KM_RANGE_HELPER },
 	{ "kmemdup_nul", KM_RANGE_HELPER },
@@ -278,12 +302,21 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 		skel->rodata->filter_cgroup_level = level;
 	}
 	if (o->module) {
-		if (module_range("/proc/modules", o->module, &s, &e)) {
+		struct km_text_range r[KM_MODULE_RANGES];
+		char name[KM_MODULE_NAME_LEN];
+		int n, err = -ENOENT;
+
+		if (km_module_name(o->module, name, sizeof(name)))
+			err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
+		if (err == -EPERM) {
+			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+				 o->module);
+			return KM_EXIT_FAILURE;
+		}
+		if (err == -ENOENT) {
 			km_error("'%s' is not a loaded module (see lsmod)", o->module);
 			return KM_EXIT_USAGE;
 		}
-		skel->bss->scope_ranges[0].start = s;
-		skel->bss->scope_ranges[0].end = e;
 	}
 	if (o->caller) {
 		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
@@ -300,23 +333,13 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 	return 0;
 }
 
-/* A module reloaded while we run lands elsewhere: follow it (as trace does). */
+/* --module's text into the BPF ranges; polled only without the hooks (as trace does). */
 static void module_refresh(struct injector *in)
 {
-	struct km_inject_range *r = &in->skel->bss->scope_ranges[0];
-	unsigned long s = 0, e = 0;
-
-	if (!in->o->module)
-		return;
-	if (module_range("/proc/modules", in->o->module, &s, &e))
-		s = e = 0;
-	if (r->start == s && r->end == e)
-		return;
-	/* an empty range first, so no allocation sees a half-written one */
-	r->start = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	r->end = e;
-	__atomic_store_n(&r->start, s, __ATOMIC_SEQ_CST);
+	if (in->o->module &&
+	    km_module_scope__fill(in->module_hook.scope, in->o->module) == -E2BIG)
+		km_warn("'%s' has more than %d text ranges: the rest are not in scope",
+			in->o->module, KM_MODULE_RANGES);
 }
 
 /* ---- what and when ---- */
@@ -350,6 +373,8 @@ static void rule_configure(struct injector *in, struct inject_bpf *skel)
 	skel->rodata->prob_threshold = (__u64)(o->probability * 4294967296.0);
 	skel->rodata->seed = o->seed;
 	skel->rodata->dry_run = o->dry_run;
+	/* tests force the pre-6.9 way (kind from the stack) on a kernel that has the flag */
+	skel->rodata->kind_from_stack = getenv("KMSCOPE_TEST_KIND_FROM_STACK") != NULL;
 	memcpy(skel->bss->alloc_ranges, in->ranges, sizeof(in->ranges));
 	skel->bss->nr_alloc_ranges = in->nr_ranges;
 }
@@ -366,6 +391,8 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
 	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
 	err = inject_bpf__load(skel);
+	if (!err)
+		in->module_hook.scope = &skel->bss->module_scope;
 	if (err) {
 		if (err == -EPERM) {
 			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF, "
@@ -383,6 +410,8 @@ static int injector_load(struct injector *in)
 			 in->kprobe ? "kprobes" : "fmod_ret", strerror(-err));
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
+	in->module_sync = km_module_hook__attach(&in->module_hook);
+	module_refresh(in);
 	return 0;
 }
 
@@ -437,32 +466,50 @@ static ssize_t probe_pipe(struct inject_bpf *skel, bool arm)
 	return n < 0 ? -e : n;
 }
 
+static const char *kind_source_name(__u64 source)
+{
+	return source == KM_KIND_FROM_FLAGS ? "the cache's SLAB_KMALLOC flag" :
+	       source == KM_KIND_FROM_STACK ? "the call stack" : "nothing";
+}
+
 static int self_test(struct injector *in)
 {
 	struct inject_bpf *skel = in->skel;
+	const struct km_inject_counters *c = &skel->bss->counters;
+	char slab[96] = "";
 
 	if (in->slab_hook) {
 		probe_readv(skel, false);
 		if (probe_readv(skel, true) != -ENOMEM) {
-			km_error("self-test failed: a kmalloc failed through should_failslab did not "
-				 "fail (%s); callers may use a clone of the hook, nothing would be "
-				 "injected", skel->bss->counters.probe_slab ? "hook ran" :
-				 "hook never ran");
+			if (c->probe_misread)
+				km_error("self-test failed: should_failslab ran for kmscope's own "
+					 "kmalloc, but %s did not say it was a kmalloc: --allocator "
+					 "kmalloc / cache cannot be honoured on this kernel",
+					 kind_source_name(c->probe_kind_source));
+			else
+				km_error("self-test failed: a kmalloc failed through should_failslab "
+					 "did not fail (%s); callers may use a clone of the hook, "
+					 "nothing would be injected",
+					 c->probe_slab ? "hook ran" : "hook never ran");
 			return -ENOTSUP;
 		}
+		snprintf(slab, sizeof(slab), " (kmalloc told from kmem_cache by %s)",
+			 kind_source_name(c->probe_kind_source));
 	}
 	if (in->page_hook) {
 		probe_pipe(skel, false);
 		if (probe_pipe(skel, true) != -ENOMEM) {
 			km_error("self-test failed: a page failed through should_fail_alloc_page did "
 				 "not fail (%s); nothing would be injected",
-				 skel->bss->counters.probe_page ? "hook ran" : "hook never ran");
+				 c->probe_page ? "hook ran" : "hook never ran");
 			return -ENOTSUP;
 		}
 	}
-	in->self_test = in->slab_hook && in->page_hook ? "slab and page hooks verified" :
-			in->slab_hook			   ? "slab hook verified" :
-							     "page hook verified";
+	snprintf(in->self_test_buf, sizeof(in->self_test_buf), "%s%s",
+		 in->slab_hook && in->page_hook ? "slab and page hooks verified" :
+		 in->slab_hook			? "slab hook verified" :
+						  "page hook verified", slab);
+	in->self_test = in->self_test_buf;
 	return 0;
 }
 
@@ -647,6 +694,9 @@ static int print_summary(struct injector *in, double seconds)
 		jw_kv_string(jw, "backend", in->kprobe ? "kprobe" : "bpf");
 		jw_kv_string(jw, "hooks", backend_desc(in));
 		jw_kv_string(jw, "self_test", in->self_test);
+		if (in->slab_hook)
+			jw_kv_string(jw, "slab_kind_from",
+				     c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags");
 		jw_kv_double(jw, "seconds", seconds);
 		jw_kv_bool(jw, "dry_run", in->o->dry_run);
 		jw_kv_uint(jw, "matched", c->matched);
@@ -655,6 +705,7 @@ static int print_summary(struct injector *in, double seconds)
 		jw_kv_uint(jw, "would_fail", in->o->dry_run ? failures : 0);
 		jw_kv_uint(jw, "lost_events", c->lost_events);
 		jw_kv_uint(jw, "no_stack", c->no_stack);
+		jw_kv_uint(jw, "kind_unknown", c->kind_unknown);
 		if (in->o->has_probability)
 			jw_kv_uint(jw, "seed", in->o->seed);
 		jw_key(jw, "callsites");
@@ -683,6 +734,9 @@ static int print_summary(struct injector *in, double seconds)
 			       (unsigned long long)c->lost_events);
 		if (c->no_stack)
 			printf("  skipped (no stack)    %llu\n", (unsigned long long)c->no_stack);
+		if (c->kind_unknown)
+			printf("  slab, kind unknown    %llu (neither kmalloc nor kmem_cache on the "
+			       "stack)\n", (unsigned long long)c->kind_unknown);
 		if (in->nr_sites)
 			printf("  per call site:\n");
 		for (i = 0; i < in->nr_sites; i++)
@@ -723,7 +777,7 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 		now = km_now();
 		if (end && now >= end)
 			break;
-		if (now >= next_refresh) {
+		if (!in->module_sync && now >= next_refresh) {
 			module_refresh(in);
 			next_refresh = now + 0.25;
 		}
@@ -775,6 +829,8 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 		km_error("cannot open the BPF object: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
+	in->module_hook = KM_MODULE_HOOK(in->skel);
+	km_module_hook__configure(&in->module_hook, vmlinux, in->o->module);
 	ret = scope_resolve(in, in->skel);
 	if (ret)
 		return ret;

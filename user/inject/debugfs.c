@@ -29,6 +29,8 @@
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
+#include "kernel/modules.h"
+#include "module_scope.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define MAX_KNOBS 32
@@ -382,15 +384,55 @@ static void plan_dir(struct debugfs_run *r, const char *dir, bool page)
 	}
 }
 
+/* The knobs take one stack range: the module's core text (its init text has run). */
+static int module_text_range(const char *module, unsigned long *start, unsigned long *end)
+{
+	struct km_text_range t[KM_MODULE_RANGES];
+	char name[KM_MODULE_NAME_LEN];
+	int i, n = 0, core = -1, err = -ENOENT;
+
+	if (km_module_name(module, name, sizeof(name)))
+		err = km_module_text_ranges(name, t, KM_MODULE_RANGES, &n);
+	if (err == -EPERM) {
+		km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
+			 module);
+		return KM_EXIT_FAILURE;
+	}
+	if (err == -ENOENT || (!err && !n)) {
+		km_error("'%s' is not a loaded module with code (see lsmod)", module);
+		return KM_EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].init)
+			continue;
+		if (core >= 0 || err) {
+			km_error("'%s' has more than one text range: the debugfs knobs take one "
+				 "(use --backend bpf)", module);
+			return KM_EXIT_USAGE;
+		}
+		core = i;
+	}
+	if (core < 0) {
+		km_error("'%s' is still running its init: the debugfs knobs cannot cover its init "
+			 "text (use --backend bpf)", module);
+		return KM_EXIT_USAGE;
+	}
+	*start = t[core].start;
+	*end = t[core].end;
+	return 0;
+}
+
 static int scope_range(struct debugfs_run *r, struct ksyms *ksyms)
 {
 	const struct inject_opts *o = r->o;
 
 	r->range_start = 0;
 	r->range_end = ULONG_MAX;
-	if (o->module && module_range("/proc/modules", o->module, &r->range_start, &r->range_end)) {
-		km_error("'%s' is not a loaded module (see lsmod)", o->module);
-		return KM_EXIT_USAGE;
+	if (o->module) {
+		int ret = module_text_range(o->module, &r->range_start, &r->range_end);
+
+		if (ret)
+			return ret;
 	}
 	if (o->caller && (!ksyms || ksyms__func_range(ksyms, o->caller, &r->range_start,
 						      &r->range_end))) {
