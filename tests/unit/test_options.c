@@ -91,6 +91,7 @@ static void check_row(const struct km_command_spec *spec, const struct km_option
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.t.name = spec->name;
 	handled = spec->handler(&ctx, opt->id, opt->arg ? "1" : NULL);
+	km_json_output = false; /* doctor's -j sets it */
 	if (!ASSERT_TRUE(handled != KM_OPT_UNHANDLED, "the parser handles the option"))
 		tap_diag("  %s --%s", spec->name, opt->name);
 }
@@ -114,6 +115,27 @@ static void check_letters(void)
 			seen[opt->id] = opt->name;
 		}
 	ASSERT_TRUE(same, "each short option means the same in every subcommand");
+}
+
+/* trace and inject share one scope: the same options give the same description. */
+static void check_scope(void)
+{
+	struct trace_opts t;
+	struct inject_opts in;
+	char a[256], b[256];
+
+	PARSE(&t, "trace", "-m", "e1000e", "--stack", "-g", "/sys/fs/cgroup", "--", "make");
+	km_json_output = false;
+	ASSERT_EQ(inject_opts_parse(&in, 8, (char *[]){ "inject", "-m", "e1000e", "--stack", "-g",
+			"/sys/fs/cgroup", "--", "make", NULL }), 0, "inject parses the same scope");
+	km_scope_describe(&t.scope, a, sizeof(a));
+	km_scope_describe(&in.scope, b, sizeof(b));
+	ASSERT_STREQ(a, "'make' and its children, cgroup /sys/fs/cgroup, module e1000e (any stack "
+		     "frame)", "trace's scope described");
+	ASSERT_STREQ(b, a, "inject's scope described the same way");
+	memset(&t, 0, sizeof(t));
+	km_scope_describe(&t.scope, a, sizeof(a));
+	ASSERT_STREQ(a, "system-wide", "no scope: system-wide");
 }
 
 static void check_tables(void)
@@ -200,19 +222,19 @@ int main(void)
 	/* trace options */
 	ASSERT_EQ(PARSE(&o, "trace", "-p", "123", "-d", "2.5", "-i", "0.5", "-j", "-n", "7",
 			"-s", "count"), 0, "a full valid command line");
-	ASSERT_EQ(o.pid, 123, "--pid");
+	ASSERT_EQ(o.scope.pid, 123, "--pid");
 	ASSERT_TRUE(o.duration == 2.5 && o.interval == 0.5, "--duration and --interval");
 	ASSERT_TRUE(o.json && o.top == 7 && o.sort == SORT_COUNT, "--json --top --sort");
 	ASSERT_EQ(PARSE(&o, "trace", "--module", "e1000e", "--stack", "--comm", "kworker"), 0,
 		  "long options");
-	ASSERT_STREQ(o.module, "e1000e", "--module value");
-	ASSERT_STREQ(o.comm, "kworker", "--comm value");
-	ASSERT_TRUE(o.stack && o.top == -1, "--stack, default top");
+	ASSERT_STREQ(o.scope.module, "e1000e", "--module value");
+	ASSERT_STREQ(o.scope.comm, "kworker", "--comm value");
+	ASSERT_TRUE(o.scope.stack && o.top == -1, "--stack, default top");
 	ASSERT_EQ(PARSE(&o, "trace", "-m", "x", "--", "make", "-j2"), 0, "-- CMD");
-	ASSERT_STREQ(o.cmd ? o.cmd[0] : NULL, "make", "CMD");
-	ASSERT_STREQ(o.cmd ? o.cmd[1] : NULL, "-j2", "CMD's own options are not ours");
+	ASSERT_STREQ(o.scope.cmd ? o.scope.cmd[0] : NULL, "make", "CMD");
+	ASSERT_STREQ(o.scope.cmd ? o.scope.cmd[1] : NULL, "-j2", "CMD's own options are not ours");
 	ASSERT_EQ(PARSE(&o, "trace", "--caller", "kmemdup"), 0, "--caller");
-	ASSERT_STREQ(o.caller, "kmemdup", "--caller value");
+	ASSERT_STREQ(o.scope.caller, "kmemdup", "--caller value");
 
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "abc"), -EINVAL, "--pid abc is an error, not 0");
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "0"), -EINVAL, "--pid 0");
@@ -233,12 +255,13 @@ int main(void)
 	ASSERT_TRUE(km_json_output, "-j seen before the error switches errors to JSON");
 	ASSERT_EQ(PARSE(&o, "trace", "-m", "x", "-W", "-F", "-o", "r.txt"), 0,
 		  "-W and -F (listed in --help) are accepted");
-	ASSERT_TRUE(o.wait_module && o.folded && o.output && !strcmp(o.output, "r.txt"),
+	ASSERT_TRUE(o.scope.wait_module && o.folded && o.output && !strcmp(o.output, "r.txt"),
 		    "-W, -F, -o values");
 	ASSERT_EQ(PARSE(&o, "trace", "--wait-module"), -EINVAL, "--wait-module needs --module");
 	ASSERT_EQ(PARSE(&o, "trace", "--stack"), -EINVAL, "--stack needs --module or --caller");
 	km_json_output = false;
 	check_error_text();
 	check_tables();
+	check_scope();
 	return tap_done();
 }

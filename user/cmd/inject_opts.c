@@ -13,8 +13,7 @@
 #define MAX_ORDER_ARG INJECT_ORDER_MAX
 
 enum {
-	OPT_STACK = KM_OPT_LONG_ONLY,
-	OPT_NTH,
+	OPT_NTH = KM_OPT_LONG_ONLY,
 	OPT_EVERY,
 	OPT_AFTER,
 	OPT_TIMES,
@@ -34,7 +33,7 @@ static const struct km_option inject_options[] = {
 	  KM_COMPLETE_DIR),
 	KM_OPT("module", 'm', true, "NAME", "whose call site is in module NAME's text", KM_COMPLETE_MODULE),
 	KM_OPT("caller", 'C', true, "FUNC", "whose call site is in kernel function FUNC"),
-	KM_OPT("stack", OPT_STACK, false, NULL, "with --module/--caller: any kernel stack frame matches"),
+	KM_OPT("stack", KM_OPT_STACK, false, NULL, "with --module/--caller: any kernel stack frame matches"),
 	KM_OPT("all", 'a', true, NULL, "the whole system (use with care)"),
 	KM_OPT_SECTION("What (default: every allocation in scope):"),
 	KM_OPT("allocator", 'A', true, "LIST", "kmalloc, cache (kmem_cache_alloc), page; comma-separated",
@@ -155,34 +154,13 @@ static int parse_one(void *ctx, int c, const char *arg)
 {
 	struct inject_opts *o = ctx;
 	unsigned int mask;
-	uint64_t lo, hi, v;
+	uint64_t lo, hi;
 	char bad[64];
+	int err = km_scope_option(&o->scope, &inject_spec, c, arg);
 
+	if (err != KM_OPT_UNHANDLED)
+		return err;
 	switch (c) {
-	case 'p':
-		if (km_opt_u64(&inject_spec, "pid", arg, 1, 4194304, &v))
-			return -EINVAL;
-		o->pid = v;
-		return 0;
-	case 'g':
-		o->cgroup = arg;
-		return 0;
-	case 'm':
-		if (!*arg || strlen(arg) >= 56)
-			return usage_error("invalid module name '%s'", arg);
-		o->module = arg;
-		return 0;
-	case 'C':
-		if (!*arg)
-			return usage_error("invalid function name '%s'", arg);
-		o->caller = arg;
-		return 0;
-	case OPT_STACK:
-		o->stack = true;
-		return 0;
-	case 'a':
-		o->all = true;
-		return 0;
 	case 'A':
 		if (parse_list(arg, allocator_names, 3, &mask, bad, sizeof(bad)))
 			return usage_error("unknown allocator '%s': use kmalloc, cache or page", bad);
@@ -271,16 +249,16 @@ static int parse_one(void *ctx, int c, const char *arg)
 
 static int check_combination(const struct inject_opts *o, bool seed_given)
 {
-	bool scoped = o->pid || o->cgroup || o->module || o->caller || o->cmd;
+	bool scoped = o->scope.pid || o->scope.cgroup || o->scope.module || o->scope.caller || o->scope.cmd;
 
-	if (!scoped && !o->all)
+	if (!scoped && !o->scope.all)
 		return usage_error("%sno scope: give --pid, --cgroup, --module, --caller, "
 				   "'-- CMD' or --all", "");
-	if (scoped && o->all)
+	if (scoped && o->scope.all)
 		return usage_error("%s--all cannot be combined with a scope", "");
-	if (o->cmd && o->pid)
+	if (o->scope.cmd && o->scope.pid)
 		return usage_error("%s--pid and '-- CMD' cannot be combined", "");
-	if (o->stack && !o->module && !o->caller)
+	if (o->scope.stack && !o->scope.module && !o->scope.caller)
 		return usage_error("%s--stack needs --module or --caller", "");
 	if (seed_given && !o->has_probability)
 		return usage_error("%s--seed needs --probability", "");
@@ -297,32 +275,13 @@ int inject_opts_parse(struct inject_opts *o, int argc, char **argv)
 	o->kinds = (1U << KM_INJECT_NR_KINDS) - 1;
 	o->size_max = UINT32_MAX;
 	o->order_max = MAX_ORDER_ARG;
-	err = km_options_parse(&inject_spec, argc, argv, o, &o->cmd);
+	err = km_options_parse(&inject_spec, argc, argv, o, &o->scope.cmd);
 	if (err)
 		return err;
 	return check_combination(o, o->seed_given);
 }
 
 #define ADD(...) (n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__))
-
-void inject_describe_scope(const struct inject_opts *o, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (o->cmd)
-		ADD("'%s' and its children", o->cmd[0]);
-	else if (o->pid)
-		ADD("pid %d", o->pid);
-	if (o->cgroup)
-		ADD("%scgroup %s", n ? ", " : "", o->cgroup);
-	if (o->module)
-		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
-	if (o->caller)
-		ADD("%scaller %s%s", n ? ", " : "", o->caller, o->stack ? " (any stack frame)" : "");
-	if (!n)
-		ADD("the whole system");
-}
 
 static const char *ordinal(uint64_t n)
 {

@@ -6,7 +6,7 @@
 #include "core/options.h"
 #include "cmd/trace_opts.h"
 
-enum { OPT_STACK = KM_OPT_LONG_ONLY, OPT_MAX_SHAPES };
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -18,7 +18,7 @@ static const struct km_option trace_options[] = {
 	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
 	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC"),
 	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
-	KM_OPT("stack", OPT_STACK, false, NULL,
+	KM_OPT("stack", KM_OPT_STACK, false, NULL,
 	  "with --module/--caller: match any kernel stack frame\n"
 	  "(helpers like kmemdup allocate for their callers);\n"
 	  "costs a stack walk"),
@@ -83,36 +83,11 @@ static int trace_option(void *ctx, int id, const char *arg)
 	const struct km_command_spec *spec = strcmp(o->name, "waste") ? &trace_spec : &waste_spec;
 	uint64_t v;
 
+	int err = km_scope_option(&o->scope, spec, id, arg);
+
+	if (err != KM_OPT_UNHANDLED)
+		return err;
 	switch (id) {
-	case 'p':
-		if (km_opt_u64(spec, "pid", arg, 1, 4194304, &v))
-			return -EINVAL;
-		o->pid = v;
-		return 0;
-	case 'c':
-		if (!*arg || strlen(arg) >= 16)
-			return km_usage_error(spec, "invalid command name '%s': 1 to 15 characters", arg);
-		o->comm = arg;
-		return 0;
-	case 'g':
-		o->cgroup = arg;
-		return 0;
-	case 'm':
-		if (!*arg || strlen(arg) >= 56)
-			return km_usage_error(spec, "invalid module name '%s': 1 to 55 characters", arg);
-		o->module = arg;
-		return 0;
-	case 'C':
-		if (!*arg)
-			return km_usage_error(spec, "invalid function name '%s'", arg);
-		o->caller = arg;
-		return 0;
-	case OPT_STACK:
-		o->stack = true;
-		return 0;
-	case 'W':
-		o->wait_module = true;
-		return 0;
 	case OPT_MAX_SHAPES:
 		if (km_opt_u64(spec, "shape count", arg, 16, 1 << 22, &v))
 			return -EINVAL;
@@ -127,7 +102,7 @@ static int trace_option(void *ctx, int id, const char *arg)
 		return 0;
 	case 'F':
 		o->folded = true;
-		o->stack = true;
+		o->scope.stack = true;
 		return 0;
 	case 'o':
 		if (!*arg)
@@ -157,16 +132,16 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 	int err;
 
 	o->top = -1;
-	err = km_options_parse(spec, argc, argv, o, &o->cmd);
+	err = km_options_parse(spec, argc, argv, o, &o->scope.cmd);
 	if (err)
 		return err;
 	if (o->folded && (o->json || o->interval > 0))
 		return km_usage_error(spec, "--folded cannot be combined with --json or --interval");
-	if (o->cmd && o->pid)
+	if (o->scope.cmd && o->scope.pid)
 		return km_usage_error(spec, "--pid and '-- CMD' cannot be combined");
-	if (o->stack && !o->module && !o->caller && !o->folded)
+	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded)
 		return km_usage_error(spec, "--stack needs --module or --caller");
-	if (o->wait_module && !o->module)
+	if (o->scope.wait_module && !o->scope.module)
 		return km_usage_error(spec, "--wait-module needs --module");
 	return 0;
 }

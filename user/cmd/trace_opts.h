@@ -6,17 +6,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "core/options.h"
+#include "core/scope.h"
 #include "report/report.h"
 
 struct trace_opts {
 	const char *name; /* "trace" or "waste" */
-	pid_t pid;
-	const char *comm;
-	const char *cgroup;
-	const char *module;
-	const char *caller;
-	bool stack;
-	bool wait_module;
+	struct km_scope scope;
 	unsigned int max_shapes;
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
@@ -25,7 +20,6 @@ struct trace_opts {
 	const char *output; /* -o: the report's file, else stdout */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
-	char **cmd;	 /* after --, NULL-terminated */
 };
 
 /* Their handlers take a struct trace_opts with .name set. */

@@ -285,61 +285,24 @@ static __u32 range_kind(const struct injector *in, unsigned long addr)
 
 static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 {
-	const struct inject_opts *o = in->o;
-	unsigned long s, e;
+	struct km_scope *s = &in->o->scope;
+	int ret, i;
 
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		return KM_EXIT_USAGE;
+	ret = km_scope_resolve(s, in->ksyms, KM_INJECT_SCOPE_RANGES, 0);
+	if (ret)
+		return ret;
+	skel->rodata->filter_cgroup_id = s->cgroup_id;
+	skel->rodata->filter_cgroup_level = s->cgroup_level;
+	for (i = 0; i < s->nr_caller_ranges; i++) {
+		skel->bss->scope_ranges[i].start = s->caller_ranges[i].start;
+		skel->bss->scope_ranges[i].end = s->caller_ranges[i].end;
 	}
-	if (o->cgroup) {
-		unsigned long long id;
-		int level;
-
-		if (km_cgroup_resolve(o->cgroup, &id, &level))
-			return KM_EXIT_USAGE;
-		skel->rodata->filter_cgroup_id = id;
-		skel->rodata->filter_cgroup_level = level;
-	}
-	if (o->module) {
-		struct km_text_range r[KM_MODULE_RANGES];
-		char name[KM_MODULE_NAME_LEN];
-		int n, err = -ENOENT;
-
-		if (km_module_name(o->module, name, sizeof(name)))
-			err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
-		if (err == -EPERM) {
-			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
-				 o->module);
-			return KM_EXIT_FAILURE;
-		}
-		if (err == -ENOENT) {
-			km_error("'%s' is not a loaded module (see lsmod)", o->module);
-			return KM_EXIT_USAGE;
-		}
-	}
-	if (o->caller) {
-		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
-			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-			return KM_EXIT_USAGE;
-		}
-		skel->bss->scope_ranges[1].start = s;
-		skel->bss->scope_ranges[1].end = e;
-	}
-	skel->rodata->filter_tgid = o->pid;
-	skel->rodata->filter_follow = o->cmd != NULL;
-	skel->rodata->filter_ranges = o->module || o->caller;
-	skel->rodata->ranges_on_stack = o->stack;
+	skel->rodata->filter_tgid = s->tgid;
+	skel->rodata->filter_tid = s->tid;
+	skel->rodata->filter_follow = s->cmd != NULL;
+	skel->rodata->filter_ranges = s->module || s->caller;
+	skel->rodata->ranges_on_stack = s->stack;
 	return 0;
-}
-
-/* --module's text into the BPF ranges; polled only without the hooks (as trace does). */
-static void module_refresh(struct injector *in)
-{
-	if (in->o->module &&
-	    km_module_scope__fill(in->module_hook.scope, in->o->module) == -E2BIG)
-		km_warn("'%s' has more than %d text ranges: the rest are not in scope",
-			in->o->module, KM_MODULE_RANGES);
 }
 
 /* ---- what and when ---- */
@@ -388,8 +351,8 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook && !in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_slab_kprobe, in->slab_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
-	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
-	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_fork, in->o->scope.cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_exit, in->o->scope.cmd != NULL);
 	err = inject_bpf__load(skel);
 	if (!err)
 		in->module_hook.scope = &skel->bss->module_scope;
@@ -411,7 +374,7 @@ static int injector_load(struct injector *in)
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
-	module_refresh(in);
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
 	return 0;
 }
 
@@ -778,7 +741,7 @@ static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cm
 		if (end && now >= end)
 			break;
 		if (!in->module_sync && now >= next_refresh) {
-			module_refresh(in);
+			km_scope_refresh(&in->o->scope, in->module_hook.scope);
 			next_refresh = now + 0.25;
 		}
 	}
@@ -790,13 +753,13 @@ static void announce(const struct injector *in)
 	const struct inject_opts *o = in->o;
 	char scope[256], rule[256];
 
-	inject_describe_scope(o, scope, sizeof(scope));
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	inject_describe_rule(o, rule, sizeof(rule));
-	if (o->all)
+	if (o->scope.all)
 		km_warn("--all: failing allocations anywhere in the system; it may misbehave");
 	fprintf(stderr, "kmscope: injecting%s into %s: %s (%s); %s\n",
 		o->dry_run ? " (dry run)" : "", scope, rule, in->self_test,
-		o->cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
+		o->scope.cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
 	fflush(stderr);
 }
 
@@ -830,7 +793,7 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 		return KM_EXIT_FAILURE;
 	}
 	in->module_hook = KM_MODULE_HOOK(in->skel);
-	km_module_hook__configure(&in->module_hook, vmlinux, in->o->module);
+	km_module_hook__configure(&in->module_hook, vmlinux, in->o->scope.module);
 	ret = scope_resolve(in, in->skel);
 	if (ret)
 		return ret;
@@ -938,26 +901,26 @@ static int do_inject(struct inject_opts *o)
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
 	ret = prepare(&in, vmlinux);
 	if (ret)
 		goto out;
-	if (o->cmd) {
+	if (o->scope.cmd) {
 		__u32 key;
 		__u8 one = 1;
 
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (!err) {
 			key = c.pid;
 			err = bpf_map__update_elem(in.skel->maps.traced, &key, sizeof(key), &one,
 						   sizeof(one), BPF_ANY);
 		}
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
@@ -968,12 +931,12 @@ static int do_inject(struct inject_opts *o)
 	t0 = in.started;
 	announce(&in);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
+	if (o->scope.pid)
+		pid_fd = syscall(SYS_pidfd_open, o->scope.pid, 0);
 	err = run_loop(&in, &c, pid_fd, &cmd_status);
 	/* Detach first: after this line nothing fails; then log what is still queued. */
 	inject_bpf__detach(in.skel);
