@@ -19,6 +19,7 @@
 #include "cmd/commands.h"
 #include "report/folded.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
 #include "kernel/modules.h"
@@ -34,6 +35,7 @@ struct range_set {
 
 struct report_state {
 	struct report_env env;
+	FILE *out; /* stdout, or -o FILE */
 	struct gfp_bits gfp;
 	struct kmalloc_classes classes;
 	struct ksyms *ksyms;
@@ -98,8 +100,20 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		       int interval)
 {
 	struct report_window win = { .seconds = seconds, .interval = interval };
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *out;
 	int err;
 
+	/*
+	 * Each document is made in memory and written whole: an error half-way leaves no
+	 * partial document before the error's (see docs/json.md).
+	 */
+	out = open_memstream(&doc, &len);
+	if (!out) {
+		km_error("cannot print the report: %s", strerror(errno));
+		return -errno;
+	}
 	refresh_ksyms(rs);
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
@@ -107,7 +121,7 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
 					 getpagesize());
 		if (!err) {
-			err = folded_print(stdout, &fm);
+			err = folded_print(out, &fm);
 			if (fm.missing)
 				km_warn("%zu stacks were no longer in the stack map and are not shown",
 					fm.missing);
@@ -118,13 +132,16 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 
 		err = report_model_build(&m, snap, &rs->env);
 		if (!err) {
-			err = rs->json ? report_json_print(stdout, &m, &win)
-				       : report_text_print(stdout, &m, &win);
+			err = rs->json ? report_json_print(out, &m, &win)
+				       : report_text_print(out, &m, &win);
 			report_model_free(&m);
 		}
 	}
-	if (!err && fflush(stdout))
+	if (fclose(out) && !err)
 		err = -errno;
+	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
+		err = -errno;
+	free(doc);
 	if (err)
 		km_error("cannot print the report: %s", strerror(-err));
 	return err;
@@ -233,48 +250,41 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	return 0;
 }
 
-/* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
-static int run_loop(struct tracer *t, struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, int *cmd_status)
+struct trace_run {
+	struct tracer *t;
+	struct trace_opts *o;
+	struct report_state *rs;
+};
+
+static int on_interval(void *ctx)
 {
-	double end = o->duration > 0 ? rs->started + o->duration : 0;
-	double next = o->interval > 0 ? rs->started + o->interval : 0;
-	int err = 0;
+	struct trace_run *r = ctx;
 
-	while (!km_exiting) {
-		/* without the module hooks, a module that loads meanwhile is polled for */
-		double now = km_now(), wake = now + (o->scope.module && !t->module_sync ? 0.25 : 1.0);
-		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
-		int timeout_ms;
+	return report_now(r->rs, false);
+}
 
-		if (end && end < wake)
-			wake = end;
-		if (next && next < wake)
-			wake = next;
-		timeout_ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
-		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
-			break; /* the --pid process exited */
-		if (!c && o->scope.tid && syscall(SYS_tgkill, o->scope.tgid, o->scope.tid, 0))
-			break; /* the --pid thread exited */
-		if (c && km_child__reaped(c, cmd_status))
-			break;
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (next && now >= next) {
-			err = report_now(rs, false);
-			if (err)
-				break;
-			next += o->interval;
-		}
-		if (o->scope.module && !t->module_sync)
-			km_scope_refresh(&o->scope, t->module_hook.scope);
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct trace_run *r = ctx;
+
+	km_scope_refresh(&r->o->scope, r->t->module_hook.scope);
+	return 0;
+}
+
+/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out)
+{
+	*out = stdout;
+	if (!o->output)
+		return 0;
+	*out = fopen(o->output, "we");
+	if (!*out) {
+		km_error("cannot open '%s' for the report: %s", o->output, strerror(errno));
+		return KM_EXIT_FAILURE;
 	}
-	return err;
+	km_json_out = *out;
+	return 0;
 }
 
 /* Before attaching: every shape traced can then be named from its object. */
@@ -302,7 +312,9 @@ static int do_trace(struct trace_opts *o)
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1;
+	struct trace_run run = { .t = &t, .o = o, .rs = &rs };
+	struct km_session session = {};
+	int ret, err, cmd_status = 0;
 	char scope[256];
 	double t0 = km_now();
 
@@ -310,6 +322,8 @@ static int do_trace(struct trace_opts *o)
 	if (ret)
 		return ret;
 	ret = resolve_scope(o, &cfg, &ranges);
+	if (!ret)
+		ret = open_output(o, &rs.out);
 	if (ret)
 		goto out;
 	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
@@ -357,7 +371,7 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
@@ -375,17 +389,30 @@ static int do_trace(struct trace_opts *o)
 		if (ret)
 			goto out;
 	}
-	if (o->scope.pid && !o->scope.tid)
-		pid_fd = syscall(SYS_pidfd_open, o->scope.pid, 0);
-	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.interval = o->interval;
+	session.tick = o->scope.module && !t.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.on_interval = on_interval;
+	session.on_tick = on_tick;
+	session.ctx = &run;
+	err = km_session_run(&session);
+	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
-	/* We may stop first (signal or error): do not leave CMD running untraced. */
+	/* an error path: do not leave CMD running untraced */
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
+	if (rs.out && rs.out != stdout && fclose(rs.out) && !ret) {
+		km_json_out = stdout;
+		km_error("cannot write '%s': %s", o->output, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
+	km_json_out = stdout;
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);

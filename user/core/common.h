@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum km_exit {
 	KM_EXIT_OK = 0,
@@ -16,10 +17,16 @@ enum km_exit {
 
 /* Set once from the command line: errors become {"error": ...} and libbpf debug is shown. */
 extern bool km_json_output;
+/* Where a JSON error document goes: stdout, or the -o FILE the report goes to. */
+extern FILE *km_json_out;
 extern bool km_verbose;
 
-/* Set by SIGINT / SIGTERM once km_catch_signals() ran: the event loops' one exit flag. */
+/*
+ * Set by SIGINT, SIGTERM or SIGHUP (an ssh session dropping) once km_catch_signals()
+ * ran: the signal's number, the session loop's one exit flag; km_signals counts them.
+ */
 extern volatile sig_atomic_t km_exiting;
+extern volatile sig_atomic_t km_signals;
 void km_catch_signals(void);
 /* CLOCK_MONOTONIC in seconds. */
 double km_now(void);

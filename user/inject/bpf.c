@@ -22,6 +22,7 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
@@ -714,37 +715,20 @@ static int print_summary(struct injector *in, double seconds)
 
 /* ---- run ---- */
 
-static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cmd_status)
+static int on_input(void *ctx)
 {
-	double end = in->o->duration > 0 ? km_now() + in->o->duration : 0;
-	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(in->rb), .events = POLLIN },
-				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-	double next_refresh = 0;
-	int err;
+	struct injector *in = ctx;
+	int err = ring_buffer__consume(in->rb);
 
-	while (!km_exiting) {
-		double now = km_now();
-		int timeout_ms = 250;
+	return err < 0 && err != -EINTR ? err : 0;
+}
 
-		if (end && (end - now) * 1000 < timeout_ms)
-			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
-		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		err = ring_buffer__consume(in->rb);
-		if (err < 0 && err != -EINTR)
-			return err;
-		if (km_child__reaped(c, cmd_status))
-			break;
-		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
-			break; /* the --pid process exited */
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (!in->module_sync && now >= next_refresh) {
-			km_scope_refresh(&in->o->scope, in->module_hook.scope);
-			next_refresh = now + 0.25;
-		}
-	}
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct injector *in = ctx;
+
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
 	return 0;
 }
 
@@ -877,7 +861,8 @@ static int do_inject(struct inject_opts *o)
 	struct injector in = { .o = o, .kmsg_fd = -1 };
 	struct km_child c = KM_CHILD_INIT;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1, i;
+	struct km_session session = {};
+	int ret, err, cmd_status = 0, i;
 	double t0;
 
 	if (geteuid() == 0)
@@ -926,7 +911,7 @@ static int do_inject(struct inject_opts *o)
 		}
 	}
 	in.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	in.started = km_now();
 	t0 = in.started;
 	announce(&in);
@@ -935,11 +920,19 @@ static int do_inject(struct inject_opts *o)
 		if (ret)
 			goto out;
 	}
-	if (o->scope.pid)
-		pid_fd = syscall(SYS_pidfd_open, o->scope.pid, 0);
-	err = run_loop(&in, &c, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.tick = o->scope.module && !in.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.fds[session.nr_fds++] = ring_buffer__epoll_fd(in.rb);
+	session.on_input = on_input;
+	session.on_tick = on_tick;
+	session.ctx = &in;
+	err = km_session_run(&session);
 	/* Detach first: after this line nothing fails; then log what is still queued. */
 	inject_bpf__detach(in.skel);
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
 	if (err)
@@ -949,8 +942,6 @@ static int do_inject(struct inject_opts *o)
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
 	if (in.kmsg_fd >= 0)
 		close(in.kmsg_fd);
 	ring_buffer__free(in.rb);

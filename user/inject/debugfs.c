@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "core/child.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "inject.h"
 #include "inject/debugfs.h"
 #include "cmd/inject_opts.h"
@@ -659,34 +660,9 @@ static int print_summary(struct debugfs_run *r, double seconds)
 
 /* ---- run ---- */
 
-static void on_hangup(int sig)
+static int on_input(void *ctx)
 {
-	(void)sig;
-	km_exiting = 1;
-}
-
-static int run_loop(struct debugfs_run *r, struct km_child *c, int pid_fd, int *cmd_status)
-{
-	double end = r->o->duration > 0 ? km_now() + r->o->duration : 0;
-	struct pollfd pfd[2] = { { .fd = r->kmsg_fd, .events = POLLIN },
-				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-
-	while (!km_exiting) {
-		double now = km_now();
-		int timeout_ms = 250;
-
-		if (end && (end - now) * 1000 < timeout_ms)
-			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
-		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		kmsg_drain(r);
-		if (km_child__reaped(c, cmd_status))
-			break;
-		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
-			break;
-		if (end && km_now() >= end)
-			break;
-	}
+	kmsg_drain(ctx);
 	return 0;
 }
 
@@ -733,8 +709,8 @@ int inject_debugfs_run(struct inject_opts *o)
 {
 	struct debugfs_run *r = calloc(1, sizeof(*r));
 	struct km_child c = KM_CHILD_INIT;
-	struct sigaction sa = { .sa_handler = on_hangup };
-	int ret, err = 0, i, pid_fd = -1, cmd_status = 0;
+	struct km_session session = {};
+	int ret, err = 0, i, cmd_status = 0;
 	char tid[16];
 	pid_t owner = 0;
 	double t0;
@@ -788,7 +764,6 @@ int inject_debugfs_run(struct inject_opts *o)
 		lseek(r->kmsg_fd, 0, SEEK_END);
 	/* from here on every exit restores: SIGINT, SIGTERM, SIGHUP end the loop */
 	km_catch_signals();
-	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ret = save(r);
 	if (!ret)
@@ -805,9 +780,15 @@ int inject_debugfs_run(struct inject_opts *o)
 		if (ret)
 			goto out;
 	}
-	if (o->scope.pid)
-		pid_fd = syscall(SYS_pidfd_open, o->scope.pid, 0);
-	err = run_loop(r, &c, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	if (r->kmsg_fd >= 0)
+		session.fds[session.nr_fds++] = r->kmsg_fd;
+	session.on_input = on_input;
+	session.ctx = r;
+	err = km_session_run(&session);
 	/* disarm first, so 'times' (the failure count) stops moving before it is read */
 	for (i = 0; i < r->nr_knobs; i++)
 		if (strstr(r->knobs[i].path, "/probability"))
@@ -816,6 +797,7 @@ int inject_debugfs_run(struct inject_opts *o)
 	/* after this nothing fails; then log what the kernel printed meanwhile */
 	if (restore(r))
 		err = -EIO;
+	cmd_status = km_session_end_child(&session);
 	kmsg_drain(r);
 	if (err)
 		km_error("injection stopped: %s", strerror(-err));
@@ -826,8 +808,6 @@ out:
 	if (restore(r) && !ret)
 		ret = KM_EXIT_FAILURE;
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
 	if (r->kmsg_fd >= 0)
 		close(r->kmsg_fd);
 	for (i = 0; i < r->nr_knobs; i++)
