@@ -7,7 +7,8 @@
  * data above B, so /proc/modules' [base, base + size) of A spans B's text. The test
  * checks that this really happened, then that trace and every inject backend scoped
  * to A count and fail A's allocations and none of B's; and that
- * `trace --module A -- insmod A.ko` sees exactly the allocations of A's init.
+ * `trace --module A -- insmod A.ko` sees exactly the allocations of A's init, and
+ * `inject --module A -- insmod A.ko` fails the first of them.
  * Needs $KMSCOPE and $KMSCOPE_KMOD (kmscope_test.ko; the others beside it).
  */
 #define _GNU_SOURCE
@@ -251,6 +252,25 @@ static void test_trace_insmod(void)
 	proc_free(&p);
 }
 
+/* The hook also scopes inject: A's init's first kmalloc fails, so insmod does. */
+static void test_inject_insmod(const char *backend)
+{
+	char *argv[] = { (char *)kmscope_path(), "inject", "--backend", (char *)backend,
+			 "--module", SPLIT, "--every", "1", "--", "/sbin/insmod",
+			 (char *)ko_path(SPLIT), NULL };
+	struct proc p;
+
+	unload_ko(SPLIT);
+	run(&p, argv);
+	ASSERT_EQ(p.status, 1, "inject --module A -- insmod A.ko: insmod fails (A's init got NULL)");
+	ASSERT_TRUE(access("/sys/module/" SPLIT, F_OK), "A is not loaded");
+	ASSERT_TRUE(strstr(p.out, "failures injected     1") != NULL,
+		    "exactly one failure injected: A's init stops at its first kmalloc");
+	if (!strstr(p.out, "failures injected     1"))
+		tap_diag("  stdout %.600s stderr %.400s", p.out, p.err);
+	proc_free(&p);
+}
+
 int main(void)
 {
 	const char *kmod = getenv("KMSCOPE_KMOD");
@@ -271,6 +291,8 @@ int main(void)
 			test_inject_split(backends[i]);
 	}
 	test_trace_insmod();
+	test_inject_insmod("bpf");
+	test_inject_insmod("kprobe");
 	unload_ko(SPLIT);
 	unload_module();
 	return tap_done();

@@ -202,7 +202,7 @@ static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct
 	struct km_scope *s = &o->scope;
 	int ret, i;
 
-	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER);
+	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
 	if (ret)
 		return ret;
 	cfg->pid = s->tgid;

@@ -99,9 +99,10 @@ static int resolve_module(struct km_scope *s, unsigned int flags)
 	if (s->module_loaded)
 		return 0;
 	/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
-	if ((flags & KM_SCOPE_MODULE_LATER) && (s->wait_module || s->cmd))
+	if (((flags & KM_SCOPE_MODULE_LATER) && s->cmd) ||
+	    ((flags & KM_SCOPE_WAIT_MODULE) && s->wait_module))
 		return 0;
-	if (flags & KM_SCOPE_MODULE_LATER)
+	if (flags & KM_SCOPE_WAIT_MODULE)
 		km_error("'%s' is not a loaded module (see lsmod); add --wait-module to trace it "
 			 "from when it loads", s->module);
 	else

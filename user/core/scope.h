@@ -47,8 +47,10 @@ struct km_scope {
 	struct ksyms *ksyms; /* loaded for --caller when the caller passed none */
 };
 
-/* What a command allows: --module not loaded yet (trace: --wait-module or -- CMD). */
+/* What a command allows: --module loaded later by -- CMD (`-- insmod M.ko`) ... */
 #define KM_SCOPE_MODULE_LATER 1
+/* ... or, with --wait-module, by anyone (trace) */
+#define KM_SCOPE_WAIT_MODULE 2
 
 /*
  * Handles a scope row of the option table: 0, -EINVAL after a usage error, or

@@ -289,7 +289,7 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 	struct km_scope *s = &in->o->scope;
 	int ret, i;
 
-	ret = km_scope_resolve(s, in->ksyms, KM_INJECT_SCOPE_RANGES, 0);
+	ret = km_scope_resolve(s, in->ksyms, KM_INJECT_SCOPE_RANGES, KM_SCOPE_MODULE_LATER);
 	if (ret)
 		return ret;
 	skel->rodata->filter_cgroup_id = s->cgroup_id;
@@ -376,6 +376,9 @@ static int injector_load(struct injector *in)
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
 	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	if (in->o->scope.module && !in->module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
+			"init has started", in->module_hook.why_polling);
 	return 0;
 }
 
