@@ -110,6 +110,39 @@ static long long split_stat(const char *key)
 	return found;
 }
 
+/*
+ * Since 6.4 a module's text, data and rodata are separate allocations (struct
+ * module_memory); before, one core allocation held them all and no other module's text
+ * can be inside it. The BTF's string table names the type exactly when it exists.
+ */
+static bool kernel_splits_modules(void)
+{
+	static const char name[] = "\0module_memory"; /* and the array's own NUL */
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	bool found;
+	ssize_t n;
+	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return true; /* assume the layout can happen: its checks then decide */
+	do {
+		if (len == cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 1 << 22);
+
+			if (!b)
+				break;
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len);
+		len += n > 0 ? n : 0;
+	} while (n > 0);
+	close(fd);
+	found = buf && memmem(buf, len, name, sizeof(name)) != NULL;
+	free(buf);
+	return found;
+}
+
 /* S, B, rmmod S, A: and check the layout really is split. */
 static bool make_split_layout(void)
 {
@@ -131,6 +164,13 @@ static bool make_split_layout(void)
 	a_size = proc_modules_size(SPLIT);
 	tap_diag("A .text %#lx .bss %#lx size %lu; B .text %#lx", a_text, a_bss, a_size, b_text);
 	ASSERT_TRUE(a_text && b_text && a_bss, "section addresses readable");
+	if (!kernel_splits_modules()) {
+		tap_skip("layout: A's text below B's, its data above",
+			 "this kernel keeps a module's text and data in one allocation (no struct "
+			 "module_memory in its BTF): the split layout cannot happen; A and B are "
+			 "still side by side");
+		return true;
+	}
 	ASSERT_TRUE(a_text < b_text, "layout: A's text (in S's hole) is below B's text");
 	ASSERT_TRUE(b_text < a_bss, "layout: A's data is above B's text");
 	return ASSERT_TRUE(b_text < a_text + a_size,
