@@ -170,9 +170,9 @@ static inline int tap_num_cmp(struct tap_num a, struct tap_num b)
 	if (a.kind == TAP_UNSIGNED && b.kind == TAP_UNSIGNED)
 		return (a.u > b.u) - (a.u < b.u);
 	if (a.kind == TAP_SIGNED && b.kind == TAP_UNSIGNED)
-		return a.i < 0 ? -1 : ((unsigned long long)a.i > b.u) - ((unsigned long long)a.i < b.u);
+		return a.i < 0 ? -1 : tap_num_cmp(tap_num_u(a.i), b);
 	if (a.kind == TAP_UNSIGNED && b.kind == TAP_SIGNED)
-		return b.i < 0 ? 1 : (a.u > (unsigned long long)b.i) - (a.u < (unsigned long long)b.i);
+		return b.i < 0 ? 1 : tap_num_cmp(a, tap_num_u(b.i));
 	x = tap_num_ld(a);
 	y = tap_num_ld(b);
 	if (isnan(x) || isnan(y))

@@ -3,6 +3,7 @@
 #include "../tap.h"
 #include "../fixture.h"
 #include "../jsonp.h"
+#include <errno.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "report/folded.h"
@@ -49,12 +50,12 @@ static struct page_shape page(__u32 order, int zone, __u32 gfp, bool failed, __u
 
 static struct jp *site_of(struct jp *doc, const char *fn, const char *cache)
 {
-	struct jp *sites = jp_get(doc, "callsites");
+	struct jp *sites = jp_arr(doc, "callsites");
 	int i;
 
 	for (i = 0; sites && i < sites->n; i++)
-		if (!strcmp(jp_str(sites->kids[i], "function"), fn) &&
-		    !strcmp(jp_str(sites->kids[i], "cache"), cache))
+		if (jp_str_is(sites->kids[i], "function", fn) &&
+		    jp_str_is(sites->kids[i], "cache", cache))
 			return sites->kids[i];
 	tap_diag("no row %s / %s", fn, cache);
 	return NULL;
@@ -157,7 +158,8 @@ static void dump_variants(const char *dir, const struct snapshot *base, struct r
 		shape(E1000_PROBE + 0x10, 0, 2500, 4096, GFP_KERNEL_, false, 2), /* a range */
 		shape(START_KERNEL + 0x50, 0, 200, 256, GFP_KERNEL_ | GFP_DMA32_, false, 7),
 		shape(E1000_CLEAN + 0x8, 0x5678, 100, 104, GFP_ATOMIC_, true, 1),
-		shape(E1000_CLEAN + 0x8, 0x9999, 100, 104, GFP_KERNEL_, false, 1), /* unknown cache */
+		/* a cache whose name was not read */
+		shape(E1000_CLEAN + 0x8, 0x9999, 100, 104, GFP_KERNEL_, false, 1),
 	};
 	struct alloc_shape *allocs = calloc(base->nr_allocs + 7, sizeof(*allocs));
 	struct page_shape morepages[] = {
@@ -226,6 +228,101 @@ static void dump_variants(const char *dir, const struct snapshot *base, struct r
 	}
 	dump_folded(dir, &rich, ksyms);
 	free(allocs);
+}
+
+/* Every member name the JSON report has must be described in docs/json.md as `name`. */
+static int undocumented(const struct jp *v, const char *docs, const char *where)
+{
+	char path[256], quoted[80];
+	int i, missing = 0;
+
+	if (v->type == JP_ARR) /* the rows of an array all have the first one's members */
+		return v->n ? undocumented(v->kids[0], docs, where) : 0;
+	for (i = 0; v->type == JP_OBJ && i < v->n; i++) {
+		const struct jp *k = v->kids[i];
+
+		snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", k->key);
+		snprintf(quoted, sizeof(quoted), "`%s`", k->key);
+		if (!strstr(docs, quoted)) {
+			tap_diag("  %s is not in docs/json.md", path);
+			missing++;
+		}
+		missing += undocumented(k, docs, path);
+	}
+	return missing;
+}
+
+static char *read_all(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *m;
+	int c;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return text;
+}
+
+/* Stack 1: start_kernel -> e1000_probe -> __kmalloc_noprof; stack 2 has an unknown frame. */
+static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
+{
+	(void)ctx;
+	if (id == 1) {
+		ips[0] = KMALLOC_ENTRY + 0x10;
+		ips[1] = E1000_PROBE + 0x10;
+		ips[2] = START_KERNEL + 0x20;
+		return 0;
+	}
+	if (id == 2) {
+		ips[0] = 0x77;
+		ips[1] = START_KERNEL + 0x30;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void test_folded(const struct ksyms *ksyms)
+{
+	struct alloc_shape a[] = {
+		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_KERNEL_, false, 2),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3), /* failed: no bytes */
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 1),
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 5),
+	};
+	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1) };
+	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 2 };
+	struct folded_model fm;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	a[0].key.stack_id = a[1].key.stack_id = a[2].key.stack_id = 1;
+	a[3].key.stack_id = 2;
+	a[4].key.stack_id = 9; /* evicted from the stack map */
+	pg[0].key.stack_id = 1;
+	pg[1].key.stack_id = -1; /* no stack taken */
+	if (!ASSERT_EQ(folded_model_build(&fm, &snap, ksyms, fake_stacks, NULL, 4096), 0,
+		       "folded: model built"))
+		return;
+	f = open_memstream(&buf, &len);
+	folded_print(f, &fm);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "pages;start_kernel;e1000_probe [e1000];__kmalloc_noprof 49152\n"
+		     "slab;start_kernel;e1000_probe [e1000] 82176\n"
+		     "slab;start_kernel 64\n",
+		     "folded: outermost first, cut at the call site, bytes summed per stack, pages "
+		     "by 4096 << order, failures and stackless shapes left out");
+	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
+	folded_model_free(&fm);
+	free(buf);
 }
 
 int main(void)
@@ -317,17 +414,17 @@ int main(void)
 	ASSERT_EQ(r ? jp_num(r, "gfp.nowait") : -1, 5, "GFP_NOWAIT is nowait");
 	r = site_of(doc, "e1000_clean", "my_cache");
 	ASSERT_EQ(r ? jp_num(r, "waste") : -1, 16, "cache padding is waste");
-	ASSERT_TRUE(r && jp_get(r, "advice")->type == JP_NULL, "no kmalloc advice for a kmem cache");
+	ASSERT_TRUE(r && jp_is_null(r, "advice"), "no kmalloc advice for a kmem cache");
 	r = site_of(doc, "start_kernel", "page allocator");
 	ASSERT_EQ(r ? jp_num(r, "count") : -1, 1, "the large kmalloc at its real caller");
-	ASSERT_STREQ(jp_str(jp_get(doc, "caches")->kids[0], "name"), "kmalloc-8k",
-		     "caches sorted by waste");
+	r = jp_len(doc, "caches") > 0 ? jp_arr(doc, "caches")->kids[0] : NULL;
+	ASSERT_STREQ(r ? jp_str(r, "name") : NULL, "kmalloc-8k", "caches sorted by waste");
 	ASSERT_EQ(jp_num(doc, "dma.slab.dma.count"), 2, "DMA section: GFP_DMA slab requests");
-	zp = jp_get(doc, "dma.zone_pages");
+	zp = jp_arr(doc, "dma.zone_pages");
 	for (i = 0; zp && i < zp->n; i++) {
-		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA"))
+		if (jp_str_is(zp->kids[i], "zone", "DMA"))
 			dma_pages += jp_num(zp->kids[i], "pages");
-		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA32"))
+		if (jp_str_is(zp->kids[i], "zone", "DMA32"))
 			dma32_pages += jp_num(zp->kids[i], "pages");
 	}
 	ASSERT_EQ(dma_pages, 100, "pages in ZONE_DMA by pfn");
@@ -335,14 +432,42 @@ int main(void)
 	ASSERT_EQ(jp_num(doc, "summary.page_failures"), 1, "page failure");
 	ASSERT_EQ(jp_num(doc, "failures.pages.atomic"), 1, "in atomic context");
 	ASSERT_EQ(jp_num(doc, "summary.pages"), 112, "pages allocated");
+	{
+		char *docs = read_all(fixture("../../docs/json.md"));
+
+		if (docs)
+			ASSERT_EQ(undocumented(doc, docs, ""), 0,
+				  "docs/json.md describes every member of the JSON report");
+		else
+			tap_skip("docs/json.md describes every member", "docs/json.md not found");
+		free(docs);
+	}
 	jp_free(doc);
 	free(out);
 
 	out = render(&snap, &env, false);
-	ASSERT_TRUE(strstr(out, "e1000_probe+0x10 [e1000]") != NULL, "text: symbol+offset [module]");
-	ASSERT_TRUE(strstr(out, "duplicate events") != NULL, "text: duplicates line");
-	ASSERT_TRUE(strstr(out, "events dropped         2") != NULL, "text: dropped events");
+	ASSERT_CONTAINS(out, "e1000_probe+0x10 [e1000]", "text: symbol+offset [module]");
+	ASSERT_CONTAINS(out, "duplicate events", "text: duplicates line");
+	ASSERT_CONTAINS(out, "events dropped         2", "text: dropped events");
+	ASSERT_CONTAINS(out, "start_kernel+0x20                            kmalloc-64 ",
+			"text: 60 B in kmalloc-64 wastes 4 B each");
+	ASSERT_TRUE(!strstr(out, "\n      \n"), "text: no empty advice line where nothing saves");
 	free(out);
+	{
+		struct alloc_shape anon[] = {
+			shape(0x1234, 0, 30, 32, GFP_NOWAIT_, true, 2),
+			shape(0x1234, 0, 30, 32, GFP_KERNEL_ | GFP_DMA_, false, 1),
+		};
+		struct snapshot bare = { .allocs = anon, .nr_allocs = 2 };
+
+		out = render(&bare, &env, false);
+		ASSERT_CONTAINS(out, "\n  0x1234                                       kmalloc-32 ",
+				"text: a call site without a symbol is its address (waste, failures)");
+		ASSERT_CONTAINS(out, "\n    0x1234  dma-kmalloc-32: 1 allocations, 0 failed\n",
+				"text: and in the DMA list");
+		ASSERT_TRUE(!strstr(out, "0x1234+0x"), "text: no '+0x0' offset into no symbol");
+		free(out);
+	}
 
 	{
 		struct alloc_shape half[] = { shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_,
@@ -356,6 +481,7 @@ int main(void)
 		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
 		snapshot_free(&delta);
 	}
+	test_folded(env.ksyms);
 	ksyms__free((struct ksyms *)env.ksyms);
 	return tap_done();
 }

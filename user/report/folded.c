@@ -154,6 +154,7 @@ int folded_print(FILE *out, const struct folded_model *fm)
 	size_t i;
 
 	for (i = 0; i < fm->n; i++)
-		fprintf(out, "%s %llu\n", fm->stacks[i].frames, (unsigned long long)fm->stacks[i].bytes);
+		fprintf(out, "%s %llu\n", fm->stacks[i].frames,
+			(unsigned long long)fm->stacks[i].bytes);
 	return ferror(out) ? -EIO : 0;
 }

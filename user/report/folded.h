@@ -16,7 +16,7 @@ struct folded_stack {
 };
 
 struct folded_model {
-	struct folded_stack *stacks; /* in stack id order, slab before pages of one id */
+	struct folded_stack *stacks; /* by stack id, then call site (pages, 0, first) */
 	size_t n;
 	size_t missing; /* stacks no longer in the stack map: not shown */
 };

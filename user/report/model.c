@@ -35,7 +35,8 @@ static struct report_row *table_get(struct report_table *t, __u64 call_site, con
 	return r;
 }
 
-static void row_add(struct report_row *r, const struct alloc_shape *s, enum gfp_class cls, bool dma)
+static void row_add(struct report_row *r, const struct alloc_shape *s, enum gfp_class cls,
+		    bool dma)
 {
 	__u64 waste;
 
@@ -89,7 +90,8 @@ static void site_fill_symbol(struct report_row *r, const struct report_env *env)
 	if (env->ksyms && r->call_site)
 		sym = ksyms__map_addr(env->ksyms, r->call_site, &r->offset);
 	if (!sym) {
-		snprintf(r->function, sizeof(r->function), "0x%llx", (unsigned long long)r->call_site);
+		snprintf(r->function, sizeof(r->function), "0x%llx",
+			 (unsigned long long)r->call_site);
 		return;
 	}
 	r->has_symbol = true;
@@ -218,7 +220,8 @@ static void add_page_shape(struct report_model *m, const struct report_env *env,
 			   const struct page_shape *s)
 {
 	enum gfp_class cls = gfp_classify(env->gfp, s->key.gfp_flags);
-	unsigned int order = s->key.order < REPORT_ORDER_SLOTS ? s->key.order : REPORT_ORDER_SLOTS - 1;
+	unsigned int order = s->key.order < REPORT_ORDER_SLOTS ? s->key.order
+							       : REPORT_ORDER_SLOTS - 1;
 	__u64 pages = s->count << s->key.order;
 	int zone = s->key.zone >= 0 && s->key.zone < m->nr_zones ? s->key.zone : KM_MAX_ZONES;
 	int flag = -1;
@@ -251,11 +254,9 @@ static void add_page_shape(struct report_model *m, const struct report_env *env,
 	}
 }
 
-static enum report_sort sort_key;
-
-static __u64 row_sort_value(const struct report_row *r)
+static __u64 row_sort_value(const struct report_row *r, enum report_sort sort)
 {
-	switch (sort_key) {
+	switch (sort) {
 	case SORT_COUNT:
 		return r->count + r->failed;
 	case SORT_BYTES:
@@ -268,10 +269,11 @@ static __u64 row_sort_value(const struct report_row *r)
 	}
 }
 
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *sort)
 {
 	const struct report_row *x = a, *y = b;
-	__u64 vx = row_sort_value(x), vy = row_sort_value(y);
+	__u64 vx = row_sort_value(x, *(enum report_sort *)sort);
+	__u64 vy = row_sort_value(y, *(enum report_sort *)sort);
 
 	if (vx != vy)
 		return vx < vy ? 1 : -1;
@@ -282,9 +284,8 @@ static int cmp_rows(const void *a, const void *b)
 
 static void table_sort(struct report_table *t, enum report_sort sort)
 {
-	sort_key = sort;
 	if (t->n > 1)
-		qsort(t->rows, t->n, sizeof(*t->rows), cmp_rows);
+		qsort_r(t->rows, t->n, sizeof(*t->rows), cmp_rows, &sort);
 }
 
 /* Whether the largest waste of a call site is a kmem cache's own padding, else advice. */

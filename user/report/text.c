@@ -83,6 +83,17 @@ static void text_sizes(FILE *out, const struct report_model *m)
 	}
 }
 
+/* "function+0xoff [module]", or the bare address when the call site has no symbol. */
+static const char *site_label(const struct report_row *r, char *buf, size_t len)
+{
+	if (!r->has_symbol)
+		snprintf(buf, len, "%s", r->function);
+	else
+		snprintf(buf, len, "%s+0x%lx%s%s%s", r->function, r->offset,
+			 r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "");
+	return buf;
+}
+
 static void text_waste_table(FILE *out, const char *title, const struct report_model *m,
 			     const struct report_table *t, bool sites)
 {
@@ -104,17 +115,17 @@ static void text_waste_table(FILE *out, const char *title, const struct report_m
 		__u64 waste = r->bytes_alloc - r->bytes_req;
 		char label[200];
 
-		if (sites && r->has_symbol)
-			snprintf(label, sizeof(label), "%s+0x%lx%s%s%s", r->function, r->offset,
-				 r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "");
+		if (sites)
+			site_label(r, label, sizeof(label));
 		else
-			snprintf(label, sizeof(label), "%s", sites ? r->function : r->name);
+			snprintf(label, sizeof(label), "%s", r->name);
 		fprintf(out, "  %-44s %-18s %9llu %12llu %12llu %12llu %5.1f%% %7llu\n", label,
 			sites ? r->cache : "", (unsigned long long)r->count,
 			(unsigned long long)r->bytes_req, (unsigned long long)r->bytes_alloc,
 			(unsigned long long)waste, report_pct(waste, r->bytes_alloc),
 			(unsigned long long)r->failed);
-		if (sites && r->top_waste) {
+		/* advice is "" when no change would save anything worth it */
+		if (sites && r->top_waste && (r->cache_padding || r->advice[0])) {
 			char padding[REPORT_ADVICE_LEN];
 			const char *advice = r->advice;
 
@@ -158,9 +169,8 @@ static void text_failures(FILE *out, const struct report_model *m)
 		if (!shown++)
 			fprintf(out, "  %-44s %-18s %9s %9s %9s %9s\n", "CALL SITE", "CACHE",
 				"FAILED", "SLEEPING", "ATOMIC", "NOWAIT");
-		snprintf(label, sizeof(label), "%s+0x%lx%s%s%s", r->function, r->offset,
-			 r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "");
-		fprintf(out, "  %-44s %-18s %9llu %9llu %9llu %9llu\n", label, r->cache,
+		fprintf(out, "  %-44s %-18s %9llu %9llu %9llu %9llu\n",
+			site_label(r, label, sizeof(label)), r->cache,
 			(unsigned long long)r->failed,
 			(unsigned long long)r->failed_by_class[GFP_CLASS_SLEEPING],
 			(unsigned long long)r->failed_by_class[GFP_CLASS_ATOMIC],
@@ -172,8 +182,10 @@ static void text_failures(FILE *out, const struct report_model *m)
 
 static void text_dma(FILE *out, const struct report_model *m)
 {
+	char label[200];
 	size_t i;
 	int z, o, f;
+
 	fprintf(out, "\nDMA\n");
 	fprintf(out, "  %-28s %llu allocations, %llu bytes requested\n", "slab with GFP_DMA",
 		(unsigned long long)m->dma_count, (unsigned long long)m->dma_bytes);
@@ -182,9 +194,9 @@ static void text_dma(FILE *out, const struct report_model *m)
 	for (i = 0; i < report_rows_shown(m, &m->dma_sites); i++) {
 		const struct report_row *r = &m->dma_sites.rows[i];
 
-		fprintf(out, "    %s+0x%lx%s%s%s  %s: %llu allocations, %llu failed\n", r->function,
-			r->offset, r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "",
-			r->cache, (unsigned long long)r->count, (unsigned long long)r->failed);
+		fprintf(out, "    %s  %s: %llu allocations, %llu failed\n",
+			site_label(r, label, sizeof(label)), r->cache,
+			(unsigned long long)r->count, (unsigned long long)r->failed);
 	}
 	for (z = 0; z < m->nr_zones; z++) {
 		if (!m->zones[z].dma)
