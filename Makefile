@@ -37,7 +37,7 @@ INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 .DELETE_ON_ERROR:
 # Keep .bpf.o and skeletons between builds.
 .SECONDARY:
-.PHONY: all clean test test-unit test-live check install vmtest tests
+.PHONY: all clean test test-unit test-live check install vmtest tests compile-test
 
 all: $(OUTPUT)/kmscope
 
@@ -91,10 +91,17 @@ test: tests
 vmtest: $(OUTPUT)/kmscope $(LIVE_TESTS)
 	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test $(abspath $(LIVE_TESTS)) $(wildcard tests/vm/*.c)
 
-# The whole suite: normal build, then again under ASan+UBSan, then the VM tier.
+# The BPF objects against every kernel's BTF we can get (scripts/compile-test says which),
+# and the binary built from Debian 6.1's BTF running the live trace tests here.
+compile-test:
+	scripts/compile-test $(OUTPUT)/compile-test
+
+# The whole suite: normal build, then again under ASan+UBSan, then the VM tier, then the
+# compile test (after vmtest, so the VM kernels' vmlinux are there to compile against).
 check: test
 	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan test
 	$(MAKE) vmtest
+	$(MAKE) COMPILE_TEST_VM=1 compile-test
 
 install: $(OUTPUT)/kmscope
 	install -D -m 0755 $(OUTPUT)/kmscope $(DESTDIR)$(PREFIX)/sbin/kmscope

@@ -13,6 +13,8 @@
 #include <bpf/bpf_core_read.h>
 #include "inject.h"
 #include "lib/scope.bpf.h"
+#include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
 #define ENOMEM 12 /* errno.h is not for BPF */
 
@@ -48,6 +50,8 @@ const volatile bool use_probability = false;
 const volatile __u64 prob_threshold = 0; /* fail when hash >> 32 < threshold (<= 1 << 32) */
 const volatile __u64 seed = 0;
 const volatile bool dry_run = false;
+/* Tell kmalloc from kmem_cache by the stack even where SLAB_KMALLOC is in BTF (tests). */
+const volatile bool kind_from_stack = false;
 
 /* Written by the loader (before load, and through the mmapped .bss after). */
 struct km_inject_range alloc_ranges[KM_INJECT_ALLOC_RANGES] = {};
@@ -79,7 +83,7 @@ struct {
 /* What the stack says about an allocation. */
 struct walk {
 	__s32 site;	 /* first frame outside the allocator, after it */
-	__u32 slab_kind; /* KM_RANGE_KMALLOC / KM_RANGE_CACHE, first seen */
+	__u32 slab_kind; /* KM_RANGE_KMALLOC / KM_RANGE_CACHE, outermost seen */
 	bool refill;	 /* the slab allocator asking for pages for itself */
 	bool large;	 /* kmalloc too big for a slab: pages */
 	bool in_scope;	 /* --module / --caller matched */
@@ -114,6 +118,8 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 {
 	int i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_INJECT_SCOPE_RANGES; i++)
 		if (scope_ranges[i].start && addr >= scope_ranges[i].start &&
 		    addr < scope_ranges[i].end)
@@ -150,8 +156,8 @@ static long walk_frame(__u32 i, void *data)
 			c->w.refill = true;
 		else if (k == KM_RANGE_KMALLOC_LARGE)
 			c->w.large = true;
-		else if ((k == KM_RANGE_KMALLOC || k == KM_RANGE_CACHE) && !c->w.slab_kind)
-			c->w.slab_kind = k;
+		else if (k == KM_RANGE_KMALLOC || k == KM_RANGE_CACHE)
+			c->w.slab_kind = k; /* the outermost is the API the caller used */
 		return 0;
 	}
 	if (c->seen_alloc && c->w.site < 0)
@@ -266,13 +272,56 @@ static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* kmscope's own allocations are never failed, except one each in the self-test. */
-static __always_inline bool self_probe(__u32 pid, __u32 kind, __u64 size, __u32 gfp)
+/* The stack's verdict on a slab allocation whose kind the cache could not give. */
+static __always_inline __u32 kind_of_walk(const struct walk *w)
+{
+	if (w->slab_kind == KM_RANGE_KMALLOC)
+		return KM_INJECT_KMALLOC;
+	if (w->slab_kind == KM_RANGE_CACHE)
+		return KM_INJECT_CACHE;
+	return KM_INJECT_NR_KINDS;
+}
+
+static __always_inline __u32 kind_from_walk(void *ctx)
+{
+	struct walk w = { .site = -1 };
+	struct stack_buf *buf;
+	__u32 zero = 0;
+	long n;
+
+	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!buf)
+		return KM_INJECT_NR_KINDS;
+	n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), 0);
+	if (n <= 0)
+		return KM_INJECT_NR_KINDS;
+	walk_stack((__u64)n / 8, &w);
+	return kind_of_walk(&w);
+}
+
+/*
+ * kmscope's own allocations are never failed, except one each in the self-test.
+ * The slab probe is a kmalloc of probe_size: it fails only when the kind resolves
+ * to kmalloc, and the loader learns from probe_kind_source how it was resolved.
+ */
+static __always_inline bool self_probe(void *ctx, __u32 pid, __u32 kind, __u64 size, __u32 gfp)
 {
 	if (!probe_mode || pid != probe_pid)
 		return false;
-	if (probe_mode == 1 && kind == KM_INJECT_KMALLOC && size == probe_size)
+	if (probe_mode == 1 && kind != KM_INJECT_PAGE && size == probe_size) {
+		__u32 source = KM_KIND_FROM_FLAGS;
+
+		if (kind == KM_INJECT_NR_KINDS) {
+			kind = kind_from_walk(ctx);
+			source = KM_KIND_FROM_STACK;
+		}
+		counters.probe_kind_source = source;
+		if (kind != KM_INJECT_KMALLOC) {
+			__sync_fetch_and_add(&counters.probe_misread, 1);
+			return false;
+		}
 		return __sync_fetch_and_add(&counters.probe_slab, 1) == 0;
+	}
 	/* pipe_write's GFP_HIGHUSER page; never a page fault's (movable) or a page table's */
 	if (probe_mode == 2 && kind == KM_INJECT_PAGE && (gfp & gfp_highmem) &&
 	    !(gfp & gfp_movable))
@@ -293,8 +342,8 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 	long n = -1;
 
 	if (tgid == self_tgid)
-		return self_probe((__u32)id, kind, size, gfp);
-	if (!process_in_scope(tgid) || !gfp_matches(gfp))
+		return self_probe(ctx, (__u32)id, kind, size, gfp);
+	if (!process_in_scope(id) || !gfp_matches(gfp))
 		return false;
 	if (kind_known && !is_page && !what_matches(kind, size, order))
 		return false;
@@ -311,9 +360,16 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 		walk_stack((__u64)n / 8, &w);
 	}
 	if (!kind_known) {
-		kind = w.slab_kind == KM_RANGE_KMALLOC ? KM_INJECT_KMALLOC : KM_INJECT_CACHE;
-		if (!what_matches(kind, size, order))
+		kind = kind_of_walk(&w);
+		if (kind == KM_INJECT_NR_KINDS) {
+			/* neither kind on the stack: only a rule that takes both may fail it */
+			__sync_fetch_and_add(&counters.kind_unknown, 1);
+			if ((kinds_mask & KM_INJECT_SLAB_KINDS) != KM_INJECT_SLAB_KINDS ||
+			    !what_matches(KM_INJECT_CACHE, size, order))
+				return false;
+		} else if (!what_matches(kind, size, order)) {
 			return false;
+		}
 	}
 	if (is_page) {
 		if (w.refill)
@@ -341,15 +397,15 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 	return !dry_run;
 }
 
-/* Without SLAB_KMALLOC in BTF, the stack tells (KM_INJECT_NR_KINDS): __kmalloc* or kmem_cache_alloc*. */
+/*
+ * kmalloc or kmem_cache: the cache's SLAB_KMALLOC flag where BTF has its bit (6.9+),
+ * else KM_INJECT_NR_KINDS and the stack tells (__kmalloc* or kmem_cache_alloc*).
+ */
 static __always_inline __u32 slab_kind(struct kmem_cache *s)
 {
-	if (bpf_core_enum_value_exists(enum _slab_flag_bits, _SLAB_KMALLOC)) {
-		__u32 flags = BPF_CORE_READ(s, flags);
-
-		return flags & (1U << bpf_core_enum_value(enum _slab_flag_bits, _SLAB_KMALLOC)) ?
-			       KM_INJECT_KMALLOC : KM_INJECT_CACHE;
-	}
+	if (!kind_from_stack && km_slab_kmalloc_flag_exists())
+		return BPF_CORE_READ(s, flags) & km_slab_kmalloc_flag() ? KM_INJECT_KMALLOC :
+									  KM_INJECT_CACHE;
 	return KM_INJECT_NR_KINDS;
 }
 

@@ -13,8 +13,10 @@
 #include <bpf/bpf_core_read.h>
 #include "kmscope.h"
 #include "lib/scope.bpf.h"
+#include "lib/core_fixes.bpf.h"
+#include "lib/module_scope.bpf.h"
 
-#define E2BIG 7 /* errno.h is not for BPF */
+#define EEXIST 17 /* errno.h is not for BPF */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -24,13 +26,16 @@ const volatile char target_comm[KM_COMM_LEN] = {};
 const volatile bool filter_ranges = false;
 const volatile bool ranges_on_stack = false;
 const volatile bool use_stack = false;
+/* A process scope: allocations in interrupt context are not the task's (counted apart). */
+const volatile bool irq_apart = false;
 
 /* Written by the loader after load (mmapped .bss). */
 struct km_zone_table zones = {};
-bool calibrating = false;
+/* The calibration programs' findings (they run before the tracing programs attach). */
 __u32 calib_next = 0;
 __u64 calib_pages[KM_CALIB_SLOTS] = {};
 __u32 calib_orders[KM_CALIB_SLOTS] = {};
+__u64 calib_large_size = 0; /* the large kmalloc the loader makes, in bytes */
 __u64 calib_kmalloc_ptr = 0;
 
 struct {
@@ -134,15 +139,100 @@ static __always_inline bool comm_matches(void)
 /* Whose allocation is it: the task-level filters. */
 static __always_inline bool task_in_scope(void)
 {
-	if (!process_in_scope(bpf_get_current_pid_tgid() >> 32))
+	if (!process_in_scope(bpf_get_current_pid_tgid()))
 		return false;
 	return !filter_comm || comm_matches();
+}
+
+/*
+ * Interrupt context: `current` is whatever task was interrupted, so a process filter
+ * must not charge the allocation to it. The preempt count that says so is a per-CPU
+ * variable on x86 that BPF can only address through kallsyms' data symbols
+ * (CONFIG_KALLSYMS_ALL), so the irq tracepoints keep a per-CPU flag instead:
+ * softirq handlers (NET_RX, timers, RCU, ...) and hardirq handlers do not nest with
+ * themselves on one CPU. Attached only with a process scope.
+ */
+struct irq_state {
+	__u32 softirq;
+	__u32 hardirq;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct irq_state);
+} irq_states SEC(".maps");
+
+static __always_inline struct irq_state *irq_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&irq_states, &zero);
+}
+
+static __always_inline bool in_interrupt_context(void)
+{
+	struct irq_state *st = irq_state();
+
+	return st && (st->softirq || st->hardirq);
+}
+
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(on_softirq_entry)
+{
+	struct irq_state *st = irq_state();
+
+	if (st)
+		st->softirq = 1;
+	return 0;
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(on_softirq_exit)
+{
+	struct irq_state *st = irq_state();
+
+	if (st)
+		st->softirq = 0;
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(on_irq_entry)
+{
+	struct irq_state *st = irq_state();
+
+	if (st)
+		st->hardirq = 1;
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(on_irq_exit)
+{
+	struct irq_state *st = irq_state();
+
+	if (st)
+		st->hardirq = 0;
+	return 0;
+}
+
+/* With a process scope, an event in interrupt context is counted in idx, not as the task's. */
+static __always_inline bool irq_counted_apart(__u32 idx)
+{
+	if (!irq_apart || !in_interrupt_context())
+		return false;
+	counter_add(idx, 1);
+	return true;
 }
 
 static __always_inline bool in_ranges(__u64 addr)
 {
 	__u32 i;
 
+	if (module_scope_contains(addr))
+		return true;
 	for (i = 0; i < KM_MAX_RANGES; i++) {
 		__u32 key = i;
 		struct km_range *r = bpf_map_lookup_elem(&ranges, &key);
@@ -239,18 +329,27 @@ static __always_inline bool same_shape(const struct km_alloc_key *a, const struc
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
-/* Returns true when the shape is new on this CPU. */
+/*
+ * Returns true when the shape is new on this CPU. A free slot is claimed with a
+ * compare-and-swap, so a run nested in this one on the same CPU (an interrupt's
+ * allocation, traced by another program) that hashes to the same slot finds it
+ * taken or being claimed and counts in the hash map instead: a slot is never
+ * written by two runs. Nested runs of the same program are skipped by the kernel
+ * (counted as missed), so a shape's count has one writer per CPU.
+ */
 static __always_inline bool count_alloc(struct km_alloc_key *key)
 {
 	__u32 idx = shape_slot(key);
 	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
+	__u64 c;
 
 	if (slot) {
-		if (slot->count && same_shape(&slot->key, key)) {
-			slot->count++;
+		c = slot->count;
+		if (c && !(c & KM_SLOT_CLAIMING) && same_shape(&slot->key, key)) {
+			slot->count = c + 1;
 			return false;
 		}
-		if (!slot->count) {
+		if (!c && __sync_val_compare_and_swap(&slot->count, 0, KM_SLOT_CLAIMING) == 0) {
 			slot->key = *key;
 			/* an exchange orders the key before the count, also on weakly ordered CPUs */
 			__sync_lock_test_and_set(&slot->count, 1);
@@ -265,6 +364,7 @@ static __always_inline void record_cache(struct kmem_cache *s)
 	struct km_cache_info info = {};
 	__u64 key = (__u64)s;
 	const char *name;
+	long err;
 
 	if (bpf_map_lookup_elem(&caches, &key))
 		return;
@@ -272,7 +372,8 @@ static __always_inline void record_cache(struct kmem_cache *s)
 	bpf_probe_read_kernel_str(info.name, sizeof(info.name), name);
 	info.object_size = BPF_CORE_READ(s, object_size);
 	info.size = BPF_CORE_READ(s, size);
-	if (bpf_map_update_elem(&caches, &key, &info, BPF_NOEXIST) == -E2BIG)
+	err = bpf_map_update_elem(&caches, &key, &info, BPF_NOEXIST);
+	if (err && err != -EEXIST)
 		counter_add(KM_CNT_DROPPED_CACHE, 1);
 }
 
@@ -284,19 +385,17 @@ static __always_inline void record_cache(struct kmem_cache *s)
 static __always_inline struct kmem_cache *kmalloc_cache_of(__u64 ptr, __u64 bytes_alloc)
 {
 	struct kmem_cache *s;
-	struct slab *slab;
 	__u64 page, head;
 
 	if (!zones.direct_valid || !ptr || bytes_alloc > zones.max_cache_size ||
-	    !bpf_core_type_exists(struct slab))
+	    !km_slab_cache_lookup_possible())
 		return NULL;
 	page = zones.vmemmap_base +
-	       ((ptr - zones.page_offset_base) >> 12) * bpf_core_type_size(struct page);
+	       ((ptr - zones.page_offset_base) >> zones.page_shift) * bpf_core_type_size(struct page);
 	head = BPF_CORE_READ((struct page *)page, compound_head);
 	if (head & 1)
 		page = head - 1;
-	slab = (struct slab *)page;
-	s = BPF_CORE_READ(slab, slab_cache);
+	s = km_page_slab_cache(page); /* struct slab since 5.17, struct page before */
 	if (!s || BPF_CORE_READ(s, object_size) != bytes_alloc)
 		return NULL;
 	return s;
@@ -308,7 +407,8 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 {
 	struct km_alloc_key key = {};
 
-	if (!task_in_scope() || !site_in_scope(ctx, call_site))
+	if (!task_in_scope() || !site_in_scope(ctx, call_site) ||
+	    irq_counted_apart(KM_CNT_IRQ_ALLOC))
 		return 0;
 	key.call_site = call_site;
 	key.cache = (__u64)s;
@@ -322,29 +422,44 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 		return 0;
 	if (!s) {
 		__u64 cache;
+		long err;
 
 		s = kmalloc_cache_of((__u64)ptr, bytes_alloc);
 		cache = (__u64)s;
-		if (s)
-			bpf_map_update_elem(&shape_caches, &key, &cache, BPF_NOEXIST);
+		if (s) {
+			err = bpf_map_update_elem(&shape_caches, &key, &cache, BPF_NOEXIST);
+			if (err && err != -EEXIST)
+				counter_add(KM_CNT_DROPPED_SHAPE_CACHE, 1);
+		}
 	}
 	if (s)
 		record_cache(s);
 	return 0;
 }
 
+/*
+ * One program per tracepoint layout (user/kernel/tp_layout.c matches the kernel's
+ * prototype as a whole and loads only the program written for it).
+ */
+/* kmalloc: 5.15 (no node) and 6.1+ (a trailing node, not read). */
 SEC("raw_tp/kmalloc")
 int BPF_PROG(on_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
-	if (calibrating && bytes_alloc == KM_CALIB_LARGE && ptr &&
-	    (bpf_get_current_pid_tgid() >> 32) == self_tgid)
-		calib_kmalloc_ptr = (__u64)ptr;
 	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, NULL, bytes_req, bytes_alloc,
 			     gfp_flags);
 }
 
-/* Kernels before 6.1 trace kmalloc_node separately, with the same leading arguments. */
+/* 6.0 passed the cache (NULL for a large kmalloc) before the sizes. */
+SEC("raw_tp/kmalloc")
+int BPF_PROG(on_kmalloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* Kernels before 6.1 trace kmalloc_node separately. */
 SEC("raw_tp/kmalloc_node")
 int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
@@ -353,6 +468,15 @@ int BPF_PROG(on_kmalloc_node, unsigned long call_site, const void *ptr, size_t b
 			     gfp_flags);
 }
 
+SEC("raw_tp/kmalloc_node")
+int BPF_PROG(on_kmalloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_KMALLOC, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+/* 6.1+: the cache, no sizes. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags)
@@ -361,7 +485,7 @@ int BPF_PROG(on_cache_alloc, unsigned long call_site, const void *ptr, struct km
 			     BPF_CORE_READ(s, size), gfp_flags);
 }
 
-/* Before 6.1 kmem_cache_alloc carried sizes instead of the cache; the loader picks one. */
+/* Before 6.0: sizes instead of the cache. */
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
@@ -370,11 +494,36 @@ int BPF_PROG(on_cache_alloc_sizes, unsigned long call_site, const void *ptr, siz
 			     gfp_flags);
 }
 
+SEC("raw_tp/kmem_cache_alloc")
+int BPF_PROG(on_cache_alloc_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_sizes, unsigned long call_site, const void *ptr,
+	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, NULL, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
+SEC("raw_tp/kmem_cache_alloc_node")
+int BPF_PROG(on_cache_alloc_node_cache_sizes, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
+{
+	return on_slab_alloc(ctx, KM_KIND_CACHE, call_site, ptr, s, bytes_req, bytes_alloc,
+			     gfp_flags);
+}
+
 SEC("raw_tp/kfree")
 int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 {
 	/* kfree(NULL) is traced too, and frees nothing. */
-	if ((unsigned long)ptr <= 16 || !task_in_scope() || !site_in_scope(ctx, call_site))
+	if ((unsigned long)ptr <= 16 || !task_in_scope() || !site_in_scope(ctx, call_site) ||
+	    irq_counted_apart(KM_CNT_IRQ_FREE))
 		return 0;
 	counter_add(KM_CNT_KFREE, 1);
 	return 0;
@@ -383,7 +532,8 @@ int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 SEC("raw_tp/kmem_cache_free")
 int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
 {
-	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site))
+	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site) ||
+	    irq_counted_apart(KM_CNT_IRQ_FREE))
 		return 0;
 	counter_add(KM_CNT_CACHE_FREE, 1);
 	return 0;
@@ -406,31 +556,17 @@ static __always_inline __s32 page_zone(__u64 page_addr)
 	return -1;
 }
 
-/* The loader finds vmemmap_base by matching pages it faults in against /proc/self/pagemap. */
-static __always_inline void calibrate(struct page *page, unsigned int order)
-{
-	__u32 slot;
-
-	if (!page || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
-		return;
-	slot = __sync_fetch_and_add(&calib_next, 1);
-	if (slot < KM_CALIB_SLOTS) {
-		calib_pages[slot] = (__u64)page;
-		calib_orders[slot] = order;
-	}
-}
-
 SEC("raw_tp/mm_page_alloc")
 int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_flags)
 {
 	struct km_page_key key = {};
 
-	if (calibrating)
-		calibrate(page, order);
 	/* Pages carry no call site: with --module / --caller only --stack can place them. */
 	if (!task_in_scope())
 		return 0;
 	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))
+		return 0;
+	if (irq_counted_apart(KM_CNT_IRQ_PAGE))
 		return 0;
 	key.gfp_flags = gfp_flags;
 	key.order = order;
@@ -448,7 +584,39 @@ int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 		return 0;
 	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))
 		return 0;
+	if (irq_counted_apart(KM_CNT_IRQ_FREE))
+		return 0;
 	counter_add(KM_CNT_PAGE_FREE, 1);
 	counter_add(KM_CNT_PAGES_FREED, 1ULL << order);
+	return 0;
+}
+
+/*
+ * Calibration, attached alone before the tracing programs (so every shape they see
+ * can be named): the loader finds vmemmap_base by matching pages it faults in
+ * against /proc/self/pagemap, and the direct map from one large kmalloc of its own.
+ */
+SEC("raw_tp/mm_page_alloc")
+int BPF_PROG(calib_page_alloc, struct page *page, unsigned int order)
+{
+	__u32 slot;
+
+	if (!page || (bpf_get_current_pid_tgid() >> 32) != self_tgid)
+		return 0;
+	slot = __sync_fetch_and_add(&calib_next, 1);
+	if (slot < KM_CALIB_SLOTS) {
+		calib_pages[slot] = (__u64)page;
+		calib_orders[slot] = order;
+	}
+	return 0;
+}
+
+SEC("raw_tp/kmalloc")
+int BPF_PROG(calib_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc)
+{
+	if (ptr && bytes_alloc == calib_large_size &&
+	    (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		calib_kmalloc_ptr = (__u64)ptr;
 	return 0;
 }

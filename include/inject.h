@@ -3,6 +3,8 @@
 #ifndef KMSCOPE_INJECT_H
 #define KMSCOPE_INJECT_H
 
+#include "module_scope.h" /* the .bss of both objects holds struct km_module_scope */
+
 #define KM_INJECT_STACK	      32
 #define KM_INJECT_ALLOC_RANGES 64 /* allocator functions: sorted, binary-searched */
 #define KM_INJECT_SCOPE_RANGES 2  /* --module, --caller */
@@ -14,6 +16,14 @@ enum km_inject_kind {
 	KM_INJECT_CACHE = 1,
 	KM_INJECT_PAGE = 2,
 	KM_INJECT_NR_KINDS,
+};
+
+#define KM_INJECT_SLAB_KINDS ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE))
+
+/* How the self-test's kmalloc was told from a kmem_cache allocation. */
+enum km_kind_source {
+	KM_KIND_FROM_FLAGS = 1, /* the cache's SLAB_KMALLOC bit (enum _slab_flag_bits, 6.9+) */
+	KM_KIND_FROM_STACK = 2, /* the allocator function on the call stack */
 };
 
 /* What an allocator range is, for the stack walk that finds the call site. */
@@ -64,6 +74,9 @@ struct km_inject_counters {
 	__u64 no_stack;	    /* stack could not be read: the allocation was not matched */
 	__u64 probe_slab;   /* self-test failures injected into kmscope itself */
 	__u64 probe_page;
+	__u64 probe_misread;	 /* self-test kmallocs not recognised as kmalloc */
+	__u64 probe_kind_source; /* enum km_kind_source of the slab self-test */
+	__u64 kind_unknown;	 /* slab allocations neither the cache nor the stack could place */
 };
 
 /* splitmix64 of (seed, match index): --probability decisions that repeat with --seed. */

@@ -3,12 +3,13 @@
 #ifndef KMSCOPE_H
 #define KMSCOPE_H
 
+#include "module_scope.h" /* the .bss of both objects holds struct km_module_scope */
+
 #define KM_CACHE_NAME_LEN 32
 #define KM_MAX_ZONES	  16
 #define KM_MAX_RANGES	  8
 #define KM_MAX_STACK	  32
 #define KM_CALIB_SLOTS	  64
-#define KM_CALIB_LARGE	  16384 /* the large kmalloc the loader makes to find the direct map */
 #define KM_COMM_LEN	  16
 #define KM_FAST_BITS	  10 /* per-CPU direct-mapped slots for the hot shapes */
 #define KM_FAST_SLOTS	  (1 << KM_FAST_BITS)
@@ -32,11 +33,17 @@ struct km_alloc_key {
 	__u32 pad2;
 };
 
-/* A per-CPU slot: claimed once by a shape, then only its count changes. */
+/*
+ * A per-CPU slot: claimed once by a shape, then only its count changes. A claim
+ * compare-and-swaps count from 0 to KM_SLOT_CLAIMING, writes the key, then sets
+ * count to 1: a reader drops a slot whose count is 0 or has KM_SLOT_CLAIMING set.
+ */
 struct km_alloc_slot {
 	struct km_alloc_key key;
 	__u64 count;
 };
+
+#define KM_SLOT_CLAIMING (1ULL << 63)
 
 /* One page-allocator shape; the map value is its per-CPU count. */
 struct km_page_key {
@@ -70,16 +77,21 @@ enum km_counter {
 	KM_CNT_DROPPED_CACHE,	 /* cache name map full */
 	KM_CNT_STACK_LOST,	 /* stack could not be collected */
 	KM_CNT_MISSED,		 /* runs the kernel skipped (recursion); from prog info */
+	KM_CNT_DROPPED_SHAPE_CACHE, /* shape -> cache map full */
+	KM_CNT_DROPPED_FOLLOW,	 /* -- CMD: a forked process not followed, map full; from .bss */
+	KM_CNT_IRQ_ALLOC,	 /* process scope: slab allocations in interrupt context */
+	KM_CNT_IRQ_PAGE,	 /* process scope: page allocations in interrupt context */
+	KM_CNT_IRQ_FREE,	 /* process scope: frees (slab and page) in interrupt context */
 	KM_CNT_NR,
 };
 
 /* Zone table, written by the loader after calibrating vmemmap_base (and the direct map). */
 struct km_zone_table {
 	__u64 vmemmap_base;
-	__u64 page_offset_base; /* direct map: virt = page_offset_base + pfn * 4096 */
+	__u64 page_offset_base; /* direct map: virt = page_offset_base + (pfn << page_shift) */
 	__u64 max_cache_size;	/* kmalloc objects up to this size live in slabs */
 	__u32 direct_valid;
-	__u32 pad;
+	__u32 page_shift;	/* the kernel's PAGE_SHIFT, from the loader's page size */
 	__u64 start_pfn[KM_MAX_ZONES];
 	__u64 end_pfn[KM_MAX_ZONES];
 	__u32 nr;

@@ -3,11 +3,15 @@
  * kmalloc_loop: a syscall loop that makes the kernel do exactly one kmalloc and
  * one kfree per operation, for measuring the per-event cost of allocation tracers.
  *
- * Each operation is readv() of /dev/zero with NIOV iovecs of 1 byte.  With more
- * than UIO_FASTIOV (8) segments, iovec_from_user() kmallocs NIOV * 16 bytes
+ * -w msg (the default): each operation is msgsnd() of a 16-byte message to a
+ * private System V queue and msgrcv() of it: load_msg() kmallocs the msg_msg and
+ * free_msg() kfrees it (two syscalls, one kmalloc, one kfree).
+ * -w readv: each operation is readv() of /dev/zero with NIOV iovecs of 1 byte.  With
+ * more than UIO_FASTIOV (8) segments, iovec_from_user() kmallocs NIOV * 16 bytes
  * (1600 for the default 100) and kfrees it before the syscall returns.
+ * -c CPU pins the loop to that CPU, so the traced events all run on one CPU.
  *
- * Usage: kmalloc_loop [OPS [NIOV [BATCH]]]
+ * Usage: kmalloc_loop [-w msg|readv] [-c CPU] [OPS [NIOV [BATCH]]]
  * Prints one line:
  *   ops=N niov=N total_ns=N ns_per_op=X cpu_ns_per_op=X batch_median_ns_per_op=X
  * ns_per_op is wall time over the whole run (CLOCK_MONOTONIC).  cpu_ns_per_op is
@@ -18,10 +22,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +59,29 @@ static long parse(const char *s, const char *what, long min, long max)
 	return v;
 }
 
+struct op_state {
+	bool msg;
+	int fd, niov, queue;
+	struct iovec *iov;
+};
+
+struct small_msg {
+	long mtype;
+	char text[16];
+};
+
+/* One operation: one kmalloc and one kfree in the kernel; false on failure. */
+static bool one_op(const struct op_state *st)
+{
+	struct small_msg m = { .mtype = 1 };
+
+	if (!st->msg)
+		return readv(st->fd, st->iov, st->niov) == st->niov;
+	if (msgsnd(st->queue, &m, sizeof(m.text), 0))
+		return false;
+	return msgrcv(st->queue, &m, sizeof(m.text), 0, 0) == sizeof(m.text);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
@@ -58,21 +89,48 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void usage(void)
+{
+	fprintf(stderr, "usage: kmalloc_loop [-w msg|readv] [-c CPU] [OPS [NIOV [BATCH]]]\n");
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[MAX_IOV];
 	static struct iovec iov[MAX_IOV];
-	long ops = argc > 1 ? parse(argv[1], "OPS", 1, 1L << 40) : 1000000;
-	int niov = argc > 2 ? (int)parse(argv[2], "NIOV", 9, MAX_IOV) : 100;
-	long batch = argc > 3 ? parse(argv[3], "BATCH", 1, 1L << 40) : 500;
+	struct op_state st = { .msg = true, .iov = iov, .queue = -1 };
+	long ops = 1000000, batch = 500, cpu = -1;
 	unsigned long long t0, t1, c0, c1, *bt;
 	double med;
 	long i, nb, b, done;
-	int fd, k;
+	int k, opt;
 
-	if (argc > 4) {
-		fprintf(stderr, "usage: kmalloc_loop [OPS [NIOV [BATCH]]]\n");
-		return 2;
+	while ((opt = getopt(argc, argv, "w:c:")) != -1) {
+		if (opt == 'w' && (!strcmp(optarg, "msg") || !strcmp(optarg, "readv")))
+			st.msg = !strcmp(optarg, "msg");
+		else if (opt == 'c')
+			cpu = parse(optarg, "CPU", 0, CPU_SETSIZE - 1);
+		else
+			usage();
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 3)
+		usage();
+	ops = argc > 0 ? parse(argv[0], "OPS", 1, 1L << 40) : ops;
+	st.niov = argc > 1 ? (int)parse(argv[1], "NIOV", 9, MAX_IOV) : 100;
+	batch = argc > 2 ? parse(argv[2], "BATCH", 1, 1L << 40) : batch;
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			fprintf(stderr, "kmalloc_loop: cannot pin to CPU %ld: %s\n", cpu,
+				strerror(errno));
+			return 1;
+		}
 	}
 	if (batch > ops)
 		batch = ops;
@@ -82,18 +140,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmalloc_loop: out of memory\n");
 		return 1;
 	}
-	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	st.fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (st.fd < 0) {
 		fprintf(stderr, "kmalloc_loop: /dev/zero: %s\n", strerror(errno));
 		return 1;
 	}
-	for (k = 0; k < niov; k++) {
+	if (st.msg) {
+		st.queue = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (st.queue < 0) {
+			fprintf(stderr, "kmalloc_loop: msgget: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	for (k = 0; k < st.niov; k++) {
 		iov[k].iov_base = &buf[k];
 		iov[k].iov_len = 1;
 	}
 	/* Warm up: fault in the pages, fill the slab's per-CPU cache. */
 	for (i = 0; i < WARMUP; i++)
-		if (readv(fd, iov, niov) != niov)
+		if (!one_op(&st))
 			goto fail;
 
 	c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -103,7 +168,7 @@ int main(int argc, char **argv)
 		unsigned long long s = now_ns(CLOCK_MONOTONIC);
 
 		for (i = 0; i < n; i++)
-			if (readv(fd, iov, niov) != niov)
+			if (!one_op(&st))
 				goto fail;
 		/* Per-op time, in 1/1000 ns, so that a short last batch compares fairly. */
 		bt[b] = (now_ns(CLOCK_MONOTONIC) - s) * 1000 / n;
@@ -116,12 +181,17 @@ int main(int argc, char **argv)
 	med = nb % 2 ? bt[nb / 2] / 1000.0 : (bt[nb / 2 - 1] + bt[nb / 2]) / 2000.0;
 	printf("ops=%ld niov=%d total_ns=%llu ns_per_op=%.2f cpu_ns_per_op=%.2f "
 	       "batch_median_ns_per_op=%.2f\n",
-	       ops, niov, t1 - t0, (double)(t1 - t0) / (double)ops,
+	       ops, st.msg ? 0 : st.niov, t1 - t0, (double)(t1 - t0) / (double)ops,
 	       (double)(c1 - c0) / (double)ops, med);
 	free(bt);
-	close(fd);
+	close(st.fd);
+	if (st.queue >= 0)
+		msgctl(st.queue, IPC_RMID, NULL);
 	return 0;
 fail:
-	fprintf(stderr, "kmalloc_loop: readv: %s\n", errno ? strerror(errno) : "short read");
+	fprintf(stderr, "kmalloc_loop: %s: %s\n", st.msg ? "msgsnd/msgrcv" : "readv",
+		errno ? strerror(errno) : "short read");
+	if (st.queue >= 0)
+		msgctl(st.queue, IPC_RMID, NULL);
 	return 1;
 }

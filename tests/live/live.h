@@ -8,9 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,12 +23,32 @@
 #include "jsonp.h"
 
 struct proc {
-	pid_t pid;
+	pid_t pid;	/* also its process group: a timeout kills what it started too */
 	int out_fd, err_fd;
 	char *out, *err;
 	size_t out_len, err_len;
 	int status; /* exit code, or 128 + signal */
+	char what[160]; /* the command line, for messages */
+	struct timespec started;
 };
+
+/* How long proc_finish() waits for a process: $KMSCOPE_TEST_TIMEOUT seconds, default 60. */
+static inline int proc_timeout_ms(void)
+{
+	const char *e = getenv("KMSCOPE_TEST_TIMEOUT");
+	int s = e ? atoi(e) : 0;
+
+	return (s > 0 ? s : 60) * 1000;
+}
+
+static inline long proc_elapsed_ms(const struct proc *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - p->started.tv_sec) * 1000 +
+	       (now.tv_nsec - p->started.tv_nsec) / 1000000;
+}
 
 static const char *kmscope_path(void)
 {
@@ -44,26 +68,45 @@ static inline void live_require(void)
 		tap_plan_skip_all("no kmscope binary at %s (set KMSCOPE)", kmscope_path());
 }
 
-static inline void proc_start(struct proc *p, char *const argv[])
+/* Starts argv[0] with stdout and stderr piped; as user pw when it is not NULL. */
+static inline void proc_start_as(struct proc *p, char *const argv[], const struct passwd *pw)
 {
-	int out[2], err[2];
+	int out[2], err[2], i;
 
 	memset(p, 0, sizeof(*p));
+	for (i = 0; argv[i] && strlen(p->what) + 2 < sizeof(p->what); i++)
+		snprintf(p->what + strlen(p->what), sizeof(p->what) - strlen(p->what), "%s%s",
+			 i ? " " : "", argv[i]);
 	if (pipe(out) || pipe(err))
 		abort();
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->pid = fork();
 	if (p->pid == 0) {
+		/* its own group, so a timeout kills CMD too; and gone when the test is */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(out[0]);
 		close(err[0]);
+		if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))) {
+			perror("live.h: cannot become the test user");
+			_exit(125);
+		}
 		execv(argv[0], argv);
+		fprintf(stderr, "live.h: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(126);
 	}
+	setpgid(p->pid, p->pid); /* as the child does: whichever runs first */
 	close(out[1]);
 	close(err[1]);
 	p->out_fd = out[0];
 	p->err_fd = err[0];
+}
+
+static inline void proc_start(struct proc *p, char *const argv[])
+{
+	proc_start_as(p, argv, NULL);
 }
 
 static inline void append(char **buf, size_t *len, const char *data, size_t n)
@@ -137,13 +180,43 @@ static inline bool proc_wait_ready(struct proc *p)
 	return proc_wait_for(p, "kmscope: tracing");
 }
 
+/*
+ * Reads its output until it has exited and closed it. One still running (or whose
+ * children still hold its output) after proc_timeout_ms() - a hung kmscope - is
+ * killed with its process group, and that is a failed test line: prove never hangs.
+ */
 static inline int proc_finish(struct proc *p)
 {
-	int status;
+	int status = 0, limit = proc_timeout_ms();
+	bool reaped = false, open = true;
 
-	while (proc_pump(p, 1000))
-		;
-	waitpid(p->pid, &status, 0);
+	while (proc_elapsed_ms(p) <= limit) {
+		open = proc_pump(p, 200);
+		if (!open && !reaped)
+			poll(NULL, 0, 20);
+		if (!reaped && waitpid(p->pid, &status, WNOHANG) == p->pid)
+			reaped = true;
+		if (reaped && !open)
+			break;
+	}
+	if (!reaped || open) {
+		kill(-p->pid, SIGKILL);
+		if (!reaped)
+			kill(p->pid, SIGKILL);
+		tap_ok(false, "'%s' finishes within %d s", p->what, limit / 1000);
+		tap_diag("  %s after %d s: killed its process group (SIGKILL); stderr so far: %s",
+			 reaped ? "its output was still open" : "still running", limit / 1000,
+			 p->err ? p->err : "");
+		if (!reaped)
+			waitpid(p->pid, &status, 0);
+		while (proc_pump(p, 200) && proc_elapsed_ms(p) < limit + 5000)
+			;
+		if (p->out_fd >= 0)
+			close(p->out_fd);
+		if (p->err_fd >= 0)
+			close(p->err_fd);
+		p->out_fd = p->err_fd = -1;
+	}
 	p->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (!p->out)
 		append(&p->out, &p->out_len, "", 0);
@@ -162,6 +235,62 @@ static inline int run(struct proc *p, char *const argv[])
 {
 	proc_start(p, argv);
 	return proc_finish(p);
+}
+
+/*
+ * A copy of the kmscope binary that any user can run, in a fresh directory of its own
+ * (0755 in a temp dir that allows exec), for tests that run kmscope as another user:
+ * the checkout may be somewhere only root can reach (/root is 0700). Writes the
+ * copy's path to path; false (with a diagnostic) when there is no such place.
+ */
+static inline bool kmscope_copy_for_others(char *path, size_t len)
+{
+	const char *bases[] = { getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm" };
+	char dir[256], buf[65536];
+	struct statvfs vfs;
+	size_t b;
+	ssize_t n;
+	int in, out;
+
+	for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		if (!bases[b] || statvfs(bases[b], &vfs) || (vfs.f_flag & ST_NOEXEC))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/kmscope-test-XXXXXX", bases[b]);
+		if (!mkdtemp(dir))
+			continue;
+		if (chmod(dir, 0755) || snprintf(path, len, "%s/kmscope", dir) >= (int)len) {
+			rmdir(dir);
+			continue;
+		}
+		in = open(kmscope_path(), O_RDONLY | O_CLOEXEC);
+		out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				break;
+		if (in >= 0)
+			close(in);
+		if (out >= 0 && !close(out) && !access(path, X_OK))
+			return true;
+		unlink(path);
+		rmdir(dir);
+	}
+	tap_diag("no temp dir with exec allowed for a copy of %s", kmscope_path());
+	return false;
+}
+
+/* Removes what kmscope_copy_for_others() made. */
+static inline void kmscope_copy_remove(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	unlink(path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(dir);
+	}
 }
 
 /* ---- workloads: each readv() of n one-byte iovecs kmallocs n * 16 bytes once ---- */
@@ -216,8 +345,8 @@ static inline double site_sum(struct jp *doc, const char *function, const char *
 	double sum = 0;
 	int i;
 
-	if (!sites)
-		return -1;
+	if (!sites || sites->type != JP_ARR)
+		return NAN; /* fails any comparison with a count */
 	for (i = 0; i < sites->n; i++) {
 		const char *f = jp_str(sites->kids[i], "function");
 

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "../tap.h"
+#include "../jsonp.h"
 #include "report/json.h"
 
 struct capture {
@@ -180,8 +181,8 @@ static void test_escapes(void)
 	}
 	if (cap_start(&c, false)) {
 		jw_string(c.jw, "say \"hi\" \\ back/slash \x7f caf\xc3\xa9");
-		cap_check(&c, "\"say \\\"hi\\\" \\\\ back/slash \x7f caf\xc3\xa9\"",
-			  "quotes and backslashes escaped; '/', DEL and UTF-8 as they are");
+		cap_check(&c, "\"say \\\"hi\\\" \\\\ back/slash \\u007f caf\xc3\xa9\"",
+			  "quotes and backslashes escaped; DEL as \\u007f; '/' and UTF-8 as they are");
 	}
 	if (cap_start(&c, false)) {
 		jw_object_start(c.jw);
@@ -193,6 +194,157 @@ static void test_escapes(void)
 		cap_check(&c, "{\"k\\\"e\\\\y\\n\":\"v\\tw\",\"nothing\":null,\"empty\":\"\"}",
 			  "keys escaped too; NULL string is null");
 	}
+}
+
+/* One string through the writer; the caller frees. */
+static char *write_string(const char *s)
+{
+	struct capture c;
+
+	if (!cap_start(&c, false))
+		return NULL;
+	jw_string(c.jw, s);
+	jw_free(c.jw);
+	fclose(c.f);
+	return c.buf;
+}
+
+static void test_utf8(void)
+{
+	static const struct {
+		const char *in, *out, *what;
+	} cases[] = {
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		  "2-, 3- and 4-byte UTF-8 pass through" },
+		{ "\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\xef\xbf\xbd",
+		  "\"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\xef\xbf\xbd\"",
+		  "U+D7FF, U+E000, U+10FFFF and U+FFFD itself pass through" },
+		{ "a\x80z", "\"a\\ufffdz\"", "a stray continuation byte is U+FFFD" },
+		{ "\xfe\xff\xf5\xf8", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
+		  "bytes that never start UTF-8 (FE FF F5 F8) are U+FFFD each" },
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong '/' (C0 AF): one U+FFFD per byte" },
+		{ "\xc1\xbf", "\"\\ufffd\\ufffd\"", "overlong C1 BF" },
+		{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"", "overlong 3-byte E0 80 AF" },
+		{ "\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "overlong 4-byte F0 80 80 AF" },
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "high surrogate U+D800 (ED A0 80)" },
+		{ "\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"", "low surrogate U+DFFF (ED BF BF)" },
+		{ "\xed\xa0\xbd\xed\xb8\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"",
+		  "a surrogate pair in CESU-8 form" },
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "above U+10FFFF (F4 90 80 80)" },
+		{ "ab\xe2\x82", "\"ab\\ufffd\\ufffd\"", "3-byte sequence cut by the end of the string" },
+		{ "\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"", "4-byte sequence cut by the end" },
+		{ "x\xc3", "\"x\\ufffd\"", "2-byte lead byte at the end" },
+		{ "\xe2\x82X\xc3\xa9", "\"\\ufffd\\ufffdX\xc3\xa9\"",
+		  "a cut sequence does not swallow the ASCII and UTF-8 after it" },
+		{ "\xc2\x85\xc2\x9f\xc2\xa0", "\"\\u0085\\u009f\xc2\xa0\"",
+		  "C1 controls escaped; U+00A0 as it is" },
+		{ "\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaa", "\"\\u2028\\u2029\xe2\x80\xaa\"",
+		  "U+2028 / U+2029 escaped (JavaScript line breaks); U+202A as it is" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = write_string(cases[i].in);
+
+		ASSERT_STREQ(out, cases[i].out, cases[i].what);
+		free(out);
+	}
+}
+
+/* Every string of one and two bytes, and many random ones: always valid, and valid text kept. */
+static void test_utf8_everything(void)
+{
+	unsigned int seed = 1, bad = 0, changed = 0, n = 0;
+	char in[8], *out;
+	struct jp *v;
+	int a, b, i, len;
+
+	for (a = 1; a < 256; a++) {
+		for (b = 0; b < 256; b++) {
+			in[0] = (char)a;
+			in[1] = (char)b;
+			in[2] = '\0';
+			out = write_string(in);
+			if (!jp_valid(out) && bad++ < 3)
+				tap_diag("  bytes %02x %02x -> %s", a, b, out);
+			free(out);
+			n++;
+		}
+	}
+	for (i = 0; i < 200000; i++) {
+		unsigned int cp;
+		int k, at;
+
+		len = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 6;
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245 + 12345;
+			in[k] = (char)(0x80 | (seed >> 16)); /* mostly high bytes: the hard cases */
+			if (!in[k] || (seed & 0x300000) == 0)
+				in[k] = (char)(0x20 + (seed >> 8) % 0x5f);
+			if (in[k] == '"' || in[k] == '\\')
+				in[k] = 'q';
+		}
+		in[len] = '\0';
+		out = write_string(in);
+		v = out ? jp_parse(out, NULL) : NULL;
+		if (!v && bad++ < 3)
+			tap_diag("  %d random bytes -> invalid JSON: %s", len, jp_error);
+		/* a string that was valid UTF-8 (and has no escaped characters) reads back equal */
+		for (at = 0; at < len; at += k) {
+			k = jp_utf8((const unsigned char *)in + at, &cp);
+			if (!k || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+			    cp == 0x2028 || cp == 0x2029)
+				break;
+		}
+		if (v && at >= len && strcmp(v->str, in))
+			changed++;
+		jp_free(v);
+		free(out);
+		n++;
+	}
+	ASSERT_EQ(bad, 0, "every 2-byte string and 200000 random ones give valid JSON");
+	ASSERT_EQ(changed, 0, "valid UTF-8 reads back unchanged");
+	ASSERT_EQ(n, 255 * 256 + 200000, "strings tried");
+}
+
+/* The validator the tests rely on: it must reject what is not JSON. */
+static void test_validator(void)
+{
+	static const char *const bad[] = {
+		"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"ab\xe2\x82\"", "\"\x01\"",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\x41\"", "\"\\u12\"",
+		"01", "+1", ".5", "1.", "1e", "-", "NaN", "Infinity", "0x10", "[1,]", "{\"a\":1,}",
+		"[1 2]", "{\"a\" 1}", "{1:2}", "truex", "nul", "\"open", "[", "{} {}", "",
+	};
+	struct jp *v;
+	size_t i;
+	int accepted = 0;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = jp_parse(bad[i], NULL);
+		if (v) {
+			accepted++;
+			tap_diag("  accepted invalid JSON: %s", bad[i]);
+		}
+		jp_free(v);
+	}
+	ASSERT_EQ(accepted, 0, "the test reader rejects invalid JSON (30 cases)");
+	v = jp_parse("{\"s\":\"\\ud83d\\ude00\\u00e9\\/\\n\",\"n\":-1.5e+2,\"t\":true,\"f\":false,"
+		     "\"z\":null,\"a\":[0,{}]}", NULL);
+	ASSERT_STREQ(v ? jp_str(v, "s") : NULL, "\xf0\x9f\x98\x80\xc3\xa9/\n",
+		     "escapes decode to UTF-8, surrogate pairs joined");
+	ASSERT_EQ(jp_num(v, "n"), -150, "a number with fraction and exponent");
+	ASSERT_EQ(jp_bool(v, "t"), 1, "true");
+	ASSERT_EQ(jp_bool(v, "f"), 0, "false");
+	ASSERT_TRUE(jp_is_null(v, "z"), "null");
+	ASSERT_EQ(jp_len(v, "a"), 2, "array length");
+	/* the accessors tell missing from wrong type, and fail both */
+	ASSERT_TRUE(isnan(jp_num(v, "a")), "jp_num of an array is NaN, not a number");
+	ASSERT_TRUE(isnan(jp_num(v, "missing")), "jp_num of a missing member is NaN");
+	ASSERT_EQ(jp_len(v, "n"), -1, "jp_len of a number is -1");
+	ASSERT_TRUE(!jp_str(v, "n"), "jp_str of a number is NULL");
+	ASSERT_EQ(jp_bool(v, "z"), -1, "jp_bool of null is -1");
+	jp_free(v);
 }
 
 static void test_numbers(void)
@@ -252,6 +404,9 @@ int main(void)
 	test_structure();
 	test_deep();
 	test_escapes();
+	test_utf8();
+	test_utf8_everything();
+	test_validator();
 	test_numbers();
 	test_errors();
 	return tap_done();

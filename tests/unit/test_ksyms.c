@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* kallsyms and /proc/modules parsing against fixtures, then the live /proc/kallsyms. */
+/* kallsyms parsing against fixtures, then the live /proc/kallsyms. */
 #include <errno.h>
 #include <fcntl.h>
 #include <time.h>
@@ -200,31 +200,6 @@ static void test_errors(void)
 	ASSERT_TRUE(!ksyms__map_addr(NULL, 1, NULL), "NULL table maps nothing");
 }
 
-static void test_modules(void)
-{
-	unsigned long start = 0, end = 0;
-
-	ASSERT_EQ(module_range(fixture("modules"), "e1000", &start, &end), 0, "module e1000");
-	ASSERT_TRUE(start == 0xffffffffc0a01000 && end == 0xffffffffc0a01000 + 163840,
-		    "module e1000 = [addr, addr + size)");
-	ASSERT_EQ(module_range(fixture("modules"), "fakemod", &start, &end), 0, "module fakemod");
-	ASSERT_TRUE(start == 0xffffffffc0b00000 && end == 0xffffffffc0b04000,
-		    "module fakemod with deps and taint flags");
-	ASSERT_EQ(module_range(fixture("modules"), "nounload", &start, &end), 0,
-		  "module without MODULE_UNLOAD (\"- -\")");
-	ASSERT_TRUE(start == 0xffffffffc0d00000 && end == 0xffffffffc0d01000, "module nounload");
-	start = end = 7;
-	ASSERT_EQ(module_range(fixture("modules"), "hidden", &start, &end), -EPERM,
-		  "module with address 0: -EPERM");
-	ASSERT_TRUE(start == 7 && end == 7, "failure leaves the outputs alone");
-	ASSERT_EQ(module_range(fixture("modules"), "e100", &start, &end), -ENOENT,
-		  "a prefix of a module name: -ENOENT");
-	ASSERT_EQ(module_range(fixture("modules"), "not", &start, &end), -ENOENT,
-		  "a malformed line does not match");
-	ASSERT_EQ(module_range("/nonexistent/modules", "e1000", &start, &end), -ENOENT,
-		  "missing file: -ENOENT");
-}
-
 /* The kernel itself needs 50-60 ms to print ~120k kallsyms lines; the load time is shown. */
 
 static double now_ms(void)
@@ -359,7 +334,6 @@ int main(void)
 	test_fixture();
 	test_big();
 	test_errors();
-	test_modules();
 	test_live();
 	return tap_done();
 }

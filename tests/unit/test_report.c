@@ -3,6 +3,10 @@
 #include "../tap.h"
 #include "../fixture.h"
 #include "../jsonp.h"
+#include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "report/folded.h"
 #include "report/report.h"
 
 #define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
@@ -46,30 +50,279 @@ static struct page_shape page(__u32 order, int zone, __u32 gfp, bool failed, __u
 
 static struct jp *site_of(struct jp *doc, const char *fn, const char *cache)
 {
-	struct jp *sites = jp_get(doc, "callsites");
+	struct jp *sites = jp_arr(doc, "callsites");
 	int i;
 
 	for (i = 0; sites && i < sites->n; i++)
-		if (!strcmp(jp_str(sites->kids[i], "function"), fn) &&
-		    !strcmp(jp_str(sites->kids[i], "cache"), cache))
+		if (jp_str_is(sites->kids[i], "function", fn) &&
+		    jp_str_is(sites->kids[i], "cache", cache))
 			return sites->kids[i];
 	tap_diag("no row %s / %s", fn, cache);
 	return NULL;
 }
 
-static char *render(const struct snapshot *snap, const struct report_env *env, bool json)
+static char *render_win(const struct snapshot *snap, const struct report_env *env, bool json,
+			const struct report_window *win)
 {
-	struct report_window win = { .seconds = 2.0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	if (json)
-		report_print_json(f, snap, env, &win);
-	else
-		report_print_text(f, snap, env, &win);
+	struct report_model m;
+
+	if (!report_model_build(&m, snap, env)) {
+		if (json)
+			report_json_print(f, &m, win);
+		else
+			report_text_print(f, &m, win);
+		report_model_free(&m);
+	}
 	fclose(f);
 	return buf;
+}
+
+static char *render(const struct snapshot *snap, const struct report_env *env, bool json)
+{
+	struct report_window win = { .seconds = 2.0 };
+
+	return render_win(snap, env, json, &win);
+}
+
+/* Folded stacks read from a BPF hash map (root only), as trace --folded does. */
+static void dump_one(const char *dir, const char *name, const char *text);
+static void dump_folded(const char *dir, const struct snapshot *snap, const struct ksyms *ksyms)
+{
+	__u64 ips[KM_MAX_STACK] = { 0 };
+	struct alloc_shape *a = snap->allocs;
+	__s32 id;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "stacks", sizeof(__s32), sizeof(ips), 8, NULL);
+	size_t i;
+
+	if (fd < 0)
+		return;
+	for (id = 0; id < 3; id++) {
+		memset(ips, 0, sizeof(ips));
+		ips[0] = KMALLOC_ENTRY + 0x10;
+		ips[1] = id == 2 ? 0x77 : E1000_PROBE + 0x10;
+		ips[2] = START_KERNEL + 0x20 + id;
+		ips[3] = E1000_CLEAN + 4;
+		bpf_map_update_elem(fd, &id, ips, BPF_ANY);
+	}
+	for (i = 0; i < snap->nr_allocs; i++)
+		a[i].key.stack_id = i % 4 == 3 ? 7 : (__s32)(i % 4);
+	for (i = 0; i < snap->nr_pages; i++)
+		snap->pages[i].key.stack_id = (__s32)(i % 3);
+	f = open_memstream(&buf, &len);
+	{
+		struct folded_model fm;
+
+		if (!folded_model_build(&fm, snap, ksyms, folded_map_lookup, &fd, 4096)) {
+			folded_print(f, &fm);
+			folded_model_free(&fm);
+		}
+	}
+	fclose(f);
+	dump_one(dir, "folded.txt", buf);
+	free(buf);
+	for (i = 0; i < snap->nr_allocs; i++)
+		a[i].key.stack_id = -1;
+	close(fd);
+}
+
+/*
+ * KMSCOPE_REPORT_DUMP=DIR writes every printer's output for a set of report options, so
+ * two builds (before and after a refactor) can be compared byte for byte with diff -r.
+ */
+static void dump_one(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text ? text : "(null)", f);
+		fclose(f);
+	}
+}
+
+static void dump_variants(const char *dir, const struct snapshot *base, struct report_env env)
+{
+	struct alloc_shape extra[] = {
+		shape(0x1234, 0, 30, 32, GFP_KERNEL_, false, 9),	  /* no symbol */
+		shape(0x1234, 0, 30, 32, GFP_NOWAIT_, true, 2),
+		shape(E1000_PROBE + 0x10, 0, 3000, 4096, GFP_KERNEL_, false, 1),
+		shape(E1000_PROBE + 0x10, 0, 2500, 4096, GFP_KERNEL_, false, 2), /* a range */
+		shape(START_KERNEL + 0x50, 0, 200, 256, GFP_KERNEL_ | GFP_DMA32_, false, 7),
+		shape(E1000_CLEAN + 0x8, 0x5678, 100, 104, GFP_ATOMIC_, true, 1),
+		/* a cache whose name was not read */
+		shape(E1000_CLEAN + 0x8, 0x9999, 100, 104, GFP_KERNEL_, false, 1),
+	};
+	struct alloc_shape *allocs = calloc(base->nr_allocs + 7, sizeof(*allocs));
+	struct page_shape morepages[] = {
+		page(0, 0, GFP_KERNEL_, false, 100),
+		page(2, 1, GFP_KERNEL_ | GFP_DMA32_, false, 3),
+		page(3, -1, GFP_ATOMIC_, true, 1),
+		page(1, 0, GFP_KERNEL_ | GFP_DMA_, false, 4),
+		page(20, 2, GFP_NOWAIT_, false, 1),
+		page(0, 2, GFP_ATOMIC_, false, 6),
+	};
+	struct snapshot rich = *base;
+	struct zone_range numa[] = { { 0, "DMA", 1, 4096 }, { 0, "DMA32", 4096, 1048576 },
+				     { 1, "Normal", 1048576, 6553600 } };
+	static const struct {
+		const char *name;
+		unsigned int sections;
+		enum report_sort sort;
+		int top;
+	} opts[] = {
+		{ "all", REPORT_ALL, SORT_WASTE, 0 },
+		{ "top1", REPORT_ALL, SORT_WASTE, 1 },
+		{ "count2", REPORT_ALL, SORT_COUNT, 2 },
+		{ "bytes", REPORT_ALL, SORT_BYTES, 15 },
+		{ "failed", REPORT_ALL, SORT_FAILED, 0 },
+		{ "waste", REPORT_SUMMARY | REPORT_WASTE, SORT_WASTE, 15 },
+		{ "pages", REPORT_PAGES | REPORT_DMA, SORT_WASTE, 0 },
+	};
+	const struct ksyms *ksyms = env.ksyms;
+	char name[64];
+	size_t i;
+	int v;
+
+	memcpy(allocs, base->allocs, base->nr_allocs * sizeof(*allocs));
+	memcpy(allocs + base->nr_allocs, extra, sizeof(extra));
+	rich.allocs = allocs;
+	rich.nr_allocs = base->nr_allocs + 7;
+	rich.pages = morepages;
+	rich.nr_pages = 6;
+	for (i = 0; i < KM_CNT_NR; i++)
+		rich.counters[i] = 11 * (i + 1);
+	for (v = 0; v < 4; v++) {
+		struct report_env e = env;
+		struct report_window win = { .seconds = 2.25, .interval = v == 1 ? 3 : 0 };
+
+		if (v == 2) {
+			e.zones = numa;
+			e.ksyms = NULL;
+		}
+		if (v == 3)
+			e.nr_zones = 0;
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			char *out;
+
+			e.sections = opts[i].sections;
+			e.sort = opts[i].sort;
+			e.top = opts[i].top;
+			snprintf(name, sizeof(name), "%s-%d.txt", opts[i].name, v);
+			out = render_win(&rich, &e, false, &win);
+			dump_one(dir, name, out);
+			free(out);
+			snprintf(name, sizeof(name), "%s-%d.json", opts[i].name, v);
+			out = render_win(&rich, &e, true, &win);
+			dump_one(dir, name, out);
+			free(out);
+		}
+	}
+	dump_folded(dir, &rich, ksyms);
+	free(allocs);
+}
+
+/* Every member name the JSON report has must be described in docs/json.md as `name`. */
+static int undocumented(const struct jp *v, const char *docs, const char *where)
+{
+	char path[256], quoted[80];
+	int i, missing = 0;
+
+	if (v->type == JP_ARR) /* the rows of an array all have the first one's members */
+		return v->n ? undocumented(v->kids[0], docs, where) : 0;
+	for (i = 0; v->type == JP_OBJ && i < v->n; i++) {
+		const struct jp *k = v->kids[i];
+
+		snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", k->key);
+		snprintf(quoted, sizeof(quoted), "`%s`", k->key);
+		if (!strstr(docs, quoted)) {
+			tap_diag("  %s is not in docs/json.md", path);
+			missing++;
+		}
+		missing += undocumented(k, docs, path);
+	}
+	return missing;
+}
+
+static char *read_all(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *m;
+	int c;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return text;
+}
+
+/* Stack 1: start_kernel -> e1000_probe -> __kmalloc_noprof; stack 2 has an unknown frame. */
+static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
+{
+	(void)ctx;
+	if (id == 1) {
+		ips[0] = KMALLOC_ENTRY + 0x10;
+		ips[1] = E1000_PROBE + 0x10;
+		ips[2] = START_KERNEL + 0x20;
+		return 0;
+	}
+	if (id == 2) {
+		ips[0] = 0x77;
+		ips[1] = START_KERNEL + 0x30;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void test_folded(const struct ksyms *ksyms)
+{
+	struct alloc_shape a[] = {
+		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_KERNEL_, false, 2),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3), /* failed: no bytes */
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 1),
+		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 5),
+	};
+	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1) };
+	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 2 };
+	struct folded_model fm;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	a[0].key.stack_id = a[1].key.stack_id = a[2].key.stack_id = 1;
+	a[3].key.stack_id = 2;
+	a[4].key.stack_id = 9; /* evicted from the stack map */
+	pg[0].key.stack_id = 1;
+	pg[1].key.stack_id = -1; /* no stack taken */
+	if (!ASSERT_EQ(folded_model_build(&fm, &snap, ksyms, fake_stacks, NULL, 4096), 0,
+		       "folded: model built"))
+		return;
+	f = open_memstream(&buf, &len);
+	folded_print(f, &fm);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "pages;start_kernel;e1000_probe [e1000];__kmalloc_noprof 49152\n"
+		     "slab;start_kernel;e1000_probe [e1000] 82176\n"
+		     "slab;start_kernel 64\n",
+		     "folded: outermost first, cut at the call site, bytes summed per stack, pages "
+		     "by 4096 << order, failures and stackless shapes left out");
+	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
+	folded_model_free(&fm);
+	free(buf);
 }
 
 int main(void)
@@ -121,6 +374,8 @@ int main(void)
 	env.ksyms = ksyms__load(fixture("kallsyms"));
 	snap.counters[KM_CNT_KFREE] = 7;
 	snap.counters[KM_CNT_DROPPED_ALLOC] = 2;
+	if (getenv("KMSCOPE_REPORT_DUMP"))
+		dump_variants(getenv("KMSCOPE_REPORT_DUMP"), &snap, env);
 
 	out = render(&snap, &env, true);
 	doc = jp_parse(out, NULL);
@@ -159,17 +414,17 @@ int main(void)
 	ASSERT_EQ(r ? jp_num(r, "gfp.nowait") : -1, 5, "GFP_NOWAIT is nowait");
 	r = site_of(doc, "e1000_clean", "my_cache");
 	ASSERT_EQ(r ? jp_num(r, "waste") : -1, 16, "cache padding is waste");
-	ASSERT_TRUE(r && jp_get(r, "advice")->type == JP_NULL, "no kmalloc advice for a kmem cache");
+	ASSERT_TRUE(r && jp_is_null(r, "advice"), "no kmalloc advice for a kmem cache");
 	r = site_of(doc, "start_kernel", "page allocator");
 	ASSERT_EQ(r ? jp_num(r, "count") : -1, 1, "the large kmalloc at its real caller");
-	ASSERT_STREQ(jp_str(jp_get(doc, "caches")->kids[0], "name"), "kmalloc-8k",
-		     "caches sorted by waste");
+	r = jp_len(doc, "caches") > 0 ? jp_arr(doc, "caches")->kids[0] : NULL;
+	ASSERT_STREQ(r ? jp_str(r, "name") : NULL, "kmalloc-8k", "caches sorted by waste");
 	ASSERT_EQ(jp_num(doc, "dma.slab.dma.count"), 2, "DMA section: GFP_DMA slab requests");
-	zp = jp_get(doc, "dma.zone_pages");
+	zp = jp_arr(doc, "dma.zone_pages");
 	for (i = 0; zp && i < zp->n; i++) {
-		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA"))
+		if (jp_str_is(zp->kids[i], "zone", "DMA"))
 			dma_pages += jp_num(zp->kids[i], "pages");
-		if (!strcmp(jp_str(zp->kids[i], "zone"), "DMA32"))
+		if (jp_str_is(zp->kids[i], "zone", "DMA32"))
 			dma32_pages += jp_num(zp->kids[i], "pages");
 	}
 	ASSERT_EQ(dma_pages, 100, "pages in ZONE_DMA by pfn");
@@ -177,14 +432,42 @@ int main(void)
 	ASSERT_EQ(jp_num(doc, "summary.page_failures"), 1, "page failure");
 	ASSERT_EQ(jp_num(doc, "failures.pages.atomic"), 1, "in atomic context");
 	ASSERT_EQ(jp_num(doc, "summary.pages"), 112, "pages allocated");
+	{
+		char *docs = read_all(fixture("../../docs/json.md"));
+
+		if (docs)
+			ASSERT_EQ(undocumented(doc, docs, ""), 0,
+				  "docs/json.md describes every member of the JSON report");
+		else
+			tap_skip("docs/json.md describes every member", "docs/json.md not found");
+		free(docs);
+	}
 	jp_free(doc);
 	free(out);
 
 	out = render(&snap, &env, false);
-	ASSERT_TRUE(strstr(out, "e1000_probe+0x10 [e1000]") != NULL, "text: symbol+offset [module]");
-	ASSERT_TRUE(strstr(out, "duplicate events") != NULL, "text: duplicates line");
-	ASSERT_TRUE(strstr(out, "events dropped         2") != NULL, "text: dropped events");
+	ASSERT_CONTAINS(out, "e1000_probe+0x10 [e1000]", "text: symbol+offset [module]");
+	ASSERT_CONTAINS(out, "duplicate events", "text: duplicates line");
+	ASSERT_CONTAINS(out, "events dropped         2", "text: dropped events");
+	ASSERT_CONTAINS(out, "start_kernel+0x20                            kmalloc-64 ",
+			"text: 60 B in kmalloc-64 wastes 4 B each");
+	ASSERT_TRUE(!strstr(out, "\n      \n"), "text: no empty advice line where nothing saves");
 	free(out);
+	{
+		struct alloc_shape anon[] = {
+			shape(0x1234, 0, 30, 32, GFP_NOWAIT_, true, 2),
+			shape(0x1234, 0, 30, 32, GFP_KERNEL_ | GFP_DMA_, false, 1),
+		};
+		struct snapshot bare = { .allocs = anon, .nr_allocs = 2 };
+
+		out = render(&bare, &env, false);
+		ASSERT_CONTAINS(out, "\n  0x1234                                       kmalloc-32 ",
+				"text: a call site without a symbol is its address (waste, failures)");
+		ASSERT_CONTAINS(out, "\n    0x1234  dma-kmalloc-32: 1 allocations, 0 failed\n",
+				"text: and in the DMA list");
+		ASSERT_TRUE(!strstr(out, "0x1234+0x"), "text: no '+0x0' offset into no symbol");
+		free(out);
+	}
 
 	{
 		struct alloc_shape half[] = { shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_,
@@ -198,6 +481,7 @@ int main(void)
 		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
 		snapshot_free(&delta);
 	}
+	test_folded(env.ksyms);
 	ksyms__free((struct ksyms *)env.ksyms);
 	return tap_done();
 }

@@ -215,21 +215,15 @@ static void test_cache_name(void)
 	kc.has_cg = true;
 	check_name(&kc, &g, kernel | acct, 96, 0, 0, "kmalloc-cg-96", "SLUB_TINY: ACCOUNT cg");
 
-	/* hash_64(caller ^ seed, 4) worked out by hand: 1 -> 6, 2 -> 12, 3 -> 2 */
+	/* the random copy depends on a boot-time seed: never a confident (wrong) number */
 	kmalloc_classes__load(&rnd, fixture("slabinfo-rnd-16k"));
-	check_name(&rnd, &g, kernel, 96, 0, 0, "kmalloc-128", "random: hash 0 is plain kmalloc");
-	check_name(&rnd, &g, kernel, 96, 1, 0, "kmalloc-rnd-06-128", "random: 1 -> rnd-06");
-	check_name(&rnd, &g, kernel, 96, 0, 2, "kmalloc-rnd-12-128", "random: 2 -> rnd-12");
-	check_name(&rnd, &g, kernel, 32768, 2, 1, "kmalloc-rnd-02-32k", "random: 3 -> rnd-02");
-	check_name(&rnd, &g, kernel, 100, 0xffffffff81234567UL, 0x5a5a5a5a12345678UL,
-		   "kmalloc-rnd-11-128", "random: kernel-looking caller and seed -> rnd-11");
-	check_name(&rnd, &g, kernel, 100, 0xffffffff812345a7UL, 0x5a5a5a5a12345678UL,
-		   "kmalloc-128", "random: another caller hashes to 0");
-	check_name(&rnd, &g, kernel, 3000, 0xffffffffc0a01100UL, 0xdeadbeefcafef00dUL,
-		   "kmalloc-rnd-15-4k", "random: -> rnd-15, the last copy");
+	check_name(&rnd, &g, kernel, 96, 0, 0, "kmalloc-rnd-?\?-128",
+		   "random caches: which copy is unknown");
+	check_name(&rnd, &g, kernel, 32768, 0xffffffff81234567UL, 0x5a5a5a5a12345678UL,
+		   "kmalloc-rnd-?\?-32k", "random caches: caller and seed do not pick a copy");
 	check_name(&rnd, &g, kernel | rcl, 100, 1, 0, "kmalloc-rcl-128",
 		   "random: not-normal flags bypass the random copies");
-	check_name(&rnd, &g, kernel | acct, 100, 1, 0, "kmalloc-rnd-06-128",
+	check_name(&rnd, &g, kernel | acct, 100, 1, 0, "kmalloc-rnd-?\?-128",
 		   "random, no memcg: ACCOUNT stays normal, so random");
 
 	ASSERT_EQ(kmalloc_cache_name(&kc, &g, kernel, 96, 0, 0, buf, 4), strlen("kmalloc-96"),

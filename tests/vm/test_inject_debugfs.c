@@ -100,7 +100,7 @@ static struct jp *summary_of(const char *out)
 
 static double sum_num(struct jp *doc, const char *key)
 {
-	return doc ? jp_num(doc, key) : -1;
+	return doc ? jp_num(doc, key) : NAN;
 }
 
 static int stop(struct proc *p, struct jp **doc)

@@ -123,11 +123,9 @@ static void test_pages_with_stack(void)
 	doc = stop_and_parse(&p);
 	zp = doc ? jp_get(doc, "dma.zone_pages") : NULL;
 	for (i = 0; zp && i < zp->n; i++) {
-		const char *z = jp_str(zp->kids[i], "zone");
-
-		if (!strcmp(z, "DMA") && jp_num(zp->kids[i], "order") == 1)
+		if (jp_str_is(zp->kids[i], "zone", "DMA") && jp_num(zp->kids[i], "order") == 1)
 			dma += jp_num(zp->kids[i], "requests");
-		if (!strcmp(z, "DMA32") && jp_num(zp->kids[i], "order") == 2)
+		if (jp_str_is(zp->kids[i], "zone", "DMA32") && jp_num(zp->kids[i], "order") == 2)
 			dma32 += jp_num(zp->kids[i], "requests");
 	}
 	ASSERT_EQ(dma32, stat_of("zone.DMA32.pages") / 4, "order-2 GFP_DMA32 pages in ZONE_DMA32");
@@ -141,7 +139,8 @@ static void test_pages_with_stack(void)
 
 		/* each pool: 2 elements of 3000 B, kmalloc'ed in mm/mempool.c */
 		for (i = 0; sites && i < sites->n; i++)
-			if (jp_get(sites->kids[i], "module")->type == JP_NULL &&
+			if (jp_get(sites->kids[i], "module") &&
+			    jp_get(sites->kids[i], "module")->type == JP_NULL &&
 			    jp_num(sites->kids[i], "min_req") == 3000)
 				elements += jp_num(sites->kids[i], "count");
 		ASSERT_EQ(elements, 2 * stat_of("kind.mempool.succeeded"),

@@ -19,8 +19,10 @@
 #include "cmd/commands.h"
 #include "report/folded.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
@@ -31,46 +33,9 @@ struct range_set {
 	int n;
 };
 
-/* The module's current range (it may load, unload or move while we trace). */
-static bool module_refresh(struct tracer *t, const struct trace_opts *o, struct range_set *rs,
-			   int module_slot)
-{
-	unsigned long s = 0, e = 0;
-
-	if (module_range("/proc/modules", o->module, &s, &e))
-		s = e = 0;
-	if (rs->start[module_slot] == s && rs->end[module_slot] == e)
-		return false;
-	rs->start[module_slot] = s;
-	rs->end[module_slot] = e;
-	tracer_set_ranges(t, rs->start, rs->end, rs->n);
-	return true;
-}
-
-static void describe_scope(const struct trace_opts *o, char *buf, size_t len)
-{
-	size_t n = 0;
-
-#define ADD(...) n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__)
-	if (o->cmd)
-		ADD("'%s' and its children", o->cmd[0]);
-	else if (o->pid)
-		ADD("pid %d", o->pid);
-	if (o->comm)
-		ADD("%scomm %s", n ? ", " : "", o->comm);
-	if (o->cgroup)
-		ADD("%scgroup %s", n ? ", " : "", o->cgroup);
-	if (o->module)
-		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
-	if (o->caller)
-		ADD("%scaller %s%s", n ? ", " : "", o->caller, o->stack ? " (any stack frame)" : "");
-	if (!n)
-		ADD("system-wide");
-#undef ADD
-}
-
 struct report_state {
 	struct report_env env;
+	FILE *out; /* stdout, or -o FILE */
 	struct gfp_bits gfp;
 	struct kmalloc_classes classes;
 	struct ksyms *ksyms;
@@ -135,17 +100,48 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		       int interval)
 {
 	struct report_window win = { .seconds = seconds, .interval = interval };
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *out;
 	int err;
 
+	/*
+	 * Each document is made in memory and written whole: an error half-way leaves no
+	 * partial document before the error's (see docs/json.md).
+	 */
+	out = open_memstream(&doc, &len);
+	if (!out) {
+		km_error("cannot print the report: %s", strerror(errno));
+		return -errno;
+	}
 	refresh_ksyms(rs);
-	if (rs->stacks_fd >= 0)
-		err = folded_print(stdout, snap, rs->ksyms, rs->stacks_fd, getpagesize());
-	else if (rs->json)
-		err = report_print_json(stdout, snap, &rs->env, &win);
-	else
-		err = report_print_text(stdout, snap, &rs->env, &win);
-	if (!err && fflush(stdout))
+	if (rs->stacks_fd >= 0) {
+		struct folded_model fm;
+
+		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
+					 getpagesize());
+		if (!err) {
+			err = folded_print(out, &fm);
+			if (fm.missing)
+				km_warn("%zu stacks were no longer in the stack map and are not shown",
+					fm.missing);
+			folded_model_free(&fm);
+		}
+	} else {
+		struct report_model m;
+
+		err = report_model_build(&m, snap, &rs->env);
+		if (!err) {
+			err = rs->json ? report_json_print(out, &m, &win)
+				       : report_text_print(out, &m, &win);
+			report_model_free(&m);
+		}
+	}
+	if (fclose(out) && !err)
 		err = -errno;
+	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
+		err = -errno;
+	free(doc);
 	if (err)
 		km_error("cannot print the report: %s", strerror(-err));
 	return err;
@@ -169,6 +165,15 @@ static int report_now(struct report_state *rs, bool final)
 		if (full)
 			km_warn("%llu events were dropped because a map was full (--max-shapes makes "
 				"room for more shapes)", (unsigned long long)full);
+		if (cur.counters[KM_CNT_DROPPED_SHAPE_CACHE] || cur.counters[KM_CNT_DROPPED_CACHE])
+			km_warn("%llu shapes and %llu caches could not be named because a map was "
+				"full: their caches are guessed from GFP flags",
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_SHAPE_CACHE],
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_CACHE]);
+		if (cur.counters[KM_CNT_DROPPED_FOLLOW])
+			km_warn("%llu processes forked by the command were not traced: the map of "
+				"followed processes was full",
+				(unsigned long long)cur.counters[KM_CNT_DROPPED_FOLLOW]);
 		if (cur.counters[KM_CNT_MISSED])
 			km_warn("the kernel skipped %llu program runs nested in another on the same "
 				"CPU (of any task, traced or not)",
@@ -192,49 +197,29 @@ static int report_now(struct report_state *rs, bool final)
 	return err;
 }
 
-static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
-			 struct ksyms **ksyms, struct range_set *rs)
+static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct range_set *rs)
 {
-	cfg->pid = o->pid;
-	cfg->follow = o->cmd != NULL;
-	cfg->comm = o->comm;
-	cfg->stack = o->stack;
-	cfg->max_shapes = o->max_shapes;
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		return KM_EXIT_USAGE;
-	}
-	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
-		return KM_EXIT_USAGE;
-	if (o->module) {
-		unsigned long s, e;
+	struct km_scope *s = &o->scope;
+	int ret, i;
 
-		if (access("/proc/modules", R_OK)) {
-			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
-				 "CONFIG_MODULES=y");
-			return KM_EXIT_NO_FEATURE;
-		}
-		if (module_range("/proc/modules", o->module, &s, &e) && !o->wait_module) {
-			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
-				 "trace it from when it loads", o->module);
-			return KM_EXIT_USAGE;
-		}
-		rs->n++; /* slot 0, filled by module_refresh */
+	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
+	if (ret)
+		return ret;
+	cfg->pid = s->tgid;
+	cfg->tid = s->tid;
+	cfg->follow = s->cmd != NULL;
+	cfg->comm = s->comm;
+	cfg->stack = s->stack;
+	cfg->max_shapes = o->max_shapes;
+	cfg->cgroup_id = s->cgroup_id;
+	cfg->cgroup_level = s->cgroup_level;
+	cfg->module = s->module;
+	for (i = 0; i < s->nr_caller_ranges; i++) {
+		rs->start[rs->n] = s->caller_ranges[i].start;
+		rs->end[rs->n++] = s->caller_ranges[i].end;
 	}
-	if (o->caller) {
-		*ksyms = ksyms__load("/proc/kallsyms");
-		if (!*ksyms) {
-			km_error("cannot read /proc/kallsyms: %s", strerror(errno));
-			return KM_EXIT_FAILURE;
-		}
-		if (ksyms__func_range(*ksyms, o->caller, &rs->start[rs->n], &rs->end[rs->n])) {
-			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-			return KM_EXIT_USAGE;
-		}
-		rs->n++;
-	}
-	cfg->ranges = rs->n > 0;
-	cfg->ranges_on_stack = cfg->ranges && o->stack;
+	cfg->ranges = rs->n > 0 || s->module;
+	cfg->ranges_on_stack = cfg->ranges && s->stack;
 	return 0;
 }
 
@@ -265,46 +250,57 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	return 0;
 }
 
-/* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
-static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, struct range_set *ranges, int *cmd_status)
+struct trace_run {
+	struct tracer *t;
+	struct trace_opts *o;
+	struct report_state *rs;
+};
+
+static int on_interval(void *ctx)
 {
-	double end = o->duration > 0 ? rs->started + o->duration : 0;
-	double next = o->interval > 0 ? rs->started + o->interval : 0;
-	int err = 0;
+	struct trace_run *r = ctx;
 
-	while (!km_exiting) {
-		/* a module that loads meanwhile is picked up within a quarter second */
-		double now = km_now(), wake = now + (o->module ? 0.25 : 1.0);
-		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
-		int timeout_ms;
+	return report_now(r->rs, false);
+}
 
-		if (end && end < wake)
-			wake = end;
-		if (next && next < wake)
-			wake = next;
-		timeout_ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
-		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
-			break; /* the --pid process exited */
-		if (c && km_child__reaped(c, cmd_status))
-			break;
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (next && now >= next) {
-			err = report_now(rs, false);
-			if (err)
-				break;
-			next += o->interval;
-		}
-		if (o->module)
-			module_refresh(t, o, ranges, 0);
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct trace_run *r = ctx;
+
+	km_scope_refresh(&r->o->scope, r->t->module_hook.scope);
+	return 0;
+}
+
+/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out)
+{
+	*out = stdout;
+	if (!o->output)
+		return 0;
+	*out = fopen(o->output, "we");
+	if (!*out) {
+		km_error("cannot open '%s' for the report: %s", o->output, strerror(errno));
+		return KM_EXIT_FAILURE;
 	}
-	return err;
+	km_json_out = *out;
+	return 0;
+}
+
+/* Before attaching: every shape traced can then be named from its object. */
+static void calibrate(struct tracer *t, const struct btf *vmlinux,
+		      const struct kmalloc_classes *classes)
+{
+	int found = tracer_calibrate(t, vmlinux, classes->sizes[classes->nr - 1]);
+
+	if (!(found & TRACER_CALIB_ZONES))
+		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
+			"zones are shown as unknown");
+	if (!(found & TRACER_CALIB_DIRECT_MAP))
+		km_warn("cannot follow kmalloc objects to their caches (the direct map was not "
+			"found): cache names are guessed from GFP flags%s",
+			classes->has_random ? ", and a random kmalloc cache is shown as "
+					      "kmalloc-rnd-?\?-N" : "");
 }
 
 static int do_trace(struct trace_opts *o)
@@ -316,50 +312,58 @@ static int do_trace(struct trace_opts *o)
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1;
+	struct trace_run run = { .t = &t, .o = o, .rs = &rs };
+	struct km_session session = {};
+	int ret, err, cmd_status = 0;
 	char scope[256];
 	double t0 = km_now();
 
 	ret = km_preflight();
 	if (ret)
 		return ret;
-	ret = resolve_scope(o, &cfg, &ksyms, &ranges);
+	ret = resolve_scope(o, &cfg, &ranges);
+	if (!ret)
+		ret = open_output(o, &rs.out);
 	if (ret)
 		goto out;
+	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
+	o->scope.ksyms = NULL;
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));
 		ret = KM_EXIT_NO_FEATURE;
 		goto out;
 	}
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
 	}
-	if (tracer_open(&t, &cfg, vmlinux, &ret) || tracer_attach(&t, &ret))
+	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;
+	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
+		kmalloc_classes__default(&rs.classes);
+	calibrate(&t, vmlinux, &rs.classes);
+	if (ranges.n)
+		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
+	km_scope_refresh(&o->scope, t.module_hook.scope);
 	if (c.pid && tracer_follow(&t, c.pid)) {
-		km_error("cannot follow '%s': %s", o->cmd[0], strerror(errno));
+		km_error("cannot follow '%s': %s", o->scope.cmd[0], strerror(errno));
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
-	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
-		kmalloc_classes__default(&rs.classes);
-	if (!tracer_calibrate_zones(&t, vmlinux, rs.classes.sizes[rs.classes.nr - 1]))
-		km_warn("cannot place pages in zones (needs /proc/zoneinfo and /proc/self/pagemap): "
-			"zones are shown as unknown");
-	if (o->module)
-		module_refresh(&t, o, &ranges, 0);
-	else if (ranges.n)
-		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
-	describe_scope(o, scope, sizeof(scope));
+	if (tracer_attach(&t, &ret))
+		goto out;
+	if (o->scope.module && !t.module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
+			"after its init has started", t.module_hook.why_polling);
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	ret = report_setup(&rs, o, &t, ksyms, scope);
 	if (ret)
 		goto out;
@@ -367,13 +371,13 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
-	if (o->cmd)
+	if (o->scope.cmd)
 		fprintf(stderr, "kmscope: tracing %s; the report follows when it exits\n", scope);
-	else if (o->pid)
+	else if (o->scope.pid)
 		fprintf(stderr, "kmscope: tracing %s until it exits; Ctrl-C to stop early\n", scope);
 	else if (o->duration > 0)
 		fprintf(stderr, "kmscope: tracing %s for %g s; Ctrl-C to stop early\n", scope,
@@ -381,24 +385,38 @@ static int do_trace(struct trace_opts *o)
 	else
 		fprintf(stderr, "kmscope: tracing %s; Ctrl-C to stop and print the report\n", scope);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &ranges, &cmd_status);
+	session.duration = o->duration;
+	session.interval = o->interval;
+	session.tick = o->scope.module && !t.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.on_interval = on_interval;
+	session.on_tick = on_tick;
+	session.ctx = &run;
+	err = km_session_run(&session);
+	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
-	/* We may stop first (signal or error): do not leave CMD running untraced. */
+	/* an error path: do not leave CMD running untraced */
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
+	if (rs.out && rs.out != stdout && fclose(rs.out) && !ret) {
+		km_json_out = stdout;
+		km_error("cannot write '%s': %s", o->output, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
+	km_json_out = stdout;
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
+	km_scope_free(&o->scope);
 	free(rs.modules);
 	if (t.skel)
 		tracer_close(&t);

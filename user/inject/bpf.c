@@ -22,12 +22,16 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
+#include "kernel/tp_layout.h"
+#include "kernel/module_hook.h"
+#include "kernel/modules.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256
@@ -54,6 +58,8 @@ struct injector {
 	int nr_ranges;
 	bool slab_hook, page_hook; /* attached */
 	bool kprobe;		   /* backend kprobe, else fmod_ret */
+	struct km_module_hook module_hook;
+	bool module_sync;	   /* a module loaded later is added before its init runs */
 	double started;		   /* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;
 	unsigned long long kmsg_errors;
@@ -61,6 +67,7 @@ struct injector {
 	int nr_sites;
 	unsigned long long other_sites;
 	const char *self_test;
+	char self_test_buf[160];
 };
 
 /* ---- the backend: is it there, and does it reach the allocators' callers? ---- */
@@ -113,8 +120,20 @@ static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux,
 	bool has_page = btf__find_by_name_kind(vmlinux, "should_fail_alloc_page", BTF_KIND_FUNC) >= 0;
 	struct kallsyms_facts f;
 	char hooks[128] = "", configs[256] = "";
+	int h;
 
 	kallsyms_scan(&f);
+	/* the programs read the hooks' arguments by position: only a known prototype will do */
+	for (h = 0; h < KM_HOOK_NR; h++) {
+		char proto[256];
+		enum km_tpl l = km_hook_layout(vmlinux, h, proto, sizeof(proto));
+
+		if (l == KM_TPL_UNKNOWN && (h == KM_HOOK_FAILSLAB ? want_slab : want_page)) {
+			snprintf(why, why_len, "'%s' has a prototype kmscope does not know (%s): "
+				 "its arguments would be misread", km_hook_name(h), proto);
+			return KM_EXIT_NO_FEATURE;
+		}
+	}
 	if (want_slab && !has_slab)
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_failslab",
 			 "CONFIG_FAILSLAB=y");
@@ -161,6 +180,10 @@ static const struct {
 	{ "__kmalloc_node_track_caller", KM_RANGE_KMALLOC },
 	{ "kmalloc_trace", KM_RANGE_KMALLOC },
 	{ "kmalloc_node_trace", KM_RANGE_KMALLOC },
+	{ "kmem_cache_alloc_trace", KM_RANGE_KMALLOC },	   /* before 6.1 */
+	{ "kmem_cache_alloc_node_trace", KM_RANGE_KMALLOC }, /* before 6.1 */
+	{ "__kmem_cache_alloc_node", KM_RANGE_KMALLOC },    /* 6.1 .. 6.5: kmalloc's slab path */
+	{ "__kmalloc_track_caller", KM_RANGE_KMALLOC },	   /* before 5.16 */
 	{ "__do_kmalloc_node", KM_RANGE_KMALLOC },
 	{ "kmem_cache_alloc_noprof", KM_RANGE_CACHE },
 	{ "kmem_cache_alloc_lru_noprof", KM_RANGE_CACHE },
@@ -182,6 +205,8 @@ static const struct {
 	{ "__kmalloc_large_node_noprof", KM_RANGE_KMALLOC_LARGE },
 	{ "kmalloc_large", KM_RANGE_KMALLOC_LARGE },
 	{ "kmalloc_large_node", KM_RANGE_KMALLOC_LARGE },
+	{ "kmalloc_order", KM_RANGE_KMALLOC_LARGE },	   /* before 6.1 */
+	{ "kmalloc_order_trace", KM_RANGE_KMALLOC_LARGE },
 	{ "kmemdup_noprof", KM_RANGE_HELPER },
 	{ "kmemdup", KM_RANGE_HELPER },
 	{ "kmemdup_nul", KM_RANGE_HELPER },
@@ -261,62 +286,24 @@ static __u32 range_kind(const struct injector *in, unsigned long addr)
 
 static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 {
-	const struct inject_opts *o = in->o;
-	unsigned long s, e;
+	struct km_scope *s = &in->o->scope;
+	int ret, i;
 
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		return KM_EXIT_USAGE;
+	ret = km_scope_resolve(s, in->ksyms, KM_INJECT_SCOPE_RANGES, KM_SCOPE_MODULE_LATER);
+	if (ret)
+		return ret;
+	skel->rodata->filter_cgroup_id = s->cgroup_id;
+	skel->rodata->filter_cgroup_level = s->cgroup_level;
+	for (i = 0; i < s->nr_caller_ranges; i++) {
+		skel->bss->scope_ranges[i].start = s->caller_ranges[i].start;
+		skel->bss->scope_ranges[i].end = s->caller_ranges[i].end;
 	}
-	if (o->cgroup) {
-		unsigned long long id;
-		int level;
-
-		if (km_cgroup_resolve(o->cgroup, &id, &level))
-			return KM_EXIT_USAGE;
-		skel->rodata->filter_cgroup_id = id;
-		skel->rodata->filter_cgroup_level = level;
-	}
-	if (o->module) {
-		if (module_range("/proc/modules", o->module, &s, &e)) {
-			km_error("'%s' is not a loaded module (see lsmod)", o->module);
-			return KM_EXIT_USAGE;
-		}
-		skel->bss->scope_ranges[0].start = s;
-		skel->bss->scope_ranges[0].end = e;
-	}
-	if (o->caller) {
-		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
-			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-			return KM_EXIT_USAGE;
-		}
-		skel->bss->scope_ranges[1].start = s;
-		skel->bss->scope_ranges[1].end = e;
-	}
-	skel->rodata->filter_tgid = o->pid;
-	skel->rodata->filter_follow = o->cmd != NULL;
-	skel->rodata->filter_ranges = o->module || o->caller;
-	skel->rodata->ranges_on_stack = o->stack;
+	skel->rodata->filter_tgid = s->tgid;
+	skel->rodata->filter_tid = s->tid;
+	skel->rodata->filter_follow = s->cmd != NULL;
+	skel->rodata->filter_ranges = s->module || s->caller;
+	skel->rodata->ranges_on_stack = s->stack;
 	return 0;
-}
-
-/* A module reloaded while we run lands elsewhere: follow it (as trace does). */
-static void module_refresh(struct injector *in)
-{
-	struct km_inject_range *r = &in->skel->bss->scope_ranges[0];
-	unsigned long s = 0, e = 0;
-
-	if (!in->o->module)
-		return;
-	if (module_range("/proc/modules", in->o->module, &s, &e))
-		s = e = 0;
-	if (r->start == s && r->end == e)
-		return;
-	/* an empty range first, so no allocation sees a half-written one */
-	r->start = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	r->end = e;
-	__atomic_store_n(&r->start, s, __ATOMIC_SEQ_CST);
 }
 
 /* ---- what and when ---- */
@@ -350,6 +337,8 @@ static void rule_configure(struct injector *in, struct inject_bpf *skel)
 	skel->rodata->prob_threshold = (__u64)(o->probability * 4294967296.0);
 	skel->rodata->seed = o->seed;
 	skel->rodata->dry_run = o->dry_run;
+	/* tests force the pre-6.9 way (kind from the stack) on a kernel that has the flag */
+	skel->rodata->kind_from_stack = getenv("KMSCOPE_TEST_KIND_FROM_STACK") != NULL;
 	memcpy(skel->bss->alloc_ranges, in->ranges, sizeof(in->ranges));
 	skel->bss->nr_alloc_ranges = in->nr_ranges;
 }
@@ -363,9 +352,11 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook && !in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_slab_kprobe, in->slab_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
-	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
-	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_fork, in->o->scope.cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_exit, in->o->scope.cmd != NULL);
 	err = inject_bpf__load(skel);
+	if (!err)
+		in->module_hook.scope = &skel->bss->module_scope;
 	if (err) {
 		if (err == -EPERM) {
 			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF, "
@@ -383,6 +374,11 @@ static int injector_load(struct injector *in)
 			 in->kprobe ? "kprobes" : "fmod_ret", strerror(-err));
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
+	in->module_sync = km_module_hook__attach(&in->module_hook);
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	if (in->o->scope.module && !in->module_sync)
+		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
+			"init has started", in->module_hook.why_polling);
 	return 0;
 }
 
@@ -437,32 +433,50 @@ static ssize_t probe_pipe(struct inject_bpf *skel, bool arm)
 	return n < 0 ? -e : n;
 }
 
+static const char *kind_source_name(__u64 source)
+{
+	return source == KM_KIND_FROM_FLAGS ? "the cache's SLAB_KMALLOC flag" :
+	       source == KM_KIND_FROM_STACK ? "the call stack" : "nothing";
+}
+
 static int self_test(struct injector *in)
 {
 	struct inject_bpf *skel = in->skel;
+	const struct km_inject_counters *c = &skel->bss->counters;
+	char slab[96] = "";
 
 	if (in->slab_hook) {
 		probe_readv(skel, false);
 		if (probe_readv(skel, true) != -ENOMEM) {
-			km_error("self-test failed: a kmalloc failed through should_failslab did not "
-				 "fail (%s); callers may use a clone of the hook, nothing would be "
-				 "injected", skel->bss->counters.probe_slab ? "hook ran" :
-				 "hook never ran");
+			if (c->probe_misread)
+				km_error("self-test failed: should_failslab ran for kmscope's own "
+					 "kmalloc, but %s did not say it was a kmalloc: --allocator "
+					 "kmalloc / cache cannot be honoured on this kernel",
+					 kind_source_name(c->probe_kind_source));
+			else
+				km_error("self-test failed: a kmalloc failed through should_failslab "
+					 "did not fail (%s); callers may use a clone of the hook, "
+					 "nothing would be injected",
+					 c->probe_slab ? "hook ran" : "hook never ran");
 			return -ENOTSUP;
 		}
+		snprintf(slab, sizeof(slab), " (kmalloc told from kmem_cache by %s)",
+			 kind_source_name(c->probe_kind_source));
 	}
 	if (in->page_hook) {
 		probe_pipe(skel, false);
 		if (probe_pipe(skel, true) != -ENOMEM) {
 			km_error("self-test failed: a page failed through should_fail_alloc_page did "
 				 "not fail (%s); nothing would be injected",
-				 skel->bss->counters.probe_page ? "hook ran" : "hook never ran");
+				 c->probe_page ? "hook ran" : "hook never ran");
 			return -ENOTSUP;
 		}
 	}
-	in->self_test = in->slab_hook && in->page_hook ? "slab and page hooks verified" :
-			in->slab_hook			   ? "slab hook verified" :
-							     "page hook verified";
+	snprintf(in->self_test_buf, sizeof(in->self_test_buf), "%s%s",
+		 in->slab_hook && in->page_hook ? "slab and page hooks verified" :
+		 in->slab_hook			? "slab hook verified" :
+						  "page hook verified", slab);
+	in->self_test = in->self_test_buf;
 	return 0;
 }
 
@@ -647,6 +661,9 @@ static int print_summary(struct injector *in, double seconds)
 		jw_kv_string(jw, "backend", in->kprobe ? "kprobe" : "bpf");
 		jw_kv_string(jw, "hooks", backend_desc(in));
 		jw_kv_string(jw, "self_test", in->self_test);
+		if (in->slab_hook)
+			jw_kv_string(jw, "slab_kind_from",
+				     c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags");
 		jw_kv_double(jw, "seconds", seconds);
 		jw_kv_bool(jw, "dry_run", in->o->dry_run);
 		jw_kv_uint(jw, "matched", c->matched);
@@ -655,6 +672,7 @@ static int print_summary(struct injector *in, double seconds)
 		jw_kv_uint(jw, "would_fail", in->o->dry_run ? failures : 0);
 		jw_kv_uint(jw, "lost_events", c->lost_events);
 		jw_kv_uint(jw, "no_stack", c->no_stack);
+		jw_kv_uint(jw, "kind_unknown", c->kind_unknown);
 		if (in->o->has_probability)
 			jw_kv_uint(jw, "seed", in->o->seed);
 		jw_key(jw, "callsites");
@@ -683,6 +701,9 @@ static int print_summary(struct injector *in, double seconds)
 			       (unsigned long long)c->lost_events);
 		if (c->no_stack)
 			printf("  skipped (no stack)    %llu\n", (unsigned long long)c->no_stack);
+		if (c->kind_unknown)
+			printf("  slab, kind unknown    %llu (neither kmalloc nor kmem_cache on the "
+			       "stack)\n", (unsigned long long)c->kind_unknown);
 		if (in->nr_sites)
 			printf("  per call site:\n");
 		for (i = 0; i < in->nr_sites; i++)
@@ -697,37 +718,20 @@ static int print_summary(struct injector *in, double seconds)
 
 /* ---- run ---- */
 
-static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cmd_status)
+static int on_input(void *ctx)
 {
-	double end = in->o->duration > 0 ? km_now() + in->o->duration : 0;
-	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(in->rb), .events = POLLIN },
-				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-	double next_refresh = 0;
-	int err;
+	struct injector *in = ctx;
+	int err = ring_buffer__consume(in->rb);
 
-	while (!km_exiting) {
-		double now = km_now();
-		int timeout_ms = 250;
+	return err < 0 && err != -EINTR ? err : 0;
+}
 
-		if (end && (end - now) * 1000 < timeout_ms)
-			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
-		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		err = ring_buffer__consume(in->rb);
-		if (err < 0 && err != -EINTR)
-			return err;
-		if (km_child__reaped(c, cmd_status))
-			break;
-		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
-			break; /* the --pid process exited */
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (now >= next_refresh) {
-			module_refresh(in);
-			next_refresh = now + 0.25;
-		}
-	}
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct injector *in = ctx;
+
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
 	return 0;
 }
 
@@ -736,13 +740,13 @@ static void announce(const struct injector *in)
 	const struct inject_opts *o = in->o;
 	char scope[256], rule[256];
 
-	inject_describe_scope(o, scope, sizeof(scope));
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	inject_describe_rule(o, rule, sizeof(rule));
-	if (o->all)
+	if (o->scope.all)
 		km_warn("--all: failing allocations anywhere in the system; it may misbehave");
 	fprintf(stderr, "kmscope: injecting%s into %s: %s (%s); %s\n",
 		o->dry_run ? " (dry run)" : "", scope, rule, in->self_test,
-		o->cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
+		o->scope.cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
 	fflush(stderr);
 }
 
@@ -775,6 +779,8 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 		km_error("cannot open the BPF object: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
+	in->module_hook = KM_MODULE_HOOK(in->skel);
+	km_module_hook__configure(&in->module_hook, vmlinux, in->o->scope.module);
 	ret = scope_resolve(in, in->skel);
 	if (ret)
 		return ret;
@@ -858,7 +864,8 @@ static int do_inject(struct inject_opts *o)
 	struct injector in = { .o = o, .kmsg_fd = -1 };
 	struct km_child c = KM_CHILD_INIT;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1, i;
+	struct km_session session = {};
+	int ret, err, cmd_status = 0, i;
 	double t0;
 
 	if (geteuid() == 0)
@@ -882,45 +889,53 @@ static int do_inject(struct inject_opts *o)
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
 	ret = prepare(&in, vmlinux);
 	if (ret)
 		goto out;
-	if (o->cmd) {
+	if (o->scope.cmd) {
 		__u32 key;
 		__u8 one = 1;
 
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (!err) {
 			key = c.pid;
 			err = bpf_map__update_elem(in.skel->maps.traced, &key, sizeof(key), &one,
 						   sizeof(one), BPF_ANY);
 		}
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
 	}
 	in.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	in.started = km_now();
 	t0 = in.started;
 	announce(&in);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(&in, &c, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.tick = o->scope.module && !in.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.fds[session.nr_fds++] = ring_buffer__epoll_fd(in.rb);
+	session.on_input = on_input;
+	session.on_tick = on_tick;
+	session.ctx = &in;
+	err = km_session_run(&session);
 	/* Detach first: after this line nothing fails; then log what is still queued. */
 	inject_bpf__detach(in.skel);
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
 	if (err)
@@ -930,8 +945,6 @@ static int do_inject(struct inject_opts *o)
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
 	if (in.kmsg_fd >= 0)
 		close(in.kmsg_fd);
 	ring_buffer__free(in.rb);

@@ -5,6 +5,7 @@
  * reading (a reader thread), all strings go to one arena (two allocations for the whole
  * table, not one per symbol), and the sort uses the file being mostly in address order.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -494,6 +495,59 @@ int ksyms__func_range(const struct ksyms *ksyms, const char *name, unsigned long
 	return -ERANGE;
 }
 
+/* name itself, or a copy the compiler made of it: name.part.0, name.isra.0, name.cold... */
+static bool is_name_or_clone(const char *sym, const char *name, size_t len)
+{
+	const char *p;
+
+	if (strncmp(sym, name, len))
+		return false;
+	if (!sym[len])
+		return true;
+	if (sym[len] != '.' || !sym[len + 1])
+		return false;
+	for (p = sym + len + 1; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
+			return false;
+	}
+	return true;
+}
+
+static bool same_module(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+int ksyms__func_ranges(const struct ksyms *ksyms, const char *name, struct ksym_range *out,
+		       int max)
+{
+	size_t len = strlen(name), i, j;
+	const char *module = NULL;
+	int n = 0, found = 0;
+
+	for (i = 0; i < ksyms->nr; i++) {
+		const struct ksym *s = &ksyms->syms[i];
+
+		if (!is_name_or_clone(s->name, name, len))
+			continue;
+		if (found++ == 0)
+			module = s->module;
+		else if (!same_module(module, s->module))
+			continue;
+		for (j = i + 1; j < ksyms->nr && ksyms->syms[j].addr <= s->addr; j++)
+			;
+		if (j == ksyms->nr)
+			return n ? n : -ERANGE;
+		if (n == max)
+			return -E2BIG;
+		out[n].start = s->addr;
+		out[n].end = ksyms->syms[j].addr;
+		out[n].name = s->name;
+		n++;
+	}
+	return n ? n : -ENOENT;
+}
+
 int ksyms__format(const struct ksyms *ksyms, unsigned long addr, char *buf, size_t len)
 {
 	unsigned long off;
@@ -504,47 +558,4 @@ int ksyms__format(const struct ksyms *ksyms, unsigned long addr, char *buf, size
 	if (s->module)
 		return snprintf(buf, len, "%s+0x%lx [%s]", s->name, off, s->module);
 	return snprintf(buf, len, "%s+0x%lx", s->name, off);
-}
-
-/*
- * /proc/modules: "name size refcount deps state 0xaddr [taints]".  -EPERM when the
- * module is there but its address is hidden (0 for readers without CAP_SYSLOG).
- */
-int module_range(const char *proc_modules_path, const char *name, unsigned long *start,
-		 unsigned long *end)
-{
-	char line[4096], mod[64], state[16];
-	unsigned long size, addr;
-	int err = -ENOENT;
-	FILE *f;
-
-	if (!proc_modules_path || !name)
-		return -EINVAL;
-	f = fopen(proc_modules_path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strchr(line, '\n') && !feof(f)) {
-			int c;
-
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue; /* too long to be a line we understand */
-		}
-		/* refcount and deps are "- -" without CONFIG_MODULE_UNLOAD */
-		if (sscanf(line, "%63s %lu %*s %*s %15s %lx", mod, &size, state, &addr) != 4)
-			continue;
-		if (strcmp(mod, name))
-			continue;
-		if (!addr) {
-			err = -EPERM;
-			break;
-		}
-		*start = addr;
-		*end = addr + size;
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
 }

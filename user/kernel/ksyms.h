@@ -25,11 +25,20 @@ const struct ksym *ksyms__get_symbol(const struct ksyms *ksyms, const char *name
 /* [start, end) of a function: end is the next higher symbol's address. -ENOENT if unknown. */
 int ksyms__func_range(const struct ksyms *ksyms, const char *name, unsigned long *start,
 		      unsigned long *end);
+struct ksym_range {
+	unsigned long start, end;
+	const char *name; /* the symbol: the function, or a clone such as func.part.0 */
+};
+
+/*
+ * The ranges of a function and of the copies the compiler made of it (func.part.0,
+ * func.isra.0, func.constprop.0, func.cold, ...), in the first match's module: the
+ * number found, -ENOENT if none, -E2BIG if more than max, -ERANGE if one is the
+ * highest symbol (no end).
+ */
+int ksyms__func_ranges(const struct ksyms *ksyms, const char *name, struct ksym_range *out,
+		       int max);
 /* "func+0x1a [mod]", "func+0x1a" for the core kernel, "0xffff..." when unknown. */
 int ksyms__format(const struct ksyms *ksyms, unsigned long addr, char *buf, size_t len);
-
-/* A loaded module's core range [start, end) from a /proc/modules-format file; -ENOENT if absent. */
-int module_range(const char *proc_modules_path, const char *name, unsigned long *start,
-		 unsigned long *end);
 
 #endif

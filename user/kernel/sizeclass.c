@@ -16,11 +16,6 @@
 #include "kernel/gfp.h"
 #include "kernel/sizeclass.h"
 
-/* include/linux/slab.h: RANDOM_KMALLOC_CACHES_NR copies + the KMALLOC_NORMAL one */
-#define RANDOM_KMALLOC_CACHES_NR 15
-#define RANDOM_KMALLOC_CACHES_BITS 4 /* ilog2(RANDOM_KMALLOC_CACHES_NR + 1) */
-#define GOLDEN_RATIO_64 0x61C8864680B583EBull
-
 /* The advice texts, whole for grep. */
 #define ADVICE_SHRINK_PAGES \
 "request %zu -> order-%u (%zu B): shrinking by %zu B to %zu saves %zu B per allocation"
@@ -181,17 +176,14 @@ int kmalloc_size_label(unsigned int size, char *buf, size_t len)
 	return snprintf(buf, len, "%u", size);
 }
 
-/* include/linux/hash.h hash_64() on 64-bit */
-static unsigned int hash_64(uint64_t val, unsigned int bits)
-{
-	return (unsigned int)((val * GOLDEN_RATIO_64) >> (64 - bits));
-}
-
 int kmalloc_cache_name(const struct kmalloc_classes *kc, const struct gfp_bits *g,
 		       unsigned long gfp, size_t bytes_alloc, unsigned long caller,
 		       unsigned long random_seed, char *buf, size_t len)
 {
 	unsigned long dma = 0, rcl = 0, account = 0, not_normal;
+
+	(void)caller;
+	(void)random_seed;
 	unsigned int size = kmalloc_class_of(kc, bytes_alloc);
 	char label[16];
 
@@ -206,15 +198,13 @@ int kmalloc_cache_name(const struct kmalloc_classes *kc, const struct gfp_bits *
 	/* KMALLOC_NOT_NORMAL_BITS: __GFP_RECLAIMABLE always, the others if their caches exist */
 	not_normal = rcl | (kc->has_dma ? dma : 0) | (kc->has_cg ? account : 0);
 	if (!(gfp & not_normal)) {
-		unsigned int idx;
-
-		if (!kc->has_random)
-			return snprintf(buf, len, "kmalloc-%s", label);
-		/* KMALLOC_RANDOM_START == KMALLOC_NORMAL: index 0 is plain kmalloc-N */
-		idx = hash_64(caller ^ random_seed, RANDOM_KMALLOC_CACHES_BITS);
-		if (!idx)
-			return snprintf(buf, len, "kmalloc-%s", label);
-		return snprintf(buf, len, "kmalloc-rnd-%02u-%s", idx, label);
+		/*
+		 * The copy is hash_64(caller ^ random_kmalloc_seed): the seed is a kernel
+		 * secret set at boot, so which copy (or plain kmalloc-N) is not known here.
+		 */
+		if (kc->has_random)
+			return snprintf(buf, len, "kmalloc-rnd-\?\?-%s", label);
+		return snprintf(buf, len, "kmalloc-%s", label);
 	}
 	/* priority: __GFP_DMA, then __GFP_RECLAIMABLE (or no memcg), then __GFP_ACCOUNT */
 	if (kc->has_dma && (gfp & dma))

@@ -32,8 +32,10 @@ int kmalloc_size_label(unsigned int size, char *buf, size_t len);
 /*
  * The cache a kmalloc of that size and those flags is served from, as the kernel's
  * kmalloc_type() chooses: dma-kmalloc-N (__GFP_DMA), kmalloc-rcl-N (__GFP_RECLAIMABLE),
- * kmalloc-cg-N (__GFP_ACCOUNT), kmalloc-rnd-NN-N (random caches, from caller and seed),
- * kmalloc-N; "page allocator" for bytes_alloc above the largest class.
+ * kmalloc-cg-N (__GFP_ACCOUNT), kmalloc-rnd-??-N (one of the random caches: which one
+ * depends on a boot-time secret, so caller and random_seed are not used), kmalloc-N;
+ * "page allocator" for bytes_alloc above the largest class. The fallback for when the
+ * cache cannot be read from the object (see tracer_calibrate()).
  */
 int kmalloc_cache_name(const struct kmalloc_classes *kc, const struct gfp_bits *g,
 		       unsigned long gfp, size_t bytes_alloc, unsigned long caller,

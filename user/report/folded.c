@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The folded-stacks model (one line per stack and call site) and its printer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,12 @@ static int cmp_weight(const void *a, const void *b)
 	return x->call_site < y->call_site ? -1 : x->call_site > y->call_site;
 }
 
-static void print_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)
+int folded_map_lookup(void *ctx, __s32 stack_id, __u64 *ips)
+{
+	return bpf_map_lookup_elem(*(int *)ctx, &stack_id, ips) ? -errno : 0;
+}
+
+static void put_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)
 {
 	const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ip, &(unsigned long){ 0 }) : NULL;
 
@@ -33,11 +39,15 @@ static void print_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)
 }
 
 /* Frames above the call site are the allocator and the tracing glue: leave them out. */
-static void print_stack(FILE *out, const struct ksyms *ksyms, const __u64 *ips, __u64 call_site,
-			const char *root, __u64 bytes)
+static char *stack_frames(const struct ksyms *ksyms, const __u64 *ips, __u64 call_site)
 {
 	int n = 0, top = 0, i;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
 
+	if (!out)
+		return NULL;
 	while (n < KM_MAX_STACK && ips[n])
 		n++;
 	for (i = 0; call_site && i < n; i++)
@@ -45,23 +55,22 @@ static void print_stack(FILE *out, const struct ksyms *ksyms, const __u64 *ips, 
 			top = i;
 			break;
 		}
-	fprintf(out, "%s", root);
+	fputs(call_site ? "slab" : "pages", out);
 	for (i = n - 1; i >= top; i--) {
 		fputc(';', out);
-		print_frame(out, ksyms, ips[i]);
+		put_frame(out, ksyms, ips[i]);
 	}
-	fprintf(out, " %llu\n", (unsigned long long)bytes);
+	if (fclose(out)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
-int folded_print(FILE *out, const struct snapshot *snap, const struct ksyms *ksyms,
-		 int stacks_fd, long page_size)
+static size_t weights_of(const struct snapshot *snap, long page_size, struct stack_weight *w)
 {
-	size_t i, n = 0, cap = snap->nr_allocs + snap->nr_pages;
-	struct stack_weight *w = calloc(cap + 1, sizeof(*w));
-	__u64 ips[KM_MAX_STACK];
+	size_t i, n = 0;
 
-	if (!w)
-		return -ENOMEM;
 	for (i = 0; i < snap->nr_allocs; i++) {
 		const struct alloc_shape *s = &snap->allocs[i];
 
@@ -77,8 +86,29 @@ int folded_print(FILE *out, const struct snapshot *snap, const struct ksyms *ksy
 		if (s->key.failed || s->key.stack_id < 0)
 			continue;
 		w[n].stack_id = s->key.stack_id;
+		w[n].call_site = 0;
 		w[n++].bytes = (s->count << s->key.order) * page_size;
 	}
+	return n;
+}
+
+int folded_model_build(struct folded_model *fm, const struct snapshot *snap,
+		       const struct ksyms *ksyms, folded_stack_lookup lookup, void *ctx,
+		       long page_size)
+{
+	size_t i, n, cap = snap->nr_allocs + snap->nr_pages;
+	struct stack_weight *w = calloc(cap + 1, sizeof(*w));
+	__u64 ips[KM_MAX_STACK];
+
+	memset(fm, 0, sizeof(*fm));
+	if (!w)
+		return -ENOMEM;
+	fm->stacks = calloc(cap + 1, sizeof(*fm->stacks));
+	if (!fm->stacks) {
+		free(w);
+		return -ENOMEM;
+	}
+	n = weights_of(snap, page_size, w);
 	if (n > 1)
 		qsort(w, n, sizeof(*w), cmp_weight);
 	for (i = 0; i < n;) {
@@ -88,11 +118,43 @@ int folded_print(FILE *out, const struct snapshot *snap, const struct ksyms *ksy
 		while (j < n && w[j].stack_id == w[i].stack_id && w[j].call_site == w[i].call_site)
 			bytes += w[j++].bytes;
 		memset(ips, 0, sizeof(ips));
-		if (!bpf_map_lookup_elem(stacks_fd, &w[i].stack_id, ips))
-			print_stack(out, ksyms, ips, w[i].call_site, w[i].call_site ? "slab" : "pages",
-				    bytes);
+		/* a stack evicted from the map since the shape was counted: nothing to show */
+		if (!lookup(ctx, w[i].stack_id, ips)) {
+			struct folded_stack *fs = &fm->stacks[fm->n];
+
+			fs->frames = stack_frames(ksyms, ips, w[i].call_site);
+			if (!fs->frames) {
+				free(w);
+				folded_model_free(fm);
+				return -ENOMEM;
+			}
+			fs->bytes = bytes;
+			fm->n++;
+		} else {
+			fm->missing++;
+		}
 		i = j;
 	}
 	free(w);
 	return 0;
+}
+
+void folded_model_free(struct folded_model *fm)
+{
+	size_t i;
+
+	for (i = 0; i < fm->n; i++)
+		free(fm->stacks[i].frames);
+	free(fm->stacks);
+	memset(fm, 0, sizeof(*fm));
+}
+
+int folded_print(FILE *out, const struct folded_model *fm)
+{
+	size_t i;
+
+	for (i = 0; i < fm->n; i++)
+		fprintf(out, "%s %llu\n", fm->stacks[i].frames,
+			(unsigned long long)fm->stacks[i].bytes);
+	return ferror(out) ? -EIO : 0;
 }

@@ -80,40 +80,99 @@ static void value_start(struct json_writer *jw)
 		member_start(jw);
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (Unicode 15, table 3-7), or 0 when the
+ * byte at p does not start one: a stray continuation byte, an overlong form (C0, C1,
+ * E0 80..9F, F0 80..8F), a UTF-16 surrogate (ED A0..BF), a code point above U+10FFFF
+ * (F4 90.., F5..FF), or a sequence cut short (also by the end of the string).
+ */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf) /* also stops at the terminating NUL */
+			return 0;
+	return n;
+}
+
+/*
+ * Output is always valid UTF-8 JSON: kernel strings (comm, paths, argv, symbols) are
+ * bytes, not text. Each byte that does not belong to a well-formed UTF-8 sequence
+ * becomes U+FFFD (written "\ufffd"); C0 and C1 controls, DEL and U+2028 / U+2029
+ * are written as \u escapes so a terminal or a JavaScript reader sees them safely.
+ */
 static void put_escaped(struct json_writer *jw, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
 
 	putc('"', jw->out);
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", jw->out);
-			break;
-		case '\\':
-			fputs("\\\\", jw->out);
-			break;
-		case '\n':
-			fputs("\\n", jw->out);
-			break;
-		case '\t':
-			fputs("\\t", jw->out);
-			break;
-		case '\r':
-			fputs("\\r", jw->out);
-			break;
-		case '\b':
-			fputs("\\b", jw->out);
-			break;
-		case '\f':
-			fputs("\\f", jw->out);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(jw->out, "\\u%04x", *p);
-			else
-				putc(*p, jw->out); /* UTF-8 passes through */
+	while (*p) {
+		n = utf8_len(p);
+		if (!n) {
+			fputs("\\ufffd", jw->out);
+			p++;
+			continue;
 		}
+		if (n == 1) {
+			switch (*p) {
+			case '"':
+				fputs("\\\"", jw->out);
+				break;
+			case '\\':
+				fputs("\\\\", jw->out);
+				break;
+			case '\n':
+				fputs("\\n", jw->out);
+				break;
+			case '\t':
+				fputs("\\t", jw->out);
+				break;
+			case '\r':
+				fputs("\\r", jw->out);
+				break;
+			case '\b':
+				fputs("\\b", jw->out);
+				break;
+			case '\f':
+				fputs("\\f", jw->out);
+				break;
+			default:
+				if (*p < 0x20 || *p == 0x7f)
+					fprintf(jw->out, "\\u%04x", *p);
+				else
+					putc(*p, jw->out);
+			}
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			fprintf(jw->out, "\\u%04x", p[1]); /* C1 control U+0080..U+009F */
+		} else if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] | 1) == 0xa9) {
+			fprintf(jw->out, "\\u%04x", 0x2000 | (p[2] & 0x3f)); /* U+2028/9 */
+		} else {
+			fwrite(p, 1, n, jw->out);
+		}
+		p += n;
 	}
 	putc('"', jw->out);
 }

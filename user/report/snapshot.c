@@ -62,42 +62,68 @@ static int cmp_alloc_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct km_alloc_key));
 }
 
-/* Adds the per-CPU slots' shapes, then merges shapes counted in both places. */
+/* Every slot of every CPU, ncpus values per index. */
+static int read_slots(int fd, int ncpus, struct km_alloc_slot *all)
+{
+	__u32 idx;
+
+	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
+		if (bpf_map_lookup_elem(fd, &idx, all + (size_t)idx * ncpus))
+			return -errno;
+	}
+	return 0;
+}
+
+static int add_shape(struct snapshot *snap, size_t *cap, const struct km_alloc_key *key,
+		     __u64 count)
+{
+	if (snap->nr_allocs == *cap) {
+		struct alloc_shape *grown;
+
+		*cap = *cap ? *cap * 2 : 256;
+		grown = realloc(snap->allocs, *cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		snap->allocs = grown;
+	}
+	snap->allocs[snap->nr_allocs].key = *key;
+	snap->allocs[snap->nr_allocs++].count = count;
+	return 0;
+}
+
+/*
+ * Adds the per-CPU slots' shapes, then merges shapes counted in both places. A
+ * copy of a slot being claimed may hold a count with a key not yet (or half)
+ * written: counts come from a first read, which drops free and half-claimed
+ * slots, and keys from a second one. A slot's key never changes once its count
+ * is set, so the second read holds the key the counted events had.
+ */
 static int read_fast(struct snapshot *snap, int fd)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	struct km_alloc_slot *slots;
+	struct km_alloc_slot *counts, *keys;
 	size_t cap = snap->nr_allocs, n = 0, i;
-	__u32 idx;
-	int cpu;
+	int err;
 
 	if (ncpus < 0)
 		return ncpus;
-	slots = calloc(ncpus, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
-		if (bpf_map_lookup_elem(fd, &idx, slots))
-			continue;
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			if (!slots[cpu].count)
-				continue;
-			if (snap->nr_allocs == cap) {
-				struct alloc_shape *grown;
+	counts = calloc((size_t)KM_FAST_SLOTS * ncpus, sizeof(*counts));
+	keys = calloc((size_t)KM_FAST_SLOTS * ncpus, sizeof(*keys));
+	err = counts && keys ? 0 : -ENOMEM;
+	if (!err)
+		err = read_slots(fd, ncpus, counts);
+	if (!err)
+		err = read_slots(fd, ncpus, keys);
+	for (i = 0; !err && i < (size_t)KM_FAST_SLOTS * ncpus; i++) {
+		__u64 c = counts[i].count;
 
-				cap = cap ? cap * 2 : 256;
-				grown = realloc(snap->allocs, cap * sizeof(*grown));
-				if (!grown) {
-					free(slots);
-					return -ENOMEM;
-				}
-				snap->allocs = grown;
-			}
-			snap->allocs[snap->nr_allocs].key = slots[cpu].key;
-			snap->allocs[snap->nr_allocs++].count = slots[cpu].count;
-		}
+		if (c && !(c & KM_SLOT_CLAIMING))
+			err = add_shape(snap, &cap, &keys[i].key, c);
 	}
-	free(slots);
+	free(counts);
+	free(keys);
+	if (err)
+		return err;
 	if (snap->nr_allocs > 1)
 		qsort(snap->allocs, snap->nr_allocs, sizeof(*snap->allocs), cmp_alloc_key);
 	for (i = 0; i < snap->nr_allocs; i++) {
@@ -222,6 +248,9 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 	}
 	free(vals);
 	snap->counters[KM_CNT_MISSED] = recursion_misses(maps);
+	if (maps->follow_dropped)
+		snap->counters[KM_CNT_DROPPED_FOLLOW] =
+			__atomic_load_n(maps->follow_dropped, __ATOMIC_RELAXED);
 	return 0;
 err_free:
 	snapshot_free(snap);

@@ -46,6 +46,7 @@ struct snapshot_maps {
 	int allocs_fd, fast_fd, pages_fd, caches_fd, shape_caches_fd, counters_fd;
 	int prog_fds[SNAPSHOT_MAX_PROGS]; /* their recursion misses are lost events */
 	int nr_progs;
+	const __u64 *follow_dropped; /* .bss of the BPF object: forks not followed */
 };
 
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/tp_layout.h"
 #include "trace/tracer.h"
 #include "kmscope.h"
 #include "trace.skel.h"
@@ -24,43 +26,47 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* Kernels before 6.1 pass sizes, not the cache, as kmem_cache_alloc's third argument. */
-static bool cache_alloc_has_cache_arg(const struct btf *vmlinux)
+/*
+ * Load only the program written for each tracepoint's layout, matched from its whole
+ * prototype; an unknown layout is exit 3, never a program reading the wrong argument.
+ */
+static int choose_programs(struct trace_bpf *skel, const struct btf *vmlinux, int *exit_code)
 {
-	const struct btf_type *t;
-	const struct btf_param *p;
-	int id;
+	struct km_tp_layouts layouts;
+	char why[768];
+	int tp, l, err;
 
-	id = btf__find_by_name_kind(vmlinux, "btf_trace_kmem_cache_alloc", BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return true;
-	t = btf__type_by_id(vmlinux, id);
-	t = btf__type_by_id(vmlinux, t->type); /* pointer */
-	if (!t || !btf_is_ptr(t))
-		return true;
-	t = btf__type_by_id(vmlinux, t->type); /* func proto */
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 4)
-		return true;
-	p = btf_params(t);
-	t = btf__type_by_id(vmlinux, p[3].type);
-	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t)))
-		t = btf__type_by_id(vmlinux, t->type);
-	return t && btf_is_ptr(t);
-}
+	err = km_tp_layouts__detect(vmlinux, &layouts, why, sizeof(why));
+	if (err) {
+		km_error("%s (see `kmscope doctor`)", why);
+		*exit_code = KM_EXIT_NO_FEATURE;
+		return err;
+	}
+	for (tp = 0; tp < KM_TP_NR; tp++) {
+		for (l = 0; l < KM_TPL_NR; l++) {
+			const char *name = km_tp_program(tp, l);
+			struct bpf_program *p;
 
-static bool tracepoint_exists(const struct btf *vmlinux, const char *tp)
-{
-	char name[128];
+			p = name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+			if (p)
+				bpf_program__set_autoload(p, false);
+		}
+	}
+	for (tp = 0; tp < KM_TP_NR; tp++) {
+		const char *name = km_tp_program(tp, layouts.tp[tp]);
+		struct bpf_program *p;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+		p = name ? bpf_object__find_program_by_name(skel->obj, name) : NULL;
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+	return 0;
 }
 
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
 		int *exit_code)
 {
 	struct trace_bpf *skel;
-	bool new_cache_tp;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -73,6 +79,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		return err;
 	}
 	skel->rodata->filter_tgid = cfg->pid;
+	skel->rodata->filter_tid = cfg->tid;
 	skel->rodata->filter_follow = cfg->follow;
 	if (cfg->comm) {
 		skel->rodata->filter_comm = true;
@@ -84,18 +91,34 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	skel->rodata->ranges_on_stack = cfg->ranges_on_stack;
 	skel->rodata->use_stack = cfg->stack;
 	skel->rodata->self_tgid = getpid();
+	skel->rodata->irq_apart = cfg->pid || cfg->tid || cfg->follow || cfg->comm ||
+				  cfg->cgroup_id;
+	if (!skel->rodata->irq_apart) {
+		bpf_program__set_autoload(skel->progs.on_softirq_entry, false);
+		bpf_program__set_autoload(skel->progs.on_softirq_exit, false);
+		bpf_program__set_autoload(skel->progs.on_irq_entry, false);
+		bpf_program__set_autoload(skel->progs.on_irq_exit, false);
+	}
+	/* tracer_calibrate_zones() attaches these alone, before everything else */
+	bpf_program__set_autoattach(skel->progs.calib_page_alloc, false);
+	bpf_program__set_autoattach(skel->progs.calib_kmalloc, false);
 
-	new_cache_tp = cache_alloc_has_cache_arg(vmlinux);
-	bpf_program__set_autoload(skel->progs.on_cache_alloc, new_cache_tp);
-	bpf_program__set_autoload(skel->progs.on_cache_alloc_sizes, !new_cache_tp);
-	bpf_program__set_autoload(skel->progs.on_kmalloc_node,
-				  tracepoint_exists(vmlinux, "kmalloc_node"));
+	err = choose_programs(skel, vmlinux, exit_code);
+	if (err) {
+		trace_bpf__destroy(skel);
+		return err;
+	}
+	t->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&t->module_hook, vmlinux, cfg->module);
 	if (!cfg->follow) {
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
 	}
-	if (cfg->max_shapes)
+	if (cfg->max_shapes) {
+		/* every shape may need its cache recorded too */
 		bpf_map__set_max_entries(skel->maps.allocs, cfg->max_shapes);
+		bpf_map__set_max_entries(skel->maps.shape_caches, cfg->max_shapes);
+	}
 	if (!cfg->stack) {
 		/* An unused stack map still costs its memory. */
 		bpf_map__set_max_entries(skel->maps.stacks, 1);
@@ -108,6 +131,13 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 			km_error("permission denied loading BPF programs: kmscope needs CAP_BPF and "
 				 "CAP_PERFMON (and no lockdown=confidentiality)");
 			*exit_code = KM_EXIT_FAILURE;
+		} else if (err == -ENOMEM || err == -E2BIG) {
+			/* the maps are created first: a large --max-shapes fails here */
+			km_error("cannot create the BPF maps: %s (%u shapes per CPU%s; try a smaller "
+				 "--max-shapes)", strerror(-err),
+				 cfg->max_shapes ? cfg->max_shapes : bpf_map__max_entries(skel->maps.allocs),
+				 cfg->max_shapes ? ", from --max-shapes" : "");
+			*exit_code = KM_EXIT_FAILURE;
 		} else {
 			km_error("this kernel rejected kmscope's BPF programs: %s (run with -v for the "
 				 "verifier log; `kmscope doctor` lists what this kernel supports)",
@@ -118,6 +148,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		return err;
 	}
 	t->skel = skel;
+	t->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -129,8 +160,10 @@ int tracer_attach(struct tracer *t, int *exit_code)
 		km_error("cannot attach to the kmem tracepoints: %s (see `kmscope doctor`)",
 			 strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	t->module_sync = km_module_hook__attach(&t->module_hook);
+	return 0;
 }
 
 static int read_pfn(int pagemap_fd, const void *addr, unsigned long *pfn)
@@ -158,78 +191,95 @@ static bool calib_has(const struct trace_bpf *skel, unsigned int n, unsigned lon
 
 #define CALIB_PAGES 8
 
+/* log2 of the page size: the kernel's PAGE_SHIFT, as user space sees it. */
+static unsigned int page_shift_of(long page_size)
+{
+	unsigned int shift = 0;
+
+	while ((1L << shift) < page_size)
+		shift++;
+	return shift;
+}
+
 /*
- * The direct map's base, from one large kmalloc of our own: readv() of 1024 iovecs
- * makes the kernel kmalloc 16 KiB, served by an order-2 page whose pfn we know from
- * its struct page; the object's address minus pfn * 4096 is the base.
+ * The direct map's base, from one large kmalloc of our own: readv() of enough
+ * iovecs makes the kernel kmalloc twice the largest kmalloc class, served by the
+ * page allocator; the page's pfn we know from its struct page, and the object's
+ * address minus pfn << PAGE_SHIFT is the base.
  */
-static void calibrate_direct_map(struct trace_bpf *skel, unsigned long long vmemmap_base,
+static bool calibrate_direct_map(struct trace_bpf *skel, unsigned long long vmemmap_base,
 				 long page_struct_size, unsigned long max_cache_size)
 {
-	struct iovec iov[KM_CALIB_LARGE / sizeof(struct iovec)];
+	long psize = getpagesize();
+	unsigned int shift = page_shift_of(psize), order = 0;
+	size_t large = 2 * max_cache_size, niov = large / sizeof(struct iovec), i, n;
+	struct iovec *iov;
 	unsigned long long ptr, base;
-	unsigned int i, n;
 	char byte;
-	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
-		return;
-	for (i = 0; i < sizeof(iov) / sizeof(iov[0]); i++) {
+	while (((size_t)psize << order) < large)
+		order++;
+	/* readv() takes at most IOV_MAX iovecs; the request must fill its pages exactly */
+	if (niov > IOV_MAX || ((size_t)psize << order) != large)
+		return false;
+	iov = calloc(niov, sizeof(*iov));
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (!iov || fd < 0) {
+		free(iov);
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	for (i = 0; i < niov; i++) {
 		iov[i].iov_base = &byte;
 		iov[i].iov_len = 1;
 	}
 	skel->bss->calib_next = 0;
 	skel->bss->calib_kmalloc_ptr = 0;
-	__atomic_store_n(&skel->bss->calibrating, true, __ATOMIC_SEQ_CST);
-	if (readv(fd, iov, sizeof(iov) / sizeof(iov[0])) < 0)
-		ptr = 0;
-	__atomic_store_n(&skel->bss->calibrating, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&skel->bss->calib_large_size, large, __ATOMIC_SEQ_CST);
+	if (readv(fd, iov, niov) < 0)
+		niov = 0;
 	close(fd);
-	ptr = skel->bss->calib_kmalloc_ptr;
+	free(iov);
+	ptr = __atomic_load_n(&skel->bss->calib_kmalloc_ptr, __ATOMIC_SEQ_CST);
 	n = skel->bss->calib_next < KM_CALIB_SLOTS ? skel->bss->calib_next : KM_CALIB_SLOTS;
 	for (i = 0; ptr && i < n; i++) {
 		unsigned long long pfn;
 
-		if (skel->bss->calib_orders[i] != 2)
+		if (skel->bss->calib_orders[i] != order)
 			continue;
 		pfn = (skel->bss->calib_pages[i] - vmemmap_base) / page_struct_size;
-		base = ptr - pfn * 4096;
+		base = ptr - (pfn << shift);
 		/* KASLR places the direct map on a 1 GiB boundary */
 		if (base & ((1ULL << 30) - 1))
 			continue;
 		skel->bss->zones.page_offset_base = base;
 		skel->bss->zones.max_cache_size = max_cache_size;
+		skel->bss->zones.page_shift = shift;
 		__atomic_store_n(&skel->bss->zones.direct_valid, 1, __ATOMIC_SEQ_CST);
-		return;
+		return true;
 	}
+	return false;
 }
 
 /*
  * Page events carry a struct page pointer; zones are pfn ranges. Without a readable
  * vmemmap_base (KASLR, no KALLSYMS_ALL) we fault in pages, read their pfns from
  * pagemap and find the one base that maps every pfn to a page pointer the BPF side saw.
+ * The calibration programs are attached only for this, before the tracing programs.
  */
-bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
-			    unsigned long max_cache_size)
+static bool calibrate_zones(struct tracer *t, long page_size)
 {
 	struct trace_bpf *skel = t->skel;
 	unsigned long pfns[CALIB_PAGES];
 	unsigned long long base = 0;
 	long psize = getpagesize();
 	unsigned int n, i, j;
-	int fd, id, nr;
-	long page_size;
 	char *mem;
 	bool ok = false;
+	int fd;
 
-	nr = zones__load("/proc/zoneinfo", t->zones, ZONES_MAX);
-	if (nr <= 0)
-		return false;
-	t->nr_zones = nr > KM_MAX_ZONES ? KM_MAX_ZONES : nr;
-	id = btf__find_by_name_kind(vmlinux, "page", BTF_KIND_STRUCT);
-	page_size = id < 0 ? -1 : btf__resolve_size(vmlinux, id);
-	if (page_size <= 0)
-		return false;
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -238,11 +288,9 @@ bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
 	if (mem == MAP_FAILED)
 		goto out_close;
 	madvise(mem, CALIB_PAGES * psize, MADV_NOHUGEPAGE);
-	skel->bss->calib_next = 0;
-	__atomic_store_n(&skel->bss->calibrating, true, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&skel->bss->calib_next, 0, __ATOMIC_SEQ_CST);
 	for (i = 0; i < CALIB_PAGES; i++)
 		mem[i * psize] = 1;
-	__atomic_store_n(&skel->bss->calibrating, false, __ATOMIC_SEQ_CST);
 	n = __atomic_load_n(&skel->bss->calib_next, __ATOMIC_SEQ_CST);
 	if (n > KM_CALIB_SLOTS)
 		n = KM_CALIB_SLOTS;
@@ -266,13 +314,48 @@ bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
 		zt->vmemmap_base = base;
 		__atomic_store_n(&zt->valid, 1, __ATOMIC_SEQ_CST);
 		t->zones_valid = true;
-		calibrate_direct_map(skel, base, page_size, max_cache_size);
 	}
 out_unmap:
 	munmap(mem, CALIB_PAGES * psize);
 out_close:
 	close(fd);
 	return ok;
+}
+
+int tracer_calibrate(struct tracer *t, const struct btf *vmlinux, unsigned long max_cache_size)
+{
+	struct trace_bpf *skel = t->skel;
+	struct bpf_link *page_link = NULL, *kmalloc_link = NULL;
+	int nr, id, ret = 0;
+	long page_size;
+
+	nr = zones__load("/proc/zoneinfo", t->zones, ZONES_MAX);
+	if (nr <= 0)
+		return 0;
+	t->nr_zones = nr > KM_MAX_ZONES ? KM_MAX_ZONES : nr;
+	id = btf__find_by_name_kind(vmlinux, "page", BTF_KIND_STRUCT);
+	page_size = id < 0 ? -1 : btf__resolve_size(vmlinux, id);
+	if (page_size <= 0)
+		return 0;
+	page_link = bpf_program__attach(skel->progs.calib_page_alloc);
+	kmalloc_link = bpf_program__attach(skel->progs.calib_kmalloc);
+	if (!page_link || !kmalloc_link)
+		goto out;
+	if (!calibrate_zones(t, page_size))
+		goto out;
+	ret |= TRACER_CALIB_ZONES;
+	if (calibrate_direct_map(skel, skel->bss->zones.vmemmap_base, page_size, max_cache_size))
+		ret |= TRACER_CALIB_DIRECT_MAP;
+out:
+	bpf_link__destroy(kmalloc_link);
+	bpf_link__destroy(page_link);
+	return ret;
+}
+
+bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
+			    unsigned long max_cache_size)
+{
+	return tracer_calibrate(t, vmlinux, max_cache_size) & TRACER_CALIB_ZONES;
 }
 
 bool tracer_caches_from_objects(const struct tracer *t)
@@ -336,6 +419,7 @@ void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 	maps->caches_fd = bpf_map__fd(t->skel->maps.caches);
 	maps->shape_caches_fd = bpf_map__fd(t->skel->maps.shape_caches);
 	maps->counters_fd = bpf_map__fd(t->skel->maps.counters);
+	maps->follow_dropped = &t->skel->bss->follow_dropped;
 }
 
 int tracer_stacks_fd(const struct tracer *t)

@@ -7,16 +7,19 @@
 #include <sys/types.h>
 #include "report/snapshot.h"
 #include "kernel/zones.h"
+#include "kernel/module_hook.h"
 
 struct trace_bpf;
 struct btf;
 
 struct tracer_config {
-	pid_t pid;	     /* --pid, 0 for any */
+	pid_t pid;	     /* --pid of a process, 0 for any */
+	pid_t tid;	     /* --pid of a thread that is not its process's leader, 0 for any */
 	bool follow;	     /* -- CMD: only processes in the traced map */
 	const char *comm;    /* --comm */
 	unsigned long long cgroup_id;
 	int cgroup_level;
+	const char *module;  /* --module: its text, kept current by module_scope.bpf.h */
 	bool ranges;	     /* --module / --caller */
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
@@ -29,6 +32,8 @@ struct tracer {
 	int nr_zones;
 	bool zones_valid;
 	int nr_ranges;
+	struct km_module_hook module_hook;
+	bool module_sync; /* a module loaded later is added before its init runs */
 };
 
 /* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
@@ -37,8 +42,14 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 int tracer_attach(struct tracer *t, int *exit_code);
 /*
  * Finds vmemmap_base so page events can be placed in zones, and the direct map so
- * kmalloc objects lead to their cache; false when zones cannot be placed.
+ * kmalloc objects lead to their cache. Call it after tracer_open() and before
+ * tracer_attach(), so the first event traced can already be named. Returns the
+ * TRACER_CALIB_* bits of what was found.
  */
+#define TRACER_CALIB_ZONES	0x1
+#define TRACER_CALIB_DIRECT_MAP 0x2
+int tracer_calibrate(struct tracer *t, const struct btf *vmlinux, unsigned long max_cache_size);
+/* tracer_calibrate(), true when zones can be placed. */
 bool tracer_calibrate_zones(struct tracer *t, const struct btf *vmlinux,
 			    unsigned long max_cache_size);
 /* After calibration: kmalloc shapes are named from their objects' struct slab. */

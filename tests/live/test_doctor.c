@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope doctor on the running kernel: it must not guess. Every CONFIG_ option it
+ * says a missing feature needs is one this kernel's config (read here independently,
+ * with zcat) really has unset; features the test can see for itself (BTF, debugfs
+ * knobs, fail-nth, struct slab in BTF) are reported as they are.
+ */
+#include <sys/stat.h>
+#include "live/live.h"
+
+static char *kconfig; /* "\n" + /proc/config.gz */
+
+static void kconfig_read(void)
+{
+	char *argv[] = { "/bin/sh", "-c", "zcat /proc/config.gz 2>/dev/null || "
+			 "cat /boot/config-$(uname -r) 2>/dev/null", NULL };
+	struct proc p;
+
+	run(&p, argv);
+	if (p.out_len > 100) {
+		kconfig = malloc(p.out_len + 2);
+		kconfig[0] = '\n';
+		memcpy(kconfig + 1, p.out, p.out_len + 1);
+	}
+	proc_free(&p);
+}
+
+static bool option_set(const char *opt, size_t len)
+{
+	char key[128];
+	const char *at;
+	int n = snprintf(key, sizeof(key), "\n%.*s=", (int)len, opt);
+
+	at = strstr(kconfig, key);
+	return at && (at[n] == 'y' || at[n] == 'm');
+}
+
+static struct jp *find_check(struct jp *doc, const char *name)
+{
+	struct jp *checks = jp_get(doc, "checks");
+	int i;
+
+	for (i = 0; checks && i < checks->n; i++) {
+		const char *n = jp_str(checks->kids[i], "name");
+
+		if (n && !strcmp(n, name))
+			return checks->kids[i];
+	}
+	return NULL;
+}
+
+static void check_seen(struct jp *doc, const char *name, bool expected)
+{
+	struct jp *c = find_check(doc, name), *ok = c ? jp_get(c, "ok") : NULL;
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "doctor says '%s' is %s", name, expected ? "ok" : "missing");
+	ASSERT_TRUE(ok && ok->type == JP_BOOL && ok->b == expected, msg);
+}
+
+int main(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "doctor", "--json", NULL };
+	struct jp *doc, *checks;
+	struct stat st;
+	struct proc p;
+	int i, named = 0, wrong = 0;
+
+	live_require();
+	kconfig_read();
+	run(&p, argv);
+	ASSERT_TRUE(p.status == 0 || p.status == 3, "doctor exits 0 or 3");
+	doc = jp_parse(p.out, NULL);
+	if (!ASSERT_TRUE(doc && jp_get(doc, "checks"), "doctor --json parses")) {
+		tap_diag("stdout: %s", p.out);
+		return tap_done();
+	}
+	checks = jp_get(doc, "checks");
+	if (!kconfig) {
+		tap_skip("named options are really unset", "no /proc/config.gz or /boot/config-*");
+	} else {
+		for (i = 0; i < checks->n; i++) {
+			const char *needs = jp_str(checks->kids[i], "needs"), *s;
+
+			for (s = needs; s && *s;) {
+				size_t n = strcspn(s, ", ");
+
+				if (!strncmp(s, "CONFIG_", 7)) {
+					named++;
+					if (option_set(s, n)) {
+						wrong++;
+						tap_diag("  '%s' needs %.*s, but it is set",
+							 jp_str(checks->kids[i], "name"), (int)n, s);
+					}
+				}
+				s += n;
+				s += strspn(s, ", ");
+			}
+		}
+		tap_diag("doctor named %d CONFIG_ options", named);
+		ASSERT_EQ(wrong, 0, "every CONFIG_ option doctor names is unset in this config");
+	}
+	check_seen(doc, "BTF (/sys/kernel/btf/vmlinux)", !stat("/sys/kernel/btf/vmlinux", &st));
+	check_seen(doc, "failslab (debugfs)", !stat("/sys/kernel/debug/failslab", &st));
+	check_seen(doc, "fail-nth (/proc/self/fail-nth)", !stat("/proc/self/fail-nth", &st));
+	check_seen(doc, "tracepoint kmalloc", true);
+	for (i = 0; i < checks->n; i++) {
+		struct jp *since = jp_get(checks->kids[i], "since");
+		const char *name = jp_str(checks->kids[i], "name");
+
+		if (name && (!strncmp(name, "tracepoint ", 11) || !strcmp(name, "bpf_loop helper")))
+			ASSERT_TRUE(since && since->type == JP_STR && since->str[0],
+				    "feature lines say since which kernel");
+	}
+	jp_free(doc);
+	proc_free(&p);
+	free(kconfig);
+	return tap_done();
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From a snapshot of allocation shapes to the report model: rows per call site, cache
+ * and size class, histograms, failures, DMA and pages, with symbols, cache names and
+ * advice resolved here so that printers only format.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/model.h"
+
+static struct report_row *table_get(struct report_table *t, __u64 call_site, const char *name)
+{
+	struct report_row *r;
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->rows[i].call_site == call_site && !strcmp(t->rows[i].name, name))
+			return &t->rows[i];
+	if (t->n == t->cap) {
+		struct report_row *grown;
+
+		t->cap = t->cap ? t->cap * 2 : 64;
+		grown = realloc(t->rows, t->cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->rows = grown;
+	}
+	r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	r->call_site = call_site;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->min_req = ~0ULL;
+	return r;
+}
+
+static void row_add(struct report_row *r, const struct alloc_shape *s, enum gfp_class cls,
+		    bool dma)
+{
+	__u64 waste;
+
+	r->by_class[cls] += s->count;
+	if (s->key.failed) {
+		r->failed += s->count;
+		r->failed_by_class[cls] += s->count;
+		return;
+	}
+	r->count += s->count;
+	r->bytes_req += s->count * s->key.bytes_req;
+	r->bytes_alloc += s->count * s->key.bytes_alloc;
+	if (s->key.bytes_req < r->min_req)
+		r->min_req = s->key.bytes_req;
+	if (s->key.bytes_req > r->max_req)
+		r->max_req = s->key.bytes_req;
+	waste = s->count * (s->key.bytes_alloc - s->key.bytes_req);
+	if (waste > r->top_waste) {
+		r->top_waste = waste;
+		r->top_req = s->key.bytes_req;
+		r->top_alloc = s->key.bytes_alloc;
+	}
+	if (dma)
+		r->dma += s->count;
+}
+
+static void shape_cache_name(const struct snapshot *snap, const struct report_env *env,
+			     const struct alloc_shape *s, char *buf, size_t len)
+{
+	const struct km_cache_info *info;
+
+	if (s->key.kind == KM_KIND_CACHE) {
+		info = snapshot_cache(snap, s->key.cache);
+		snprintf(buf, len, "%s", info ? info->name : "(unknown cache)");
+		return;
+	}
+	/* the cache the object was found in, when the direct map was calibrated */
+	info = snapshot_shape_cache(snap, &s->key);
+	if (info) {
+		snprintf(buf, len, "%s", info->name);
+		return;
+	}
+	kmalloc_cache_name(env->classes, env->gfp, s->key.gfp_flags, s->key.bytes_alloc,
+			   s->key.call_site, env->random_seed, buf, len);
+}
+
+static void site_fill_symbol(struct report_row *r, const struct report_env *env)
+{
+	const struct ksym *sym = NULL;
+
+	if (env->ksyms && r->call_site)
+		sym = ksyms__map_addr(env->ksyms, r->call_site, &r->offset);
+	if (!sym) {
+		snprintf(r->function, sizeof(r->function), "0x%llx",
+			 (unsigned long long)r->call_site);
+		return;
+	}
+	r->has_symbol = true;
+	snprintf(r->function, sizeof(r->function), "%s", sym->name);
+	if (sym->module)
+		snprintf(r->module, sizeof(r->module), "%s", sym->module);
+}
+
+/* The row of one (call site, cache), its symbol resolved when first made. */
+static struct report_row *site_row(struct report_table *t, __u64 call_site, const char *cache,
+			    const struct report_env *env)
+{
+	struct report_row *r = table_get(t, call_site, cache);
+
+	if (r && !r->function[0]) {
+		snprintf(r->cache, sizeof(r->cache), "%s", cache);
+		site_fill_symbol(r, env);
+	}
+	return r;
+}
+
+static int class_slot(__u64 v)
+{
+	int b = 0;
+
+	while (v > 1 && b < REPORT_LOG2_SLOTS - 1) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/*
+ * Some kernels trace a kmalloc above the largest class twice: once inside the kmalloc
+ * entry point that called __kmalloc_large_node (call site in the allocator itself),
+ * then again with the real caller. The inner event is not an allocation of its own.
+ */
+static bool is_allocator_echo(const struct report_env *env, const struct alloc_shape *s)
+{
+	static const char *const entries[] = {
+		"__kmalloc_noprof", "__kmalloc_node_noprof", "__kmalloc_node_track_caller_noprof",
+		"__kvmalloc_node_noprof", "__kmalloc", "__kmalloc_node",
+		"__kmalloc_node_track_caller", "kvmalloc_node",
+	};
+	const struct ksym *sym;
+	unsigned long off;
+	size_t i;
+
+	if (s->key.kind != KM_KIND_KMALLOC || !env->ksyms ||
+	    kmalloc_class_of(env->classes, s->key.bytes_req))
+		return false;
+	sym = ksyms__map_addr(env->ksyms, s->key.call_site, &off);
+	if (!sym || sym->module)
+		return false;
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strcmp(sym->name, entries[i]))
+			return true;
+	return false;
+}
+
+static int add_slab_shape(struct report_model *m, const struct snapshot *snap,
+			  const struct report_env *env, const struct alloc_shape *s)
+{
+	enum gfp_class cls = gfp_classify(env->gfp, s->key.gfp_flags);
+	bool dma = gfp_is_dma(env->gfp, s->key.gfp_flags);
+	char cache[KM_CACHE_NAME_LEN + 16];
+	struct report_row *r;
+
+	if (is_allocator_echo(env, s)) {
+		m->sum.duplicates += s->count;
+		return 0;
+	}
+	shape_cache_name(snap, env, s, cache, sizeof(cache));
+	r = site_row(&m->sites, s->key.call_site, cache, env);
+	if (!r)
+		return -ENOMEM;
+	row_add(r, s, cls, dma);
+	r = table_get(&m->caches, 0, cache);
+	if (!r)
+		return -ENOMEM;
+	row_add(r, s, cls, dma);
+	if (s->key.kind == KM_KIND_KMALLOC) {
+		char label[32];
+
+		if (kmalloc_class_of(env->classes, s->key.bytes_req))
+			kmalloc_size_label(s->key.bytes_alloc, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "pages");
+		r = table_get(&m->classes, s->key.bytes_alloc, label);
+		if (!r)
+			return -ENOMEM;
+		row_add(r, s, cls, dma);
+	}
+	if (dma) {
+		r = site_row(&m->dma_sites, s->key.call_site, cache, env);
+		if (!r)
+			return -ENOMEM;
+		row_add(r, s, cls, dma);
+	}
+
+	m->sum.by_class[cls] += s->count;
+	if (s->key.failed) {
+		m->sum.failures += s->count;
+		m->sum.failed_by_class[cls] += s->count;
+		return 0;
+	}
+	m->sum.allocs += s->count;
+	if (s->key.kind == KM_KIND_KMALLOC)
+		m->sum.kmalloc_allocs += s->count;
+	else
+		m->sum.cache_allocs += s->count;
+	m->sum.bytes_req += s->count * s->key.bytes_req;
+	m->sum.bytes_alloc += s->count * s->key.bytes_alloc;
+	m->log2[class_slot(s->key.bytes_req)] += s->count;
+	if (s->key.gfp_flags & env->gfp->dma) {
+		m->dma_count += s->count;
+		m->dma_bytes += s->count * s->key.bytes_req;
+	} else if (s->key.gfp_flags & env->gfp->dma32) {
+		m->dma32_count += s->count;
+		m->dma32_bytes += s->count * s->key.bytes_req;
+	}
+	return 0;
+}
+
+static void add_page_shape(struct report_model *m, const struct report_env *env,
+			   const struct page_shape *s)
+{
+	enum gfp_class cls = gfp_classify(env->gfp, s->key.gfp_flags);
+	unsigned int order = s->key.order < REPORT_ORDER_SLOTS ? s->key.order
+							       : REPORT_ORDER_SLOTS - 1;
+	__u64 pages = s->count << s->key.order;
+	int zone = s->key.zone >= 0 && s->key.zone < m->nr_zones ? s->key.zone : KM_MAX_ZONES;
+	int flag = -1;
+
+	m->order[order].requests += s->count;
+	m->page_class[cls].requests += s->count;
+	if (s->key.failed) {
+		m->order[order].failed += s->count;
+		m->page_class[cls].failed += s->count;
+		m->sum.page_failures += s->count;
+		return;
+	}
+	m->sum.page_requests += s->count;
+	m->sum.pages += pages;
+	m->order[order].pages += pages;
+	m->page_class[cls].pages += pages;
+	m->zone[zone].requests += s->count;
+	m->zone[zone].pages += pages;
+	if (zone < KM_MAX_ZONES) {
+		m->dma_zone_order[zone][order].requests += s->count;
+		m->dma_zone_order[zone][order].pages += pages;
+	}
+	if (s->key.gfp_flags & env->gfp->dma)
+		flag = 0;
+	else if (s->key.gfp_flags & env->gfp->dma32)
+		flag = 1;
+	if (flag >= 0) {
+		m->dma_flag_order[flag][order].requests += s->count;
+		m->dma_flag_order[flag][order].pages += pages;
+	}
+}
+
+static __u64 row_sort_value(const struct report_row *r, enum report_sort sort)
+{
+	switch (sort) {
+	case SORT_COUNT:
+		return r->count + r->failed;
+	case SORT_BYTES:
+		return r->bytes_alloc;
+	case SORT_FAILED:
+		return r->failed;
+	case SORT_WASTE:
+	default:
+		return r->bytes_alloc - r->bytes_req;
+	}
+}
+
+static int cmp_rows(const void *a, const void *b, void *sort)
+{
+	const struct report_row *x = a, *y = b;
+	__u64 vx = row_sort_value(x, *(enum report_sort *)sort);
+	__u64 vy = row_sort_value(y, *(enum report_sort *)sort);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static void table_sort(struct report_table *t, enum report_sort sort)
+{
+	if (t->n > 1)
+		qsort_r(t->rows, t->n, sizeof(*t->rows), cmp_rows, &sort);
+}
+
+/* Whether the largest waste of a call site is a kmem cache's own padding, else advice. */
+static void site_advice(struct report_row *r, const struct report_env *env)
+{
+	bool kmalloc_cache = !strncmp(r->cache, "kmalloc", 7) ||
+			     !strncmp(r->cache, "dma-kmalloc", 11);
+
+	if (!r->top_waste)
+		return;
+	if (!kmalloc_cache && r->top_alloc <= env->classes->sizes[env->classes->nr - 1]) {
+		r->cache_padding = true;
+		return;
+	}
+	r->saving = waste_advice(env->classes, r->top_req, r->top_alloc, r->advice,
+				 sizeof(r->advice));
+}
+
+static void fill_zones(struct report_model *m, const struct report_env *env)
+{
+	bool numa = env->nr_zones > 1 && env->zones[env->nr_zones - 1].node > 0;
+	int z;
+
+	m->nr_zones = env->nr_zones < KM_MAX_ZONES ? env->nr_zones : KM_MAX_ZONES;
+	for (z = 0; z <= KM_MAX_ZONES; z++) {
+		struct report_zone *rz = &m->zones[z];
+
+		if (z >= m->nr_zones) {
+			snprintf(rz->name, sizeof(rz->name), "unknown");
+			snprintf(rz->label, sizeof(rz->label), "unknown");
+			rz->node = -1;
+			continue;
+		}
+		snprintf(rz->name, sizeof(rz->name), "%s", env->zones[z].name);
+		rz->node = env->zones[z].node;
+		if (numa)
+			snprintf(rz->label, sizeof(rz->label), "%s (node %d)", rz->name, rz->node);
+		else
+			snprintf(rz->label, sizeof(rz->label), "%s", rz->name);
+		rz->dma = !strcmp(rz->name, "DMA") || !strcmp(rz->name, "DMA32");
+	}
+}
+
+static void fill_counters(struct report_summary *sum, const struct snapshot *snap)
+{
+	sum->kfree = snap->counters[KM_CNT_KFREE];
+	sum->cache_free = snap->counters[KM_CNT_CACHE_FREE];
+	sum->page_frees = snap->counters[KM_CNT_PAGE_FREE];
+	sum->pages_freed = snap->counters[KM_CNT_PAGES_FREED];
+	sum->dropped_allocs = snap->counters[KM_CNT_DROPPED_ALLOC];
+	sum->dropped_pages = snap->counters[KM_CNT_DROPPED_PAGE];
+	sum->dropped_cache_names = snap->counters[KM_CNT_DROPPED_CACHE];
+	sum->stacks_lost = snap->counters[KM_CNT_STACK_LOST];
+	sum->nested = snap->counters[KM_CNT_MISSED];
+	sum->dropped_shape_caches = snap->counters[KM_CNT_DROPPED_SHAPE_CACHE];
+	sum->dropped_follow = snap->counters[KM_CNT_DROPPED_FOLLOW];
+	sum->irq_allocs = snap->counters[KM_CNT_IRQ_ALLOC];
+	sum->irq_pages = snap->counters[KM_CNT_IRQ_PAGE];
+	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
+}
+
+void report_model_free(struct report_model *m)
+{
+	free(m->sites.rows);
+	free(m->caches.rows);
+	free(m->classes.rows);
+	free(m->dma_sites.rows);
+	free(m->scope);
+	memset(m, 0, sizeof(*m));
+}
+
+int report_model_build(struct report_model *m, const struct snapshot *snap,
+		       const struct report_env *env)
+{
+	size_t i;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->scope = strdup(env->scope ? env->scope : "");
+	if (!m->scope)
+		return -ENOMEM;
+	m->sections = env->sections;
+	m->top = env->top;
+	fill_zones(m, env);
+	fill_counters(&m->sum, snap);
+	for (i = 0; i < snap->nr_allocs; i++) {
+		err = add_slab_shape(m, snap, env, &snap->allocs[i]);
+		if (err) {
+			report_model_free(m);
+			return err;
+		}
+	}
+	for (i = 0; i < snap->nr_pages; i++)
+		add_page_shape(m, env, &snap->pages[i]);
+	for (i = 0; i < m->sites.n; i++) {
+		site_advice(&m->sites.rows[i], env);
+		if (!m->sites.rows[i].has_symbol)
+			m->sum.unattributed += m->sites.rows[i].count + m->sites.rows[i].failed;
+	}
+	for (i = 0; i < m->dma_sites.n; i++)
+		site_advice(&m->dma_sites.rows[i], env);
+	table_sort(&m->sites, env->sort);
+	table_sort(&m->caches, env->sort);
+	table_sort(&m->classes, env->sort);
+	table_sort(&m->dma_sites, SORT_COUNT);
+	return 0;
+}
+
+size_t report_rows_shown(const struct report_model *m, const struct report_table *t)
+{
+	return m->top > 0 && (size_t)m->top < t->n ? (size_t)m->top : t->n;
+}
+
+double report_pct(__u64 part, __u64 whole)
+{
+	return whole ? 100.0 * part / whole : 0.0;
+}
+
+int report_sort_parse(const char *s, enum report_sort *sort)
+{
+	static const char *const names[] = { "waste", "count", "bytes", "failed" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*sort = i;
+			return 0;
+		}
+	return -EINVAL;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The report model: every table, histogram and counter a report shows, built once
+ * from a snapshot. Printers (text.c, json_report.c) only read it, so a new output
+ * format is one printer and a new input (a recording) is one snapshot source.
+ */
+#ifndef KMSCOPE_REPORT_MODEL_H
+#define KMSCOPE_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "kmscope.h"
+#include "kernel/gfp.h"
+#include "kernel/ksyms.h"
+#include "kernel/sizeclass.h"
+#include "kernel/zones.h"
+#include "report/snapshot.h"
+
+#define REPORT_ORDER_SLOTS 16 /* page orders; higher ones are counted in the last */
+#define REPORT_LOG2_SLOTS  64
+#define REPORT_ADVICE_LEN  200
+
+enum report_section {
+	REPORT_SUMMARY = 1 << 0,
+	REPORT_SIZES = 1 << 1,
+	REPORT_WASTE = 1 << 2,
+	REPORT_FAILURES = 1 << 3,
+	REPORT_DMA = 1 << 4,
+	REPORT_PAGES = 1 << 5,
+	REPORT_ALL = (1 << 6) - 1,
+};
+
+enum report_sort {
+	SORT_WASTE,
+	SORT_COUNT,
+	SORT_BYTES,
+	SORT_FAILED,
+};
+
+/* What the model is built with: the kernel's facts and the report's options. */
+struct report_env {
+	const struct ksyms *ksyms;
+	const struct gfp_bits *gfp;
+	const struct kmalloc_classes *classes;
+	const struct zone_range *zones;
+	int nr_zones;
+	unsigned long random_seed;
+	unsigned int sections;
+	enum report_sort sort;
+	int top;	  /* rows per table; 0 for all */
+	const char *scope; /* what was traced, for the header */
+};
+
+/* The time a report covers. */
+struct report_window {
+	double seconds;
+	int interval;	/* 1-based index for --interval reports, 0 for the total */
+};
+
+/* One call site (with its cache), one cache or one kmalloc size class. */
+struct report_row {
+	__u64 call_site;  /* the class size for size-class rows, 0 for cache rows */
+	char name[160];	  /* cache name or size-class label; the cache for call-site rows */
+	char function[128]; /* call-site rows: the symbol, or "0x..." when there is none */
+	char module[64];  /* "" for the kernel proper */
+	unsigned long offset;
+	bool has_symbol;
+	char cache[KM_CACHE_NAME_LEN + 16];
+	__u64 count, failed, bytes_req, bytes_alloc;
+	__u64 by_class[GFP_CLASS_NR], failed_by_class[GFP_CLASS_NR];
+	__u64 min_req, max_req; /* min_req is ~0 while count is 0 */
+	__u64 top_req, top_alloc, top_waste; /* the request shape wasting most */
+	__u64 dma;
+	/*
+	 * Call-site rows with top_waste: a kmem cache's own padding (cache_padding), or
+	 * what would save the rounding (advice, saving bytes per allocation).
+	 */
+	bool cache_padding;
+	char advice[REPORT_ADVICE_LEN];
+	size_t saving;
+};
+
+struct report_table {
+	struct report_row *rows; /* sorted */
+	size_t n, cap;
+};
+
+struct report_page_row {
+	__u64 requests, pages, failed;
+};
+
+struct report_zone {
+	char name[16];	/* "DMA", "Normal", ...; "unknown" for the last slot */
+	char label[48]; /* name, with "(node N)" on a NUMA machine */
+	int node;	/* -1 for unknown */
+	bool dma;	/* ZONE_DMA or ZONE_DMA32 */
+};
+
+/* Whole-window totals; event counters come from the snapshot. */
+struct report_summary {
+	__u64 allocs, kmalloc_allocs, cache_allocs, failures;
+	__u64 bytes_req, bytes_alloc;
+	__u64 by_class[GFP_CLASS_NR], failed_by_class[GFP_CLASS_NR];
+	__u64 page_requests, pages, page_failures;
+	__u64 kfree, cache_free, page_frees, pages_freed;
+	__u64 dropped_allocs, dropped_pages, dropped_cache_names, stacks_lost, nested;
+	__u64 dropped_shape_caches, dropped_follow; /* bounds: shape -> cache map, -- CMD forks */
+	__u64 irq_allocs, irq_pages, irq_frees; /* process scope: interrupt context, not charged */
+	__u64 unattributed; /* allocations at a call site with no kernel symbol */
+	__u64 duplicates;   /* large kmallocs traced twice, counted once */
+};
+
+struct report_model {
+	char *scope;
+	unsigned int sections;
+	int top;
+	struct report_summary sum;
+	struct report_table sites, caches, classes, dma_sites;
+	__u64 log2[REPORT_LOG2_SLOTS]; /* successful requests by bytes_req, 2^i .. 2^(i+1)-1 */
+	__u64 dma_count, dma_bytes, dma32_count, dma32_bytes; /* slab with GFP_DMA / GFP_DMA32 */
+	struct report_page_row order[REPORT_ORDER_SLOTS];
+	struct report_page_row zone[KM_MAX_ZONES + 1]; /* last: unknown zone */
+	struct report_zone zones[KM_MAX_ZONES + 1];
+	int nr_zones; /* zones[nr_zones .. KM_MAX_ZONES - 1] are never counted */
+	struct report_page_row page_class[GFP_CLASS_NR];
+	/* pages placed in a DMA zone, and pages asked for with GFP_DMA / GFP_DMA32 */
+	struct report_page_row dma_zone_order[KM_MAX_ZONES][REPORT_ORDER_SLOTS];
+	struct report_page_row dma_flag_order[2][REPORT_ORDER_SLOTS];
+};
+
+int report_model_build(struct report_model *m, const struct snapshot *snap,
+		       const struct report_env *env);
+void report_model_free(struct report_model *m);
+/* Rows of a table a printer shows: all, or the top N. */
+size_t report_rows_shown(const struct report_model *m, const struct report_table *t);
+double report_pct(__u64 part, __u64 whole);
+int report_sort_parse(const char *s, enum report_sort *sort);
+
+#endif
