@@ -39,6 +39,17 @@ double km_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static char *capture;
+static size_t capture_len;
+
+void km_error_capture(char *buf, size_t len)
+{
+	capture = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 void km_error(const char *fmt, ...)
 {
 	char msg[1024];
@@ -47,6 +58,11 @@ void km_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (capture) {
+		if (!capture[0])
+			snprintf(capture, capture_len, "%s", msg);
+		return;
+	}
 	if (km_json_output) {
 		FILE *out = km_json_out ? km_json_out : stdout;
 		struct json_writer *jw = jw_new(out, false);
