@@ -31,6 +31,7 @@
 #include "inject/injector.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
+#include "kernel/kmsg.h"
 #include "kernel/ksyms.h"
 #include "kernel/modules.h"
 #include "module_scope.h"
@@ -64,7 +65,7 @@ struct debugfs_run {
 	bool slab, page; /* armed */
 	unsigned long range_start, range_end;
 	bool state_saved;
-	int kmsg_fd;
+	struct km_kmsg kmsg; /* the kernel's FAULT_INJECTION lines */
 	int lock_fd; /* INJECT_DEBUGFS_LOCK, held (flock) for the whole run */
 	double started;
 	unsigned long long logged[2]; /* FAULT_INJECTION lines in the kernel log: slab, page */
@@ -557,29 +558,22 @@ static int restore(struct debugfs_run *r)
 
 static void kmsg_drain(struct debugfs_run *r)
 {
-	char rec[2048];
-	ssize_t n;
+	struct km_kmsg_record rec;
 	bool pending = false;
 
-	if (r->kmsg_fd < 0)
+	if (r->kmsg.fd < 0)
 		return;
-	while ((n = read(r->kmsg_fd, rec, sizeof(rec) - 1)) != 0) {
+	while (km_kmsg_read(&r->kmsg, &rec) == 1) {
 		const char *name;
 		int which = -1;
 
-		if (n < 0) {
-			if (errno == EPIPE)
-				continue; /* overwritten records: go on with the next */
-			break;
-		}
-		rec[n] = '\0';
 		/* "name failslab, ..." follows in the same record or the next one */
-		if (strstr(rec, "FAULT_INJECTION: forcing a failure")) {
+		if (km_kmsg_match(&rec, "FAULT_INJECTION: forcing a failure")) {
 			if (pending)
 				r->logged_unknown++;
 			pending = true;
 		}
-		name = strstr(rec, "name ");
+		name = strstr(rec.text, "name ");
 		if (pending && name) {
 			if (!strncmp(name + 5, "failslab", 8))
 				which = 0;
@@ -646,6 +640,9 @@ static void fill_summary(struct debugfs_run *r, double seconds, struct km_inject
 	sum->fail_page_alloc = r->page ? (uint64_t)(r->failures[1] > 0 ? r->failures[1] : 0) :
 					 KM_INJECT_UNKNOWN;
 	sum->logged = logged;
+	if (r->kmsg.dropped)
+		km_warn("%llu kernel-log records were overwritten before kmscope read them: "
+			"failures among them are counted, not logged", (unsigned long long)r->kmsg.dropped);
 	sum->lost_events = total > logged ? total - logged : 0;
 	sum->has_seed = false;
 	sum->other_sites = 0;
@@ -713,7 +710,7 @@ int inject_debugfs_run(struct inject_opts *o, struct km_inject_summary *sum)
 		return KM_EXIT_FAILURE;
 	}
 	r->o = o;
-	r->kmsg_fd = -1;
+	r->kmsg.fd = -1;
 	r->lock_fd = -1;
 	ret = take_lock(r);
 	if (ret)
@@ -756,9 +753,11 @@ int inject_debugfs_run(struct inject_opts *o, struct km_inject_summary *sum)
 		plan_dir(r, "failslab", false);
 	if (r->page)
 		plan_dir(r, "fail_page_alloc", true);
-	r->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r->kmsg_fd >= 0)
-		lseek(r->kmsg_fd, 0, SEEK_END);
+	err = km_kmsg_open(&r->kmsg);
+	if (err)
+		km_warn("cannot read /dev/kmsg (%s): failures are counted, not logged one by one",
+			strerror(-err));
+	err = 0;
 	/* from here on every exit restores: SIGINT, SIGTERM, SIGHUP end the loop */
 	km_catch_signals();
 	signal(SIGPIPE, SIG_IGN);
@@ -781,8 +780,8 @@ int inject_debugfs_run(struct inject_opts *o, struct km_inject_summary *sum)
 	session.child = c.pid ? &c : NULL;
 	session.tgid = o->scope.tgid;
 	session.tid = o->scope.tid;
-	if (r->kmsg_fd >= 0)
-		session.fds[session.nr_fds++] = r->kmsg_fd;
+	if (r->kmsg.fd >= 0)
+		session.fds[session.nr_fds++] = r->kmsg.fd;
 	session.on_input = on_input;
 	session.ctx = r;
 	err = km_session_run(&session);
@@ -807,8 +806,7 @@ out:
 	if (restore(r) && !ret)
 		ret = KM_EXIT_FAILURE;
 	km_child__cleanup(&c);
-	if (r->kmsg_fd >= 0)
-		close(r->kmsg_fd);
+	km_kmsg_close(&r->kmsg);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd); /* after restore(): the next run finds the knobs as they were */
 	for (i = 0; i < r->nr_knobs; i++)
