@@ -26,6 +26,7 @@
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
+#include "inject/injector.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
@@ -524,7 +525,7 @@ static int first_frame(const struct injector *in, const struct km_inject_event *
 static void print_event_json(struct injector *in, const struct km_inject_event *e, double t,
 			     const char *site, const char *gfp, int nr)
 {
-	struct json_writer *jw = jw_new(stdout, false);
+	struct json_writer *jw = jw_new(in->o->out, false);
 	const struct ksym *sym = NULL;
 	unsigned long off;
 	char frame[256];
@@ -569,20 +570,21 @@ static void print_event_json(struct injector *in, const struct km_inject_event *
 static void print_event_text(struct injector *in, const struct km_inject_event *e, double t,
 			     const char *site, const char *gfp, int nr)
 {
+	FILE *out = in->o->out;
 	char frame[256];
 	int i;
 
-	printf("%10.6f %s #%llu %s %s size %u", t, e->injected ? "FAIL" : "WOULD-FAIL",
-	       (unsigned long long)e->failure, kind_name(e->kind), site, e->size);
+	fprintf(out, "%10.6f %s #%llu %s %s size %u", t, e->injected ? "FAIL" : "WOULD-FAIL",
+		(unsigned long long)e->failure, kind_name(e->kind), site, e->size);
 	if (e->kind == KM_INJECT_PAGE)
-		printf(" (order %u)", e->order);
+		fprintf(out, " (order %u)", e->order);
 	else if (e->cache_name[0])
-		printf(" (%s)", e->cache_name);
-	printf(" gfp %s pid %u comm %s match #%llu\n", gfp, e->tgid, e->comm,
-	       (unsigned long long)e->match);
+		fprintf(out, " (%s)", e->cache_name);
+	fprintf(out, " gfp %s pid %u comm %s match #%llu\n", gfp, e->tgid, e->comm,
+		(unsigned long long)e->match);
 	for (i = first_frame(in, e, nr); i < nr; i++) {
 		ksyms__format(in->ksyms, e->stack[i], frame, sizeof(frame));
-		printf("    %s\n", frame);
+		fprintf(out, "    %s\n", frame);
 	}
 }
 
@@ -605,7 +607,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		print_event_json(in, e, t, site, gfp, nr);
 	else
 		print_event_text(in, e, t, site, gfp, nr);
-	fflush(stdout);
+	fflush(in->o->out);
 	site_add(in, site);
 	if (in->kmsg_fd >= 0) {
 		len = snprintf(msg, sizeof(msg), "kmscope: %s #%llu into %s (pid %u, size %u, gfp %s)\n",
@@ -643,77 +645,39 @@ static const char *backend_desc(const struct injector *in)
 						"bpf (fmod_ret on should_fail_alloc_page)";
 }
 
-static int print_summary(struct injector *in, double seconds)
+/* The counts for the caller's summary; the call-site table moves into it. */
+static void fill_summary(struct injector *in, double seconds, struct km_inject_summary *sum)
 {
 	const struct km_inject_counters *c = &in->skel->bss->counters;
-	unsigned long long failures = c->injected;
-	int i;
 
 	qsort(in->sites, in->nr_sites, sizeof(in->sites[0]), site_cmp);
-	if (in->o->json) {
-		struct json_writer *jw = jw_new(stdout, false);
-
-		if (!jw)
-			return -ENOMEM;
-		jw_object_start(jw);
-		jw_key(jw, "summary");
-		jw_object_start(jw);
-		jw_kv_string(jw, "backend", in->kprobe ? "kprobe" : "bpf");
-		jw_kv_string(jw, "hooks", backend_desc(in));
-		jw_kv_string(jw, "self_test", in->self_test);
-		if (in->slab_hook)
-			jw_kv_string(jw, "slab_kind_from",
-				     c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags");
-		jw_kv_double(jw, "seconds", seconds);
-		jw_kv_bool(jw, "dry_run", in->o->dry_run);
-		jw_kv_uint(jw, "matched", c->matched);
-		jw_kv_uint(jw, "failures", failures);
-		jw_kv_uint(jw, "injected", in->o->dry_run ? 0 : failures);
-		jw_kv_uint(jw, "would_fail", in->o->dry_run ? failures : 0);
-		jw_kv_uint(jw, "lost_events", c->lost_events);
-		jw_kv_uint(jw, "no_stack", c->no_stack);
-		jw_kv_uint(jw, "kind_unknown", c->kind_unknown);
-		if (in->o->has_probability)
-			jw_kv_uint(jw, "seed", in->o->seed);
-		jw_key(jw, "callsites");
-		jw_array_start(jw);
-		for (i = 0; i < in->nr_sites; i++) {
-			jw_object_start(jw);
-			jw_kv_string(jw, "call_site", in->sites[i].site);
-			jw_kv_uint(jw, "failures", in->sites[i].failures);
-			jw_object_end(jw);
+	sum->backend = in->kprobe ? "kprobe" : "bpf";
+	snprintf(sum->hooks, sizeof(sum->hooks), "%s", backend_desc(in));
+	sum->self_test = in->self_test;
+	if (in->slab_hook)
+		sum->slab_kind_from = c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags";
+	sum->seconds = seconds;
+	sum->dry_run = in->o->dry_run;
+	sum->matched = c->matched;
+	sum->failures = c->injected;
+	sum->failslab = sum->fail_page_alloc = KM_INJECT_UNKNOWN;
+	sum->logged = KM_INJECT_UNKNOWN;
+	sum->lost_events = c->lost_events;
+	sum->no_stack = c->no_stack;
+	sum->kind_unknown = c->kind_unknown;
+	sum->has_seed = in->o->has_probability;
+	sum->seed = in->o->seed;
+	sum->sites = calloc(in->nr_sites ? in->nr_sites : 1, sizeof(*sum->sites));
+	if (sum->sites) {
+		for (sum->nr_sites = 0; sum->nr_sites < in->nr_sites; sum->nr_sites++) {
+			sum->sites[sum->nr_sites].site = in->sites[sum->nr_sites].site;
+			sum->sites[sum->nr_sites].failures = in->sites[sum->nr_sites].failures;
+			in->sites[sum->nr_sites].site = NULL;
 		}
-		jw_array_end(jw);
-		jw_object_end(jw);
-		jw_object_end(jw);
-		jw_newline(jw);
-		jw_free(jw);
+		sum->other_sites = in->other_sites;
 	} else {
-		printf("\nkmscope inject: %.1f s, backend %s, %s\n", seconds, backend_desc(in),
-		       in->self_test);
-		printf("  matching allocations  %llu\n", (unsigned long long)c->matched);
-		printf("  %-21s %llu\n", in->o->dry_run ? "would have failed" : "failures injected",
-		       failures);
-		if (in->o->has_probability)
-			printf("  seed                  %llu\n", (unsigned long long)in->o->seed);
-		if (c->lost_events)
-			printf("  not logged (ring buffer full)  %llu\n",
-			       (unsigned long long)c->lost_events);
-		if (c->no_stack)
-			printf("  skipped (no stack)    %llu\n", (unsigned long long)c->no_stack);
-		if (c->kind_unknown)
-			printf("  slab, kind unknown    %llu (neither kmalloc nor kmem_cache on the "
-			       "stack)\n", (unsigned long long)c->kind_unknown);
-		if (in->nr_sites)
-			printf("  per call site:\n");
-		for (i = 0; i < in->nr_sites; i++)
-			printf("  %10llu  %s\n", in->sites[i].failures, in->sites[i].site);
-		if (in->other_sites)
-			printf("  %10llu  (other call sites)\n", in->other_sites);
+		sum->other_sites = in->other_sites + c->injected;
 	}
-	if (fflush(stdout))
-		return -errno;
-	return 0;
 }
 
 /* ---- run ---- */
@@ -798,85 +762,117 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 	return 0;
 }
 
-static int run_debugfs(struct inject_opts *o)
+/*
+ * Whether the knobs exist comes first: on a kernel without them, that (exit 3, naming
+ * the options) is the answer, not a rule the knobs could not honour anyway.
+ */
+static int debugfs_usable(struct inject_opts *o, char *why, size_t len)
+{
+	char rule[384];
+
+	if (inject_debugfs_available(o, why, len))
+		return KM_EXIT_NO_FEATURE;
+	if (inject_debugfs_expressible(o, rule, sizeof(rule))) {
+		snprintf(why, len, "backend debugfs cannot honour %s", rule);
+		return KM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int run_debugfs(struct inject_opts *o, struct km_inject_summary *sum)
 {
 	char why[512];
+	int ret = debugfs_usable(o, why, sizeof(why));
 
-	if (inject_debugfs_expressible(o, why, sizeof(why))) {
-		km_error("backend debugfs cannot honour %s", why);
-		return KM_EXIT_USAGE;
+	if (ret) {
+		km_error("%s", why);
+		return ret;
 	}
 	if (geteuid() != 0) {
 		km_error("permission denied: run kmscope as root (the debugfs knobs are root's)");
 		return KM_EXIT_FAILURE;
 	}
-	if (inject_debugfs_available(o, why, sizeof(why))) {
-		km_error("%s", why);
-		return KM_EXIT_NO_FEATURE;
-	}
-	return inject_debugfs_run(o);
+	return inject_debugfs_run(o, sum);
+}
+
+/* What prepare() made, undone, so another BPF backend can be tried. */
+static void injector_reset(struct injector *in)
+{
+	ring_buffer__free(in->rb);
+	inject_bpf__destroy(in->skel);
+	ksyms__free(in->ksyms);
+	in->rb = NULL;
+	in->skel = NULL;
+	in->ksyms = NULL;
+	in->slab_hook = in->page_hook = false;
+	in->nr_ranges = 0;
 }
 
 /*
- * --backend auto: fmod_ret, else kprobe override, else the debugfs knobs when they can
- * honour the rule; exit 3 naming what each lacks.
+ * --backend auto: fmod_ret, then kprobe override, then the debugfs knobs; the first
+ * that loads, attaches and passes the self-test. Only a missing kernel feature (exit 3)
+ * moves on; each backend's reason is kept, and printed in one line when none works.
+ * Returns 0 with in prepared, 0 with *debugfs set, or the exit code.
  */
-static int choose_backend(struct inject_opts *o)
+static int open_auto(struct injector *in, struct btf *vmlinux, bool *debugfs)
 {
-	char bpf_why[512] = "", dfs_why[512] = "";
-	struct btf *vmlinux = NULL;
-	bool slab, page;
+	char why[2][512], dfs_why[512];
+	int ret, i;
 
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0 && geteuid() == 0)
-		vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		/* let the bpf backend's own checks say what is wrong, unless debugfs can do it */
-		if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
-		    !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)) && geteuid() == 0) {
-			o->backend = INJECT_BACKEND_DEBUGFS;
-			km_warn("no BTF: using the debugfs knobs (backend debugfs)");
-			return 0;
+	for (i = 0; i < 2; i++) {
+		in->kprobe = i == 1;
+		km_error_capture(why[i], sizeof(why[i]));
+		ret = prepare(in, vmlinux);
+		km_error_capture(NULL, 0);
+		if (!ret && i)
+			km_warn("backend bpf: %s: using backend kprobe", why[0]);
+		if (ret != KM_EXIT_NO_FEATURE) {
+			if (ret)
+				km_error("%s", why[i]);
+			return ret;
 		}
-		o->backend = INJECT_BACKEND_BPF;
+		injector_reset(in);
+	}
+	ret = debugfs_usable(in->o, dfs_why, sizeof(dfs_why));
+	if (!ret) {
+		*debugfs = true;
+		if (strcmp(why[0], why[1]))
+			km_warn("backend bpf: %s; backend kprobe: %s: using backend debugfs",
+				why[0], why[1]);
+		else
+			km_warn("backends bpf and kprobe: %s: using backend debugfs", why[0]);
 		return 0;
 	}
-	libbpf_set_print(libbpf_print);
-	if (!backend_probe(o, vmlinux, false, &slab, &page, bpf_why, sizeof(bpf_why)))
-		o->backend = INJECT_BACKEND_BPF;
-	else if (!backend_probe(o, vmlinux, true, &slab, &page, dfs_why, sizeof(dfs_why)))
-		o->backend = INJECT_BACKEND_KPROBE;
-	else if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
-		 !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)))
-		o->backend = INJECT_BACKEND_DEBUGFS;
-	btf__free(vmlinux);
-	if (o->backend == INJECT_BACKEND_AUTO) {
-		km_error("%s; backend debugfs: %s", bpf_why, dfs_why);
-		return KM_EXIT_NO_FEATURE;
-	}
-	if (o->backend != INJECT_BACKEND_BPF)
-		km_warn("%s: using backend %s", bpf_why,
-			o->backend == INJECT_BACKEND_KPROBE ? "kprobe" : "debugfs");
-	return 0;
+	if (strcmp(why[0], why[1]))
+		km_error("no injection backend works here: bpf: %s; kprobe: %s; debugfs: %s",
+			 why[0], why[1], dfs_why);
+	else
+		km_error("no injection backend works here: bpf and kprobe: %s; debugfs: %s", why[0],
+			 dfs_why);
+	return KM_EXIT_NO_FEATURE;
 }
 
-static int do_inject(struct inject_opts *o)
+int km_inject_run(struct inject_opts *o, struct km_inject_summary *sum)
 {
 	struct injector in = { .o = o, .kmsg_fd = -1 };
 	struct km_child c = KM_CHILD_INIT;
 	struct btf *vmlinux = NULL;
 	struct km_session session = {};
+	bool use_debugfs = false;
+	char why[512];
 	int ret, err, cmd_status = 0, i;
 	double t0;
 
 	if (geteuid() == 0)
 		inject_debugfs_recover(INJECT_DEBUGFS_STATE);
-	if (o->backend == INJECT_BACKEND_AUTO) {
-		ret = choose_backend(o);
-		if (ret)
-			return ret;
-	}
 	if (o->backend == INJECT_BACKEND_DEBUGFS)
-		return run_debugfs(o);
+		return run_debugfs(o, sum);
+	/* without BTF no BPF backend can load: auto goes to the knobs if they can do it */
+	if (o->backend == INJECT_BACKEND_AUTO && access("/sys/kernel/btf/vmlinux", R_OK) &&
+	    !debugfs_usable(o, why, sizeof(why))) {
+		km_warn("no BTF: using the debugfs knobs (backend debugfs)");
+		return run_debugfs(o, sum);
+	}
 	in.kprobe = o->backend == INJECT_BACKEND_KPROBE;
 	ret = km_preflight();
 	if (ret)
@@ -894,9 +890,16 @@ static int do_inject(struct inject_opts *o)
 		if (ret)
 			goto out;
 	}
-	ret = prepare(&in, vmlinux);
+	if (o->backend == INJECT_BACKEND_AUTO)
+		ret = open_auto(&in, vmlinux, &use_debugfs);
+	else
+		ret = prepare(&in, vmlinux);
 	if (ret)
 		goto out;
+	if (use_debugfs) {
+		ret = run_debugfs(o, sum);
+		goto out;
+	}
 	if (o->scope.cmd) {
 		__u32 key;
 		__u8 one = 1;
@@ -938,10 +941,12 @@ static int do_inject(struct inject_opts *o)
 	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
-	if (err)
+	if (err) {
 		km_error("injection stopped: %s", strerror(-err));
-	else
-		err = print_summary(&in, km_now() - t0);
+	} else {
+		fill_summary(&in, km_now() - t0, sum);
+		sum->stopped = km_session_stop_name(&session);
+	}
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
 	km_child__cleanup(&c);
@@ -954,14 +959,4 @@ out:
 	ksyms__free(in.ksyms);
 	btf__free(vmlinux);
 	return ret;
-}
-
-int cmd_inject(int argc, char **argv)
-{
-	struct inject_opts o;
-	int err = inject_opts_parse(&o, argc, argv);
-
-	if (err)
-		return err > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
-	return do_inject(&o);
 }
