@@ -37,7 +37,7 @@ struct range_set {
 /* Without the BPF hooks, the module's text is re-read (it may load, unload or move). */
 static void module_refresh(struct tracer *t, const struct trace_opts *o)
 {
-	int err = km_module_scope__fill(t->module_hook.scope, o->module);
+	int err = km_module_hook__poll(&t->module_hook, o->module);
 
 	if (err == -E2BIG)
 		km_warn("'%s' has more than %d text ranges: the rest are not in scope", o->module,

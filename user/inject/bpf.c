@@ -338,7 +338,7 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 static void module_refresh(struct injector *in)
 {
 	if (in->o->module &&
-	    km_module_scope__fill(in->module_hook.scope, in->o->module) == -E2BIG)
+	    km_module_hook__poll(&in->module_hook, in->o->module) == -E2BIG)
 		km_warn("'%s' has more than %d text ranges: the rest are not in scope",
 			in->o->module, KM_MODULE_RANGES);
 }
