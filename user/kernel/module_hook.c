@@ -111,6 +111,9 @@ int km_module_scope__fill(struct km_module_scope *scope, const char *module)
 		if (__atomic_load_n(&scope->gen, __ATOMIC_SEQ_CST) == gen)
 			break;
 	}
+	for (i = 0; km_verbose && i < n; i++)
+		fprintf(stderr, "kmscope: --module %s: %stext [%#lx, %#lx) from kallsyms\n", name,
+			r[i].init ? "init " : "", r[i].start, r[i].end);
 	return err;
 }
 
