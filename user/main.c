@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kmscope: what the kernel allocates, how much rounding wastes, and what fails. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd/commands.h"
@@ -12,6 +14,7 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
+	{ "completion", cmd_completion, "print the bash completion script ('completion bash')" },
 	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
 	{ "inject", cmd_inject, "make chosen kernel allocations fail, and log each failure" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
@@ -24,13 +27,33 @@ static void usage(FILE *out)
 
 	fprintf(out, "Usage: kmscope COMMAND [OPTIONS] [-- CMD ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(out, "\n'kmscope COMMAND --help' for a command's options.\n"
 		     "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 the kernel lacks a "
 		     "needed feature;\nwith '-- CMD', CMD's own status when it fails.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * As git does: a report to a full disk or a closed pipe is a failure, not a silent
+ * success. Every command's output ends here.
+ */
+static int close_stdout(int ret)
+{
+	bool failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+
+	if (fclose(stdout) && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed)
+		return ret;
+	km_json_output = false; /* stdout is gone */
+	km_error("cannot write the output: %s", strerror(err ? err : EIO));
+	return ret ? ret : KM_EXIT_FAILURE;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	size_t i;
 
@@ -51,4 +74,9 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 	km_error("'%s' is not a kmscope command (see 'kmscope --help')", argv[1]);
 	return KM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

@@ -204,8 +204,8 @@ static void test_interval_sums(void)
 		while (*cur == '\n')
 			cur++;
 	}
-	ASSERT_TRUE(docs >= 4, "several interval reports over ~1.25 s");
-	ASSERT_TRUE(busy >= 2, "allocations spread over more than one interval");
+	ASSERT_GE(docs, 4, "several interval reports over ~1.25 s");
+	ASSERT_GE(busy, 2, "allocations spread over more than one interval");
 	ASSERT_EQ(sum, 1000, "interval reports sum to the allocations made");
 	ASSERT_EQ(total, 1000, "the final total equals them");
 	proc_free(&p);
@@ -362,8 +362,8 @@ static void test_stack(void)
 	run(&p, folded);
 	line = strstr(p.out, ";vfs_readv;");
 	ASSERT_EQ(p.status, 0, "--folded exits 0");
-	ASSERT_TRUE(line && strstr(line, ";iovec_from_user 245760\n"),
-		    "--folded: the readv stack ends at the call site, weighted 120 * 2048 B");
+	ASSERT_CONTAINS(line ? line : p.out, ";iovec_from_user 245760\n",
+			"--folded: the readv stack ends at the call site, weighted 120 * 2048 B");
 	ASSERT_TRUE(strstr(p.out, "__kmalloc_noprof") == NULL,
 		    "--folded: allocator frames above the call site are left out");
 	proc_free(&p);
@@ -453,10 +453,19 @@ static void test_sigterm_report(void)
 	kill(p.pid, SIGTERM);
 	proc_finish(&p);
 	ASSERT_EQ(p.status, 0, "SIGTERM: clean exit");
-	ASSERT_TRUE(strstr(p.out, "SUMMARY") && strstr(p.out, "ROUNDING WASTE BY CALL SITE") &&
-			    strstr(p.out, "FAILURES BY CONTEXT") && strstr(p.out, "DMA") &&
-			    strstr(p.out, "PAGE ALLOCATOR") && strstr(p.out, "events dropped"),
-		    "SIGTERM prints the whole text report");
+	{
+		static const char *const sections[] = { "SUMMARY", "ROUNDING WASTE BY CALL SITE",
+							"FAILURES BY CONTEXT", "\nDMA\n",
+							"PAGE ALLOCATOR", "events dropped" };
+		char what[96];
+		size_t i;
+
+		for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+			snprintf(what, sizeof(what), "SIGTERM prints the whole text report: %s",
+				 sections[i][0] == '\n' ? "DMA" : sections[i]);
+			ASSERT_CONTAINS(p.out, sections[i], what);
+		}
+	}
 	proc_free(&p);
 }
 
@@ -468,11 +477,11 @@ static void test_waste_command(void)
 
 	run(&p, argv);
 	ASSERT_EQ(p.status, 0, "waste exits 0");
-	ASSERT_TRUE(strstr(p.out, "ROUNDING WASTE BY CALL SITE") != NULL, "waste prints the waste tables");
+	ASSERT_CONTAINS(p.out, "ROUNDING WASTE BY CALL SITE", "waste prints the waste tables");
 	ASSERT_TRUE(strstr(p.out, "PAGE ALLOCATOR") == NULL, "and not the page tables");
 	/* 257 iovecs: 4112 B into kmalloc-8k; shrinking to 4096 saves 4096 B each */
-	ASSERT_TRUE(strstr(p.out, "request 4112 -> class 8192") != NULL,
-		    "advice for 4112 B names the class it lands in");
+	ASSERT_CONTAINS(p.out, "request 4112 -> class 8192",
+			"advice for 4112 B names the class it lands in");
 	proc_free(&p);
 }
 

@@ -50,7 +50,7 @@ static void test_rules(void)
 		  "--probability with --seed");
 	ASSERT_TRUE(o.has_probability && o.seed == 9 && o.seed_given, "seed kept");
 	ASSERT_EQ(PARSE(&o, "--module", "m", "--nth", "3", "--", "ls", "-l"), 0, "-- CMD");
-	ASSERT_STREQ(o.cmd ? o.cmd[0] : NULL, "ls", "CMD");
+	ASSERT_STREQ(o.scope.cmd ? o.scope.cmd[0] : NULL, "ls", "CMD");
 	ASSERT_EQ(PARSE(&o, "--all", "--order", "3-"), 0, "--order MIN-");
 	ASSERT_TRUE(o.order_min == 3 && o.order_max == INJECT_ORDER_MAX, "--order 3-: 3 and above");
 	ASSERT_EQ(PARSE(&o, "--all", "--backend", "kprobe"), 0, "--backend kprobe");

@@ -7,5 +7,12 @@ int cmd_trace(int argc, char **argv);
 int cmd_waste(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+struct km_command_spec;
+extern const struct km_command_spec doctor_spec, completion_spec;
+/* Every subcommand's option table, for completion and the tests that check them. */
+extern const struct km_command_spec *const km_command_specs[];
+extern const int km_nr_command_specs;
 
 #endif

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "cmd/commands.h"
 #include "core/common.h"
+#include "core/options.h"
 #include "inject/debugfs.h"
 #include "report/json.h"
 #include "kernel/features.h"
@@ -216,8 +217,48 @@ static bool inject_verdict(const struct km_feature_result *r, char *why, size_t 
 	return false;
 }
 
+static const struct km_option doctor_options[] = {
+	KM_OPT_SECTION("Options:"),
+	KM_OPT("json", 'j', true, NULL, "one JSON document: every check, and which features work"),
+	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
+	KM_OPT("help", 'h', true, NULL, "this help"),
+	KM_OPT_END,
+};
+
+static int doctor_option(void *ctx, int id, const char *arg);
+
+const struct km_command_spec doctor_spec = {
+	.name = "doctor",
+	.synopsis = "[--json] [--verbose]",
+	.about = "Probes what this kernel supports, one line per feature (BTF, each kmem\n"
+		 "tracepoint and its layout, tp_btf, BPF atomics, bpf_loop, ring buffer,\n"
+		 "struct slab, fentry, fmod_ret on should_failslab / should_fail_alloc_page,\n"
+		 "kprobe override, failslab debugfs, fail-nth, lockdown) with the oldest\n"
+		 "kernel that has it. For what is missing it names the CONFIG_ options the\n"
+		 "kernel's config (/proc/config.gz or /boot/config-*) shows unset, or else\n"
+		 "the probe's error. Exit 0 when tracing works, 3 when not.",
+	.options = doctor_options,
+	.handler = doctor_option,
+	.examples = "  kmscope doctor                         the checks, as a table\n"
+		    "  kmscope doctor -j | jq .features       which kmscope features work\n",
+};
+
+static int doctor_option(void *ctx, int id, const char *arg)
+{
+	(void)ctx;
+	(void)arg;
+	if (id == 'j')
+		km_json_output = true;
+	else if (id == 'v')
+		km_verbose = true;
+	else
+		return KM_OPT_UNHANDLED;
+	return 0;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
+	char **cmd;
 	struct km_feature_result r[KM_FEAT_NR];
 	struct doctor d = { .n = 0 };
 	char inject_why[1024];
@@ -225,26 +266,9 @@ int cmd_doctor(int argc, char **argv)
 	bool trace_ok, inject_ok;
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			km_json_output = true;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			km_verbose = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: kmscope doctor [--json] [--verbose]\n\n"
-			       "Probes what this kernel supports, one line per feature (BTF, each kmem\n"
-			       "tracepoint and its layout, tp_btf, BPF atomics, bpf_loop, ring buffer,\n"
-			       "struct slab, fentry, fmod_ret on should_failslab / should_fail_alloc_page,\n"
-			       "kprobe override, failslab debugfs, fail-nth, lockdown) with the oldest\n"
-			       "kernel that has it. For what is missing it names the CONFIG_ options the\n"
-			       "kernel's config (/proc/config.gz or /boot/config-*) shows unset, or else\n"
-			       "the probe's error. Exit 0 when tracing works, 3 when not.\n");
-			return KM_EXIT_OK;
-		} else {
-			km_error("unknown option '%s' (see 'kmscope doctor --help')", argv[i]);
-			return KM_EXIT_USAGE;
-		}
-	}
+	i = km_options_parse(&doctor_spec, argc, argv, NULL, &cmd);
+	if (i)
+		return i > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
 	if (geteuid() != 0) {
 		km_error("permission denied: run kmscope doctor as root (probing needs CAP_BPF "
 			 "and CAP_PERFMON)");

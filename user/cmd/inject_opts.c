@@ -6,73 +6,93 @@
 #include <string.h>
 #include <linux/types.h>
 #include "core/common.h"
+#include "core/options.h"
 #include "inject.h"
 #include "cmd/inject_opts.h"
 
 #define MAX_ORDER_ARG INJECT_ORDER_MAX
 
+enum {
+	OPT_NTH = KM_OPT_LONG_ONLY,
+	OPT_EVERY,
+	OPT_AFTER,
+	OPT_TIMES,
+	OPT_PROBABILITY,
+	OPT_SEED,
+	OPT_BACKEND,
+	OPT_SIZE,
+	OPT_ORDER,
+	OPT_DRY_RUN,
+};
+
+/* Short letters mean the same as in trace (trace_opts.c): -o is --output everywhere. */
+static const struct km_option inject_options[] = {
+	KM_OPT_SECTION("Scope (at least one):"),
+	KM_OPT("pid", 'p', true, "PID", "allocations made by a process", KM_COMPLETE_PID),
+	KM_OPT("cgroup", 'g', true, "PATH", "by tasks in a cgroup v2 directory and its descendants",
+	  KM_COMPLETE_DIR),
+	KM_OPT("module", 'm', true, "NAME", "whose call site is in module NAME's text", KM_COMPLETE_MODULE),
+	KM_OPT("caller", 'C', true, "FUNC", "whose call site is in kernel function FUNC"),
+	KM_OPT("stack", KM_OPT_STACK, false, NULL, "with --module/--caller: any kernel stack frame matches"),
+	KM_OPT("all", 'a', true, NULL, "the whole system (use with care)"),
+	KM_OPT_SECTION("What (default: every allocation in scope):"),
+	KM_OPT("allocator", 'A', true, "LIST", "kmalloc, cache (kmem_cache_alloc), page; comma-separated",
+	  KM_COMPLETE_WORDS, "kmalloc cache page kmalloc,cache"),
+	KM_OPT("size", OPT_SIZE, false, "MIN[-MAX]", "bytes; slab objects: the cache's object size\n"
+	  "(kmalloc(100) is 128, kmalloc-128's), pages: PAGE_SIZE << order"),
+	KM_OPT("order", OPT_ORDER, false, "MIN[-MAX]", "page-allocator requests of these orders (slab\n"
+	  "unaffected), 0 to 20; MIN- for MIN and above"),
+	KM_OPT("gfp", 'G', true, "LIST", "sleeping, atomic, nowait (any of them) and/or dma\n"
+	  "(__GFP_DMA or __GFP_DMA32, required when given)", KM_COMPLETE_WORDS,
+	  "sleeping atomic nowait dma atomic,nowait"),
+	KM_OPT_SECTION("When (counted over matching allocations, across CPUs; default: every one):"),
+	KM_OPT("after", OPT_AFTER, false, "N", "skip the first N"),
+	KM_OPT("nth", OPT_NTH, false, "N", "only the N-th (after --after)"),
+	KM_OPT("every", OPT_EVERY, false, "N", "every N-th"),
+	KM_OPT("probability", OPT_PROBABILITY, false, "P", "each with probability P (0 to 1)"),
+	KM_OPT("seed", OPT_SEED, false, "S", "with --probability: the same S fails the same allocations"),
+	KM_OPT("times", OPT_TIMES, false, "N", "stop after N failures"),
+	KM_OPT_SECTION("Options:"),
+	KM_OPT("dry-run", OPT_DRY_RUN, false, NULL, "fail nothing; log what would fail"),
+	KM_OPT("duration", 'd', true, "SEC", "stop after SEC seconds, 0.001 to 1e9"),
+	KM_OPT("json", 'j', true, NULL, "one JSON object per failure, then a summary object"),
+	KM_OPT("output", 'o', true, "FILE", "write the log and the summary to FILE, not stdout",
+	  KM_COMPLETE_FILE),
+	KM_OPT("backend", OPT_BACKEND, false, "NAME", "bpf: fmod_ret on should_failslab and\n"
+	  "should_fail_alloc_page; kprobe: kprobes with\n"
+	  "bpf_override_return on them; debugfs: the failslab /\n"
+	  "fail_page_alloc knobs (saved and restored; fewer\n"
+	  "rules: see docs/inject.md); auto (default): bpf, then\n"
+	  "kprobe, then debugfs, the first that loads and attaches",
+	  KM_COMPLETE_WORDS, "auto bpf kprobe debugfs"),
+	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
+	KM_OPT("help", 'h', true, NULL, "this help"),
+	KM_OPT_END,
+};
+
+static int parse_one(void *ctx, int c, const char *arg);
+
+const struct km_command_spec inject_spec = {
+	.name = "inject",
+	.synopsis = "SCOPE [WHAT] [WHEN] [OPTIONS] [-- CMD [ARGS...]]",
+	.about = "Make chosen kernel memory allocations fail, to test error paths. Each failure is\n"
+		 "logged (and written to /dev/kmsg); a summary follows at exit. With the BPF\n"
+		 "backends nothing is injected once kmscope exits, however it exits; the debugfs\n"
+		 "backend restores its knobs at exit, or at the next inject or doctor after a crash.",
+	.options = inject_options,
+	.examples = "  kmscope inject -m e1000e --nth 3                the driver's 3rd allocation\n"
+		    "  kmscope inject -m mydrv --gfp atomic --times 5  its first 5 atomic ones\n"
+		    "  kmscope inject --probability 0.01 --seed 7 -- ./my-test\n",
+	.takes_command = true,
+	.handler = parse_one,
+};
+
 void inject_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: kmscope inject SCOPE [WHAT] [WHEN] [OPTIONS] [-- CMD [ARGS...]]\n"
-		"\n"
-		"Make chosen kernel memory allocations fail, to test error paths. Each failure is\n"
-		"logged (and written to /dev/kmsg); a summary follows at exit. With the BPF\n"
-		"backends nothing is injected once kmscope exits, however it exits; the debugfs\n"
-		"backend restores its knobs at exit, or at the next inject or doctor after a crash.\n"
-		"\n"
-		"Scope (at least one):\n"
-		"  -p, --pid PID          allocations made by a process\n"
-		"  -g, --cgroup PATH      by tasks in a cgroup v2 directory and its descendants\n"
-		"  -m, --module NAME      whose call site is in module NAME's text\n"
-		"  -C, --caller FUNC      whose call site is in kernel function FUNC\n"
-		"      --stack            with --module/--caller: any kernel stack frame matches\n"
-		"  -a, --all              the whole system (use with care)\n"
-		"  -- CMD ARGS...         by CMD and every process it forks; exit with its status\n"
-		"\n"
-		"What (default: every allocation in scope):\n"
-		"  -A, --allocator LIST   kmalloc, cache (kmem_cache_alloc), page; comma-separated\n"
-		"  -s, --size MIN[-MAX]   bytes; slab objects: the cache's object size (kmalloc(100)\n"
-		"                         is 128, kmalloc-128's), pages: PAGE_SIZE << order\n"
-		"  -o, --order MIN[-MAX]  page-allocator requests of these orders (slab unaffected);\n"
-		"                         MIN- for MIN and above\n"
-		"  -G, --gfp LIST         sleeping, atomic, nowait (any of them) and/or dma\n"
-		"                         (__GFP_DMA or __GFP_DMA32, required when given)\n"
-		"\n"
-		"When (counted over matching allocations, across CPUs; default: every one):\n"
-		"      --after N          skip the first N\n"
-		"      --nth N            only the N-th (after --after)\n"
-		"      --every N          every N-th\n"
-		"      --probability P    each with probability P (0..1)\n"
-		"      --seed S           with --probability: the same S fails the same allocations\n"
-		"      --times N          stop after N failures\n"
-		"\n"
-		"Options:\n"
-		"  -n, --dry-run          fail nothing; log what would fail\n"
-		"  -d, --duration SEC     stop after SEC seconds\n"
-		"  -j, --json             one JSON object per failure, then a summary object\n"
-		"      --backend NAME     bpf: fmod_ret on should_failslab and should_fail_alloc_page;\n"
-		"                         kprobe: kprobes with bpf_override_return on them;\n"
-		"                         debugfs: the failslab / fail_page_alloc knobs (saved and\n"
-		"                         restored; fewer rules: see docs/inject.md); auto (default):\n"
-		"                         bpf, then kprobe, then debugfs, the first this kernel has\n"
-		"  -v, --verbose          show libbpf's messages\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Examples:\n"
-		"  kmscope inject -m e1000e --nth 3                the driver's 3rd allocation\n"
-		"  kmscope inject -m mydrv --gfp atomic --times 5  its first 5 atomic ones\n"
-		"  kmscope inject --probability 0.01 --seed 7 -- ./my-test\n");
+	km_options_help(out, &inject_spec);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	km_error("%s (see 'kmscope inject --help')", msg);
-	return -EINVAL;
-}
+#define usage_error(...) km_usage_error(&inject_spec, __VA_ARGS__)
 
 /* "N", "MIN-MAX", or with open_ended "MIN-" (MIN up to max). */
 static int parse_range(const char *s, uint64_t max, bool open_ended, uint64_t *lo, uint64_t *hi)
@@ -127,63 +147,26 @@ static const char *const gfp_names[] = { "sleeping", "atomic", "nowait", "dma" }
 
 static int parse_count(const char *arg, const char *what, uint64_t min, uint64_t *out)
 {
-	char msg[128];
-
-	if (!parse_u64(arg, min, UINT64_MAX / 2, out))
-		return 0;
-	snprintf(msg, sizeof(msg), "invalid %s '%%s': expected an integer >= %llu", what,
-		 (unsigned long long)min);
-	return usage_error(msg, arg);
+	return km_opt_u64(&inject_spec, what, arg, min, UINT64_MAX / 2, out);
 }
 
-enum {
-	OPT_STACK = 256,
-	OPT_NTH,
-	OPT_EVERY,
-	OPT_AFTER,
-	OPT_TIMES,
-	OPT_PROBABILITY,
-	OPT_SEED,
-	OPT_BACKEND,
-};
-
-static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_given)
+static int parse_one(void *ctx, int c, const char *arg)
 {
+	struct inject_opts *o = ctx;
 	unsigned int mask;
-	uint64_t lo, hi, v;
+	uint64_t lo, hi;
 	char bad[64];
+	int err = km_scope_option(&o->scope, &inject_spec, c, arg);
 
+	if (err != KM_OPT_UNHANDLED)
+		return err;
 	switch (c) {
-	case 'p':
-		if (parse_u64(arg, 1, 4194304, &v))
-			return usage_error("invalid pid '%s': expected a process id", arg);
-		o->pid = v;
-		return 0;
-	case 'g':
-		o->cgroup = arg;
-		return 0;
-	case 'm':
-		if (!*arg || strlen(arg) >= 56)
-			return usage_error("invalid module name '%s'", arg);
-		o->module = arg;
-		return 0;
-	case 'C':
-		if (!*arg)
-			return usage_error("invalid function name '%s'", arg);
-		o->caller = arg;
-		return 0;
-	case OPT_STACK:
-		o->stack = true;
-		return 0;
-	case 'a':
-		o->all = true;
-		return 0;
 	case 'A':
 		if (parse_list(arg, allocator_names, 3, &mask, bad, sizeof(bad)))
 			return usage_error("unknown allocator '%s': use kmalloc, cache or page", bad);
 		o->kinds = mask;
 		return 0;
-	case 's':
+	case OPT_SIZE:
 		switch (parse_range(arg, UINT32_MAX, false, &lo, &hi)) {
 		case 0:
 			break;
@@ -195,7 +178,7 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		o->size_min = lo;
 		o->size_max = hi;
 		return 0;
-	case 'o':
+	case OPT_ORDER:
 		switch (parse_range(arg, MAX_ORDER_ARG, true, &lo, &hi)) {
 		case 0:
 			break;
@@ -223,14 +206,14 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 	case OPT_TIMES:
 		return parse_count(arg, "--times", 1, &o->times);
 	case OPT_PROBABILITY:
-		if (parse_double(arg, 0, 1, &o->probability))
-			return usage_error("invalid probability '%s': expected 0 to 1", arg);
+		if (km_opt_seconds(&inject_spec, "probability", arg, 0, 1, &o->probability))
+			return -EINVAL;
 		o->has_probability = true;
 		return 0;
 	case OPT_SEED:
-		if (parse_u64(arg, 0, UINT64_MAX, &o->seed))
-			return usage_error("invalid seed '%s': expected an unsigned integer", arg);
-		*seed_given = true;
+		if (km_opt_u64(&inject_spec, "seed", arg, 0, UINT64_MAX, &o->seed))
+			return -EINVAL;
+		o->seed_given = true;
 		return 0;
 	case OPT_BACKEND:
 		if (!strcmp(arg, "auto"))
@@ -244,12 +227,15 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		else
 			return usage_error("unknown backend '%s': use auto, bpf, kprobe or debugfs", arg);
 		return 0;
-	case 'n':
+	case OPT_DRY_RUN:
 		o->dry_run = true;
 		return 0;
 	case 'd':
-		if (parse_double(arg, 0.001, 1e9, &o->duration))
-			return usage_error("invalid duration '%s': expected seconds > 0", arg);
+		return km_opt_seconds(&inject_spec, "duration", arg, 0.001, 1e9, &o->duration);
+	case 'o':
+		if (!*arg)
+			return usage_error("invalid output file ''");
+		o->output = arg;
 		return 0;
 	case 'j':
 		o->json = true;
@@ -258,21 +244,21 @@ static int parse_one(struct inject_opts *o, int c, const char *arg, bool *seed_g
 		km_verbose = true;
 		return 0;
 	}
-	return usage_error("unknown option '%s'", arg);
+	return KM_OPT_UNHANDLED;
 }
 
 static int check_combination(const struct inject_opts *o, bool seed_given)
 {
-	bool scoped = o->pid || o->cgroup || o->module || o->caller || o->cmd;
+	bool scoped = o->scope.pid || o->scope.cgroup || o->scope.module || o->scope.caller || o->scope.cmd;
 
-	if (!scoped && !o->all)
+	if (!scoped && !o->scope.all)
 		return usage_error("%sno scope: give --pid, --cgroup, --module, --caller, "
 				   "'-- CMD' or --all", "");
-	if (scoped && o->all)
+	if (scoped && o->scope.all)
 		return usage_error("%s--all cannot be combined with a scope", "");
-	if (o->cmd && o->pid)
+	if (o->scope.cmd && o->scope.pid)
 		return usage_error("%s--pid and '-- CMD' cannot be combined", "");
-	if (o->stack && !o->module && !o->caller)
+	if (o->scope.stack && !o->scope.module && !o->scope.caller)
 		return usage_error("%s--stack needs --module or --caller", "");
 	if (seed_given && !o->has_probability)
 		return usage_error("%s--seed needs --probability", "");
@@ -283,87 +269,19 @@ static int check_combination(const struct inject_opts *o, bool seed_given)
 
 int inject_opts_parse(struct inject_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, 'g' },
-		{ "module", required_argument, NULL, 'm' },
-		{ "caller", required_argument, NULL, 'C' },
-		{ "stack", no_argument, NULL, OPT_STACK },
-		{ "all", no_argument, NULL, 'a' },
-		{ "allocator", required_argument, NULL, 'A' },
-		{ "size", required_argument, NULL, 's' },
-		{ "order", required_argument, NULL, 'o' },
-		{ "gfp", required_argument, NULL, 'G' },
-		{ "nth", required_argument, NULL, OPT_NTH },
-		{ "every", required_argument, NULL, OPT_EVERY },
-		{ "after", required_argument, NULL, OPT_AFTER },
-		{ "times", required_argument, NULL, OPT_TIMES },
-		{ "probability", required_argument, NULL, OPT_PROBABILITY },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "backend", required_argument, NULL, OPT_BACKEND },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	bool seed_given = false;
-	int c, i, err;
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	o->kinds = (1U << KM_INJECT_NR_KINDS) - 1;
 	o->size_max = UINT32_MAX;
 	o->order_max = MAX_ORDER_ARG;
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			km_json_output = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:p:g:m:C:aA:s:o:G:nd:jvh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			inject_usage(stdout);
-			return 1;
-		}
-		if (c == ':')
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		if (c == '?')
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		err = parse_one(o, c, optarg, &seed_given);
-		if (err)
-			return err;
-	}
-	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-		return usage_error("unexpected argument '%s': put a command after '--'",
-				   argv[optind]);
-	if (optind < argc)
-		o->cmd = &argv[optind];
-	else if (optind > 1 && !strcmp(argv[optind - 1], "--"))
-		return usage_error("%s'--' must be followed by a command", "");
-	o->seed_given = seed_given;
-	return check_combination(o, seed_given);
+	err = km_options_parse(&inject_spec, argc, argv, o, &o->scope.cmd);
+	if (err)
+		return err;
+	return check_combination(o, o->seed_given);
 }
 
 #define ADD(...) (n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__))
-
-void inject_describe_scope(const struct inject_opts *o, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (o->cmd)
-		ADD("'%s' and its children", o->cmd[0]);
-	else if (o->pid)
-		ADD("pid %d", o->pid);
-	if (o->cgroup)
-		ADD("%scgroup %s", n ? ", " : "", o->cgroup);
-	if (o->module)
-		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
-	if (o->caller)
-		ADD("%scaller %s%s", n ? ", " : "", o->caller, o->stack ? " (any stack frame)" : "");
-	if (!n)
-		ADD("the whole system");
-}
 
 static const char *ordinal(uint64_t n)
 {

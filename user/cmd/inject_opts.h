@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "core/options.h"
+#include "core/scope.h"
 
 enum inject_backend {
 	INJECT_BACKEND_AUTO,
@@ -24,14 +26,7 @@ enum inject_backend {
 #define INJECT_GFP_NOWAIT   4
 
 struct inject_opts {
-	/* scope */
-	pid_t pid;
-	const char *cgroup;
-	const char *module;
-	const char *caller;
-	bool stack;
-	bool all;
-	char **cmd; /* after --, NULL-terminated */
+	struct km_scope scope; /* --comm and --wait-module are trace's only */
 	/* what */
 	unsigned int kinds; /* 1 << enum km_inject_kind */
 	uint64_t size_min, size_max;
@@ -48,14 +43,18 @@ struct inject_opts {
 	enum inject_backend backend;
 	bool dry_run;
 	bool json;
+	const char *output; /* -o: the log's and summary's file, else stdout */
 	double duration; /* 0: until Ctrl-C, CMD's or --pid's exit */
 };
+
+/* Its handler takes a struct inject_opts. */
+extern const struct km_command_spec inject_spec;
 
 /* 0 to run, 1 when --help was printed, -EINVAL after printing a usage error. */
 int inject_opts_parse(struct inject_opts *o, int argc, char **argv);
 void inject_usage(FILE *out);
+
 /* One line of the rule, e.g. "kmalloc,cache, size 1000-5000, gfp atomic: every 2nd". */
 void inject_describe_rule(const struct inject_opts *o, char *buf, size_t len);
-void inject_describe_scope(const struct inject_opts *o, char *buf, size_t len);
 
 #endif

@@ -19,6 +19,7 @@
 #include "cmd/commands.h"
 #include "report/folded.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
 #include "kernel/modules.h"
@@ -30,49 +31,11 @@
 struct range_set {
 	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
 	int n;
-	pid_t thread_of;   /* --pid named a thread: its process, for the description */
-	char clones[160];  /* --caller: the compiler's copies of the function also matched */
 };
-
-/* Without the BPF hooks, the module's text is re-read (it may load, unload or move). */
-static void module_refresh(struct tracer *t, const struct trace_opts *o)
-{
-	int err = km_module_hook__poll(&t->module_hook, o->module);
-
-	if (err == -E2BIG)
-		km_warn("'%s' has more than %d text ranges: the rest are not in scope", o->module,
-			KM_MODULE_RANGES);
-}
-
-static void describe_scope(const struct trace_opts *o, const struct range_set *rs, char *buf,
-			   size_t len)
-{
-	size_t n = 0;
-
-#define ADD(...) n += snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__)
-	if (o->cmd)
-		ADD("'%s' and its children", o->cmd[0]);
-	else if (o->pid && rs->thread_of)
-		ADD("thread %d of process %d", o->pid, rs->thread_of);
-	else if (o->pid)
-		ADD("process %d (all its threads)", o->pid);
-	if (o->comm)
-		ADD("%scomm %s", n ? ", " : "", o->comm);
-	if (o->cgroup)
-		ADD("%scgroup %s", n ? ", " : "", o->cgroup);
-	if (o->module)
-		ADD("%smodule %s%s", n ? ", " : "", o->module, o->stack ? " (any stack frame)" : "");
-	if (o->caller)
-		ADD("%scaller %s%s%s%s%s", n ? ", " : "", o->caller,
-		    rs->clones[0] ? " (and its compiler clones " : "", rs->clones,
-		    rs->clones[0] ? ")" : "", o->stack ? " (any stack frame)" : "");
-	if (!n)
-		ADD("system-wide");
-#undef ADD
-}
 
 struct report_state {
 	struct report_env env;
+	FILE *out; /* stdout, or -o FILE */
 	struct gfp_bits gfp;
 	struct kmalloc_classes classes;
 	struct ksyms *ksyms;
@@ -137,8 +100,20 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		       int interval)
 {
 	struct report_window win = { .seconds = seconds, .interval = interval };
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *out;
 	int err;
 
+	/*
+	 * Each document is made in memory and written whole: an error half-way leaves no
+	 * partial document before the error's (see docs/json.md).
+	 */
+	out = open_memstream(&doc, &len);
+	if (!out) {
+		km_error("cannot print the report: %s", strerror(errno));
+		return -errno;
+	}
 	refresh_ksyms(rs);
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
@@ -146,7 +121,7 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
 					 getpagesize());
 		if (!err) {
-			err = folded_print(stdout, &fm);
+			err = folded_print(out, &fm);
 			if (fm.missing)
 				km_warn("%zu stacks were no longer in the stack map and are not shown",
 					fm.missing);
@@ -157,13 +132,16 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 
 		err = report_model_build(&m, snap, &rs->env);
 		if (!err) {
-			err = rs->json ? report_json_print(stdout, &m, &win)
-				       : report_text_print(stdout, &m, &win);
+			err = rs->json ? report_json_print(out, &m, &win)
+				       : report_text_print(out, &m, &win);
 			report_model_free(&m);
 		}
 	}
-	if (!err && fflush(stdout))
+	if (fclose(out) && !err)
 		err = -errno;
+	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
+		err = -errno;
+	free(doc);
 	if (err)
 		km_error("cannot print the report: %s", strerror(-err));
 	return err;
@@ -219,118 +197,29 @@ static int report_now(struct report_state *rs, bool final)
 	return err;
 }
 
-/* The tgid of a task (process or thread), from /proc; -1 when it cannot be read. */
-static pid_t km_tgid_of(pid_t pid)
+static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct range_set *rs)
 {
-	char path[64], line[256];
-	pid_t tgid = -1;
-	FILE *f;
+	struct km_scope *s = &o->scope;
+	int ret, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
-/* --caller FUNC: the function and the compiler's clones of it (FUNC.part.0, ...). */
-static int caller_ranges(const struct ksyms *ksyms, const char *caller, struct range_set *rs)
-{
-	struct ksym_range r[KM_MAX_RANGES];
-	int n = ksyms__func_ranges(ksyms, caller, r, KM_MAX_RANGES - rs->n), i;
-	size_t len = 0;
-
-	if (n == -E2BIG) {
-		km_error("'%s' has more compiler clones than kmscope can trace at once (%d)", caller,
-			 KM_MAX_RANGES - rs->n);
-		return KM_EXIT_USAGE;
-	}
-	if (n <= 0) {
-		km_error("'%s' is not a kernel function (not in /proc/kallsyms)", caller);
-		return KM_EXIT_USAGE;
-	}
-	for (i = 0; i < n; i++) {
-		rs->start[rs->n] = r[i].start;
-		rs->end[rs->n++] = r[i].end;
-		if (strcmp(r[i].name, caller))
-			len += snprintf(rs->clones + len, len < sizeof(rs->clones) ?
-					sizeof(rs->clones) - len : 0, "%s%s", len ? ", " : "",
-					r[i].name);
-	}
-	return 0;
-}
-
-static int resolve_scope(const struct trace_opts *o, struct tracer_config *cfg,
-			 struct ksyms **ksyms, struct range_set *rs)
-{
-	int ret;
-
-	cfg->pid = o->pid;
-	cfg->follow = o->cmd != NULL;
-	cfg->comm = o->comm;
-	cfg->stack = o->stack;
+	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
+	if (ret)
+		return ret;
+	cfg->pid = s->tgid;
+	cfg->tid = s->tid;
+	cfg->follow = s->cmd != NULL;
+	cfg->comm = s->comm;
+	cfg->stack = s->stack;
 	cfg->max_shapes = o->max_shapes;
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		return KM_EXIT_USAGE;
+	cfg->cgroup_id = s->cgroup_id;
+	cfg->cgroup_level = s->cgroup_level;
+	cfg->module = s->module;
+	for (i = 0; i < s->nr_caller_ranges; i++) {
+		rs->start[rs->n] = s->caller_ranges[i].start;
+		rs->end[rs->n++] = s->caller_ranges[i].end;
 	}
-	if (o->pid) {
-		pid_t tgid = km_tgid_of(o->pid);
-
-		if (tgid > 0 && tgid != o->pid) {
-			/* a thread: that thread only */
-			cfg->pid = tgid;
-			cfg->tid = o->pid;
-			rs->thread_of = tgid;
-		}
-	}
-	if (o->cgroup && km_cgroup_resolve(o->cgroup, &cfg->cgroup_id, &cfg->cgroup_level))
-		return KM_EXIT_USAGE;
-	if (o->module) {
-		struct km_text_range r[KM_MODULE_RANGES];
-		char name[KM_MODULE_NAME_LEN];
-		int n, err;
-
-		if (access("/proc/modules", R_OK)) {
-			km_error("this kernel cannot load modules (no /proc/modules): --module needs "
-				 "CONFIG_MODULES=y");
-			return KM_EXIT_NO_FEATURE;
-		}
-		if (!km_module_name(o->module, name, sizeof(name))) {
-			km_error("'%s' is not a module name (at most %d characters)", o->module,
-				 KM_MODULE_NAME_LEN - 1);
-			return KM_EXIT_USAGE;
-		}
-		err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
-		if (err == -EPERM) {
-			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
-				 o->module);
-			return KM_EXIT_FAILURE;
-		}
-		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
-		if (err == -ENOENT && !o->wait_module && !o->cmd) {
-			km_error("'%s' is not a loaded module (see lsmod); add --wait-module to "
-				 "trace it from when it loads", o->module);
-			return KM_EXIT_USAGE;
-		}
-		cfg->module = o->module;
-	}
-	if (o->caller) {
-		*ksyms = ksyms__load("/proc/kallsyms");
-		if (!*ksyms) {
-			km_error("cannot read /proc/kallsyms: %s", strerror(errno));
-			return KM_EXIT_FAILURE;
-		}
-		ret = caller_ranges(*ksyms, o->caller, rs);
-		if (ret)
-			return ret;
-	}
-	cfg->ranges = rs->n > 0 || o->module;
-	cfg->ranges_on_stack = cfg->ranges && o->stack;
+	cfg->ranges = rs->n > 0 || s->module;
+	cfg->ranges_on_stack = cfg->ranges && s->stack;
 	return 0;
 }
 
@@ -361,48 +250,41 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	return 0;
 }
 
-/* Runs until the duration, a signal, CMD's exit or (--pid) the process's exit. */
-static int run_loop(struct tracer *t, const struct trace_opts *o, struct report_state *rs,
-		    struct km_child *c, int pid_fd, const struct range_set *ranges, int *cmd_status)
+struct trace_run {
+	struct tracer *t;
+	struct trace_opts *o;
+	struct report_state *rs;
+};
+
+static int on_interval(void *ctx)
 {
-	double end = o->duration > 0 ? rs->started + o->duration : 0;
-	double next = o->interval > 0 ? rs->started + o->interval : 0;
-	int err = 0;
+	struct trace_run *r = ctx;
 
-	while (!km_exiting) {
-		/* without the module hooks, a module that loads meanwhile is polled for */
-		double now = km_now(), wake = now + (o->module && !t->module_sync ? 0.25 : 1.0);
-		struct pollfd pfd = { .fd = c ? c->pidfd : pid_fd, .events = POLLIN };
-		int timeout_ms;
+	return report_now(r->rs, false);
+}
 
-		if (end && end < wake)
-			wake = end;
-		if (next && next < wake)
-			wake = next;
-		timeout_ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
-		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-		if (!c && pid_fd >= 0 && (pfd.revents & POLLIN))
-			break; /* the --pid process exited */
-		if (!c && ranges->thread_of && syscall(SYS_tgkill, ranges->thread_of, o->pid, 0))
-			break; /* the --pid thread exited */
-		if (c && km_child__reaped(c, cmd_status))
-			break;
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (next && now >= next) {
-			err = report_now(rs, false);
-			if (err)
-				break;
-			next += o->interval;
-		}
-		if (o->module && !t->module_sync)
-			module_refresh(t, o);
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct trace_run *r = ctx;
+
+	km_scope_refresh(&r->o->scope, r->t->module_hook.scope);
+	return 0;
+}
+
+/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out)
+{
+	*out = stdout;
+	if (!o->output)
+		return 0;
+	*out = fopen(o->output, "we");
+	if (!*out) {
+		km_error("cannot open '%s' for the report: %s", o->output, strerror(errno));
+		return KM_EXIT_FAILURE;
 	}
-	return err;
+	km_json_out = *out;
+	return 0;
 }
 
 /* Before attaching: every shape traced can then be named from its object. */
@@ -430,29 +312,35 @@ static int do_trace(struct trace_opts *o)
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1;
+	struct trace_run run = { .t = &t, .o = o, .rs = &rs };
+	struct km_session session = {};
+	int ret, err, cmd_status = 0;
 	char scope[256];
 	double t0 = km_now();
 
 	ret = km_preflight();
 	if (ret)
 		return ret;
-	ret = resolve_scope(o, &cfg, &ksyms, &ranges);
+	ret = resolve_scope(o, &cfg, &ranges);
+	if (!ret)
+		ret = open_output(o, &rs.out);
 	if (ret)
 		goto out;
+	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
+	o->scope.ksyms = NULL;
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));
 		ret = KM_EXIT_NO_FEATURE;
 		goto out;
 	}
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
@@ -464,19 +352,18 @@ static int do_trace(struct trace_opts *o)
 	calibrate(&t, vmlinux, &rs.classes);
 	if (ranges.n)
 		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
-	if (o->module)
-		module_refresh(&t, o);
+	km_scope_refresh(&o->scope, t.module_hook.scope);
 	if (c.pid && tracer_follow(&t, c.pid)) {
-		km_error("cannot follow '%s': %s", o->cmd[0], strerror(errno));
+		km_error("cannot follow '%s': %s", o->scope.cmd[0], strerror(errno));
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
-	if (o->module && !t.module_sync)
+	if (o->scope.module && !t.module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
 			"after its init has started", t.module_hook.why_polling);
-	describe_scope(o, &ranges, scope, sizeof(scope));
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	ret = report_setup(&rs, o, &t, ksyms, scope);
 	if (ret)
 		goto out;
@@ -484,13 +371,13 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
-	if (o->cmd)
+	if (o->scope.cmd)
 		fprintf(stderr, "kmscope: tracing %s; the report follows when it exits\n", scope);
-	else if (o->pid)
+	else if (o->scope.pid)
 		fprintf(stderr, "kmscope: tracing %s until it exits; Ctrl-C to stop early\n", scope);
 	else if (o->duration > 0)
 		fprintf(stderr, "kmscope: tracing %s for %g s; Ctrl-C to stop early\n", scope,
@@ -498,24 +385,38 @@ static int do_trace(struct trace_opts *o)
 	else
 		fprintf(stderr, "kmscope: tracing %s; Ctrl-C to stop and print the report\n", scope);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid && !ranges.thread_of)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(&t, o, &rs, c.pid ? &c : NULL, pid_fd, &ranges, &cmd_status);
+	session.duration = o->duration;
+	session.interval = o->interval;
+	session.tick = o->scope.module && !t.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.on_interval = on_interval;
+	session.on_tick = on_tick;
+	session.ctx = &run;
+	err = km_session_run(&session);
+	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
-	/* We may stop first (signal or error): do not leave CMD running untraced. */
+	/* an error path: do not leave CMD running untraced */
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
+	if (rs.out && rs.out != stdout && fclose(rs.out) && !ret) {
+		km_json_out = stdout;
+		km_error("cannot write '%s': %s", o->output, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
+	km_json_out = stdout;
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
+	km_scope_free(&o->scope);
 	free(rs.modules);
 	if (t.skel)
 		tracer_close(&t);

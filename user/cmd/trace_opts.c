@@ -1,176 +1,147 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/common.h"
+#include "core/options.h"
 #include "cmd/trace_opts.h"
+
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY };
+
+/* Short letters mean the same in every subcommand (see inject_opts.c). */
+static const struct km_option trace_options[] = {
+	KM_OPT_SECTION("Scope (default: the whole system):"),
+	KM_OPT("pid", 'p', true, "PID", "a process and its threads", KM_COMPLETE_PID),
+	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
+	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
+	  KM_COMPLETE_DIR),
+	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
+	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC"),
+	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
+	KM_OPT("stack", KM_OPT_STACK, false, NULL,
+	  "with --module/--caller: match any kernel stack frame\n"
+	  "(helpers like kmemdup allocate for their callers);\n"
+	  "costs a stack walk"),
+	KM_OPT_SECTION("When and how to report:"),
+	KM_OPT("duration", 'd', true, "SEC", "stop after SEC seconds, 0.001 to 1e9 (default: Ctrl-C,\n"
+	  "SIGTERM, SIGHUP or CMD's exit)"),
+	KM_OPT("interval", 'i', true, "SEC", "print a report of each interval (0.01 to 1e9 s), then\n"
+	  "the total"),
+	KM_OPT("json", 'j', true, NULL, "one JSON document (one per line with --interval); see\n"
+	  "docs/json.md"),
+	KM_OPT("folded", 'F', true, NULL, "folded kernel stacks weighted by bytes allocated, for\n"
+	  "flamegraph.pl (implies --stack)"),
+	KM_OPT("output", 'o', true, "FILE", "write the report to FILE, not stdout (which CMD shares)",
+	  KM_COMPLETE_FILE),
+	KM_OPT("top", 'n', true, "N", "rows per table (default 15 in text, all in JSON; 0 for all)"),
+	KM_OPT("sort", 's', true, "KEY", "waste (default), count, bytes or failed", KM_COMPLETE_WORDS,
+	  "waste count bytes failed"),
+	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
+	  "slots, 16 to 4194304 (default 16384; what does not fit\n"
+	  "is counted as dropped)"),
+	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
+	KM_OPT("help", 'h', true, NULL, "this help"),
+	KM_OPT_END,
+};
+
+static int trace_option(void *ctx, int id, const char *arg);
+
+const struct km_command_spec trace_spec = {
+	.name = "trace",
+	.synopsis = "[OPTIONS] [-- CMD [ARGS...]]",
+	.about = "Trace kmalloc, kmem_cache and page allocations and frees; print the report.",
+	.options = trace_options,
+	.examples = "  kmscope trace -d 10                    the whole system for 10 seconds\n"
+		    "  kmscope trace -m e1000e -j             one driver, as JSON, until Ctrl-C\n"
+		    "  kmscope trace -j -o r.json -- ./my-test --quick\n"
+		    "                                         one command and its children\n",
+	.takes_command = true,
+	.handler = trace_option,
+};
+
+const struct km_command_spec waste_spec = {
+	.name = "waste",
+	.synopsis = "[OPTIONS] [-- CMD [ARGS...]]",
+	.about = "Print the rounding-waste report: per call site, per cache and per size class,\n"
+		 "with what would save the waste.",
+	.options = trace_options,
+	.examples = "  kmscope waste -d 10                    the whole system for 10 seconds\n"
+		    "  kmscope waste -m e1000e -n 5           one driver's 5 worst rows\n"
+		    "  kmscope waste -o w.txt -- ./my-test    one command and its children\n",
+	.takes_command = true,
+	.handler = trace_option,
+};
 
 void trace_usage(FILE *out, const char *name)
 {
-	bool waste = !strcmp(name, "waste");
-
-	fprintf(out,
-		"Usage: kmscope %s [OPTIONS] [-- CMD [ARGS...]]\n"
-		"\n"
-		"%s\n"
-		"\n"
-		"Scope (default: the whole system):\n"
-		"  -p, --pid PID          a process and its threads\n"
-		"  -c, --comm NAME        tasks whose command name is NAME\n"
-		"  -g, --cgroup PATH      tasks in a cgroup v2 directory and its descendants\n"
-		"  -m, --module NAME      call sites inside module NAME's text\n"
-		"  -C, --caller FUNC      call sites inside kernel function FUNC\n"
-		"  -W, --wait-module      with --module: start even if it is not loaded yet\n"
-		"      --stack            with --module/--caller: match any kernel stack frame\n"
-		"                         (helpers like kmemdup allocate for their callers); costs a stack walk\n"
-		"  -- CMD ARGS...         run CMD; trace it and every process it forks; exit with its status\n"
-		"\n"
-		"When and how to report:\n"
-		"  -d, --duration SEC     stop after SEC seconds (default: Ctrl-C, or CMD's exit)\n"
-		"  -i, --interval SEC     print a report of each interval, then the total\n"
-		"  -j, --json             one JSON document (one per line with --interval); see docs/json.md\n"
-		"  -F, --folded           folded kernel stacks weighted by bytes allocated, for\n"
-		"                         flamegraph.pl (implies --stack)\n"
-		"  -n, --top N            rows per table (default 15 in text, all in JSON; 0 for all)\n"
-		"  -s, --sort KEY         waste (default), count, bytes or failed\n"
-		"      --max-shapes N     room for N allocation shapes beyond the per-CPU slots\n"
-		"                         (default 16384; what does not fit is counted as dropped)\n"
-		"  -v, --verbose          show libbpf's messages\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Examples:\n"
-		"  kmscope %s -d 10                    the whole system for 10 seconds\n"
-		"  kmscope %s -m e1000e -j             one driver, as JSON, until Ctrl-C\n"
-		"  kmscope %s -- ./my-test --quick     one command and its children\n",
-		name,
-		waste ? "Print the rounding-waste report: per call site, per cache and per size class,\n"
-			"with what would save the waste."
-		      : "Trace kmalloc, kmem_cache and page allocations and frees; print the report.",
-		name, name, name);
+	km_options_help(out, strcmp(name, "waste") ? &trace_spec : &waste_spec);
 }
 
-static int usage_error(const char *name, const char *fmt, const char *arg)
+static int trace_option(void *ctx, int id, const char *arg)
 {
-	char msg[256];
+	struct trace_opts *o = ctx;
+	const struct km_command_spec *spec = strcmp(o->name, "waste") ? &trace_spec : &waste_spec;
+	uint64_t v;
 
-	snprintf(msg, sizeof(msg), fmt, arg);
-	km_error("%s (see 'kmscope %s --help')", msg, name);
-	return -EINVAL;
+	int err = km_scope_option(&o->scope, spec, id, arg);
+
+	if (err != KM_OPT_UNHANDLED)
+		return err;
+	switch (id) {
+	case OPT_MAX_SHAPES:
+		if (km_opt_u64(spec, "shape count", arg, 16, 1 << 22, &v))
+			return -EINVAL;
+		o->max_shapes = v;
+		return 0;
+	case 'd':
+		return km_opt_seconds(spec, "duration", arg, 0.001, 1e9, &o->duration);
+	case 'i':
+		return km_opt_seconds(spec, "interval", arg, 0.01, 1e9, &o->interval);
+	case 'j':
+		o->json = true;
+		return 0;
+	case 'F':
+		o->folded = true;
+		o->scope.stack = true;
+		return 0;
+	case 'o':
+		if (!*arg)
+			return km_usage_error(spec, "invalid output file ''");
+		o->output = arg;
+		return 0;
+	case 'n':
+		if (km_opt_u64(spec, "row count", arg, 0, 1000000, &v))
+			return -EINVAL;
+		o->top = v;
+		return 0;
+	case 's':
+		if (report_sort_parse(arg, &o->sort))
+			return km_usage_error(spec, "unknown sort key '%s': use waste, count, bytes "
+					      "or failed", arg);
+		return 0;
+	case 'v':
+		km_verbose = true;
+		return 0;
+	}
+	return KM_OPT_UNHANDLED;
 }
 
 int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "cgroup", required_argument, NULL, 'g' },
-		{ "module", required_argument, NULL, 'm' },
-		{ "caller", required_argument, NULL, 'C' },
-		{ "stack", no_argument, NULL, 'S' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "folded", no_argument, NULL, 'F' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "wait-module", no_argument, NULL, 'W' },
-		{ "max-shapes", required_argument, NULL, 'M' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *name = o->name;
-	uint64_t v;
-	int c, i;
+	const struct km_command_spec *spec = strcmp(o->name, "waste") ? &trace_spec : &waste_spec;
+	int err;
 
-	/* Errors may come before -j is seen, so find it first. */
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			km_json_output = true;
 	o->top = -1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:p:c:g:m:C:d:i:jn:s:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (parse_u64(optarg, 1, 4194304, &v))
-				return usage_error(name, "invalid pid '%s': expected a process id", optarg);
-			o->pid = v;
-			break;
-		case 'c':
-			if (!*optarg || strlen(optarg) >= 16)
-				return usage_error(name, "invalid command name '%s': 1 to 15 characters", optarg);
-			o->comm = optarg;
-			break;
-		case 'g':
-			o->cgroup = optarg;
-			break;
-		case 'm':
-			if (!*optarg || strlen(optarg) >= 56)
-				return usage_error(name, "invalid module name '%s'", optarg);
-			o->module = optarg;
-			break;
-		case 'C':
-			o->caller = optarg;
-			break;
-		case 'S':
-			o->stack = true;
-			break;
-		case 'W':
-			o->wait_module = true;
-			break;
-		case 'M':
-			if (parse_u64(optarg, 16, 1 << 22, &v))
-				return usage_error(name, "invalid shape count '%s': 16 to 4194304", optarg);
-			o->max_shapes = v;
-			break;
-		case 'd':
-			if (parse_double(optarg, 0.001, 1e9, &o->duration))
-				return usage_error(name, "invalid duration '%s': expected seconds > 0", optarg);
-			break;
-		case 'i':
-			if (parse_double(optarg, 0.01, 1e9, &o->interval))
-				return usage_error(name, "invalid interval '%s': expected seconds > 0", optarg);
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'F':
-			o->folded = true;
-			o->stack = true;
-			break;
-		case 'n':
-			if (parse_u64(optarg, 0, 1000000, &v))
-				return usage_error(name, "invalid row count '%s'", optarg);
-			o->top = v;
-			break;
-		case 's':
-			if (report_sort_parse(optarg, &o->sort))
-				return usage_error(name, "unknown sort key '%s': use waste, count, bytes or failed", optarg);
-			break;
-		case 'v':
-			km_verbose = true;
-			break;
-		case 'h':
-			trace_usage(stdout, name);
-			return 1;
-		case ':':
-			return usage_error(name, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error(name, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-		return usage_error(name, "unexpected argument '%s': put a command after '--'",
-				   argv[optind]);
-	if (optind < argc)
-		o->cmd = &argv[optind];
-	else if (optind > 1 && !strcmp(argv[optind - 1], "--"))
-		return usage_error(name, "%s'--' must be followed by a command", "");
+	err = km_options_parse(spec, argc, argv, o, &o->scope.cmd);
+	if (err)
+		return err;
 	if (o->folded && (o->json || o->interval > 0))
-		return usage_error(name, "%s--folded cannot be combined with --json or --interval", "");
-	if (o->cmd && o->pid)
-		return usage_error(name, "%s--pid and '-- CMD' cannot be combined", "");
+		return km_usage_error(spec, "--folded cannot be combined with --json or --interval");
+	if (o->scope.cmd && o->scope.pid)
+		return km_usage_error(spec, "--pid and '-- CMD' cannot be combined");
+	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded)
+		return km_usage_error(spec, "--stack needs --module or --caller");
+	if (o->scope.wait_module && !o->scope.module)
+		return km_usage_error(spec, "--wait-module needs --module");
 	return 0;
 }

@@ -5,26 +5,25 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "core/options.h"
+#include "core/scope.h"
 #include "report/report.h"
 
 struct trace_opts {
 	const char *name; /* "trace" or "waste" */
-	pid_t pid;
-	const char *comm;
-	const char *cgroup;
-	const char *module;
-	const char *caller;
-	bool stack;
-	bool wait_module;
+	struct km_scope scope;
 	unsigned int max_shapes;
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;
 	bool folded;
+	const char *output; /* -o: the report's file, else stdout */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
-	char **cmd;	 /* after --, NULL-terminated */
 };
+
+/* Their handlers take a struct trace_opts with .name set. */
+extern const struct km_command_spec trace_spec, waste_spec;
 
 /* 0 to run, 1 when --help was printed, -EINVAL after printing a usage error. */
 int trace_opts_parse(struct trace_opts *o, int argc, char **argv);

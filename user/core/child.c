@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The same steps as trace.c's (which keeps its own static copies for now). */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -65,6 +65,8 @@ int km_child__spawn(struct km_child *c, char **cmd)
 
 		close(go[1]);
 		close(err[0]);
+		/* its own process group: kmscope can end CMD and everything it started */
+		setpgid(0, 0);
 		if (read(go[0], &byte, 1) != 1)
 			_exit(127); /* kmscope failed before releasing us */
 		execvp(cmd[0], cmd);
@@ -75,10 +77,31 @@ int km_child__spawn(struct km_child *c, char **cmd)
 	}
 	close(go[0]);
 	close(err[1]);
+	setpgid(c->pid, c->pid); /* as the child does: whichever runs first */
 	c->go_fd = go[1];
 	c->err_fd = err[0];
 	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
 	return 0;
+}
+
+/*
+ * An interactive CMD in a background group would stop at its first read of the terminal
+ * (SIGTTIN): when kmscope owns the terminal, CMD's group gets it until CMD ends.
+ */
+static void give_terminal(struct km_child *c)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
+		return;
+	signal(SIGTTOU, SIG_IGN); /* taking it back from the background */
+	if (!tcsetpgrp(STDIN_FILENO, c->pid))
+		c->has_terminal = true;
+}
+
+static void take_terminal(struct km_child *c)
+{
+	if (c->has_terminal)
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+	c->has_terminal = false;
 }
 
 int km_child__release(struct km_child *c)
@@ -86,6 +109,7 @@ int km_child__release(struct km_child *c)
 	int e = 0;
 	ssize_t n;
 
+	give_terminal(c);
 	if (write(c->go_fd, "g", 1) != 1)
 		return -errno;
 	close(c->go_fd);
@@ -104,16 +128,62 @@ bool km_child__reaped(struct km_child *c, int *cmd_status)
 		return false;
 	*cmd_status = km_exit_status(status);
 	c->pid = 0;
+	take_terminal(c);
 	return true;
+}
+
+/* Waits up to seconds for CMD to exit (a second signal to kmscope cuts it short). */
+static bool wait_exit(struct km_child *c, double seconds, int *cmd_status)
+{
+	double end = km_now() + seconds;
+	int signals = km_signals;
+
+	while (!km_child__reaped(c, cmd_status)) {
+		struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
+		double left = end - km_now();
+
+		if (left <= 0 || km_signals != signals)
+			return false;
+		if (c->pidfd >= 0)
+			poll(&pfd, 1, (int)(left * 1000) + 1);
+		else
+			usleep(10000);
+	}
+	return true;
+}
+
+int km_child__stop(struct km_child *c, int sig, double grace)
+{
+	pid_t pgid = c->pid;
+	double end = km_now() + grace;
+	int status = KM_EXIT_FAILURE;
+
+	if (c->pid <= 0)
+		return c->status;
+	take_terminal(c);
+	/* the whole group: a shell's children too, not only the shell */
+	if (kill(-pgid, sig))
+		kill(pgid, sig);
+	if (!wait_exit(c, grace, &status)) {
+		kill(-pgid, SIGKILL);
+		kill(pgid, SIGKILL);
+		if (waitpid(pgid, &status, 0) == pgid)
+			status = km_exit_status(status);
+		c->pid = 0;
+	} else {
+		/* CMD is gone; what it started in its group gets the rest of the grace */
+		while (kill(-pgid, 0) == 0 && km_now() < end)
+			usleep(10000);
+		kill(-pgid, SIGKILL);
+	}
+	c->status = status;
+	return status;
 }
 
 void km_child__cleanup(struct km_child *c)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGTERM);
-		waitpid(c->pid, NULL, 0);
-		c->pid = 0;
-	}
+	if (c->pid > 0)
+		km_child__stop(c, SIGTERM, KM_CHILD_GRACE);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	if (c->go_fd >= 0)

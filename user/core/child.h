@@ -14,16 +14,21 @@ struct km_child {
 	int go_fd;  /* write one byte to release it */
 	int err_fd; /* exec's errno, or EOF when exec succeeded */
 	int pidfd;
+	int status;	   /* km_child__stop()'s result */
+	bool has_terminal; /* its group is the terminal's foreground */
 };
 
 #define KM_CHILD_INIT { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 }
+
+/* Seconds between the signal that asks CMD's group to end and SIGKILL. */
+#define KM_CHILD_GRACE 2.0
 
 /*
  * execvp's PATH lookup, done before any set-up so a typo costs nothing: 0, or 127 (as a
  * shell would exit) after one error line.
  */
 int km_command_check(const char *cmd);
-/* Forks a child blocked until km_child__release(); 0 or -errno. */
+/* Forks a child, in a process group of its own, blocked until km_child__release(); 0 or -errno. */
 int km_child__spawn(struct km_child *c, char **cmd);
 /* Returns 0 once CMD runs, or exec's negative errno. */
 int km_child__release(struct km_child *c);
@@ -31,7 +36,13 @@ int km_child__release(struct km_child *c);
 int km_child__go(struct km_child *c, const char *cmd);
 /* True once CMD has exited: reaped, with its shell-style status in *cmd_status. */
 bool km_child__reaped(struct km_child *c, int *cmd_status);
-/* Kills (SIGTERM) and reaps a child still running, closes its descriptors. */
+/*
+ * Ends CMD when kmscope stops first: sig to CMD's whole process group (CMD runs in its
+ * own), SIGKILL to the group after grace seconds (or at a second signal to kmscope),
+ * then reaps CMD. Returns CMD's shell-style status (128 + 9 when it had to be killed).
+ */
+int km_child__stop(struct km_child *c, int sig, double grace);
+/* km_child__stop(SIGTERM) if CMD still runs; closes its descriptors. */
 void km_child__cleanup(struct km_child *c);
 /* A wait status as a shell would report it: the exit code, or 128 + signal. */
 int km_exit_status(int status);

@@ -10,13 +10,15 @@
 #include "report/json.h"
 
 bool km_json_output;
+FILE *km_json_out;
 bool km_verbose;
 volatile sig_atomic_t km_exiting;
+volatile sig_atomic_t km_signals;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	km_exiting = 1;
+	km_exiting = sig;
+	km_signals++;
 }
 
 /* No SA_RESTART: a blocking poll() returns EINTR and the loop sees the flag. */
@@ -26,6 +28,7 @@ void km_catch_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 double km_now(void)
@@ -45,7 +48,8 @@ void km_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (km_json_output) {
-		struct json_writer *jw = jw_new(stdout, false);
+		FILE *out = km_json_out ? km_json_out : stdout;
+		struct json_writer *jw = jw_new(out, false);
 
 		if (jw) {
 			jw_object_start(jw);
@@ -53,7 +57,7 @@ void km_error(const char *fmt, ...)
 			jw_object_end(jw);
 			jw_newline(jw);
 			jw_free(jw);
-			fflush(stdout);
+			fflush(out);
 		}
 	}
 	fprintf(stderr, "kmscope: error: %s\n", msg);
@@ -85,15 +89,31 @@ int km_preflight(void)
 	return 0;
 }
 
+/* Decimal digits, with one '.' when dot: no blanks, signs, hex, exponents or words. */
+static bool decimal(const char *s, bool dot)
+{
+	bool digit = false;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (*s == '.' && dot)
+			dot = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !decimal(s, false))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (*end)
 		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)
@@ -107,7 +127,7 @@ int parse_double(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s || *s == ' ')
+	if (!s || !decimal(s, true))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

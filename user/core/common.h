@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum km_exit {
 	KM_EXIT_OK = 0,
@@ -16,10 +17,16 @@ enum km_exit {
 
 /* Set once from the command line: errors become {"error": ...} and libbpf debug is shown. */
 extern bool km_json_output;
+/* Where a JSON error document goes: stdout, or the -o FILE the report goes to. */
+extern FILE *km_json_out;
 extern bool km_verbose;
 
-/* Set by SIGINT / SIGTERM once km_catch_signals() ran: the event loops' one exit flag. */
+/*
+ * Set by SIGINT, SIGTERM or SIGHUP (an ssh session dropping) once km_catch_signals()
+ * ran: the signal's number, the session loop's one exit flag; km_signals counts them.
+ */
 extern volatile sig_atomic_t km_exiting;
+extern volatile sig_atomic_t km_signals;
 void km_catch_signals(void);
 /* CLOCK_MONOTONIC in seconds. */
 double km_now(void);
@@ -31,7 +38,10 @@ void km_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* BTF present and running as root, or one error line and the exit code to return. */
 int km_preflight(void);
 
-/* Whole-string unsigned / floating parse with range check; -EINVAL or -ERANGE. */
+/*
+ * Whole-string parse of decimal digits (parse_double: with one '.'), no blanks, signs,
+ * hex or exponents, with a range check; -EINVAL or -ERANGE.
+ */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_double(const char *s, double min, double max, double *out);
 

@@ -22,6 +22,7 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
@@ -285,62 +286,24 @@ static __u32 range_kind(const struct injector *in, unsigned long addr)
 
 static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 {
-	const struct inject_opts *o = in->o;
-	unsigned long s, e;
+	struct km_scope *s = &in->o->scope;
+	int ret, i;
 
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		return KM_EXIT_USAGE;
+	ret = km_scope_resolve(s, in->ksyms, KM_INJECT_SCOPE_RANGES, KM_SCOPE_MODULE_LATER);
+	if (ret)
+		return ret;
+	skel->rodata->filter_cgroup_id = s->cgroup_id;
+	skel->rodata->filter_cgroup_level = s->cgroup_level;
+	for (i = 0; i < s->nr_caller_ranges; i++) {
+		skel->bss->scope_ranges[i].start = s->caller_ranges[i].start;
+		skel->bss->scope_ranges[i].end = s->caller_ranges[i].end;
 	}
-	if (o->cgroup) {
-		unsigned long long id;
-		int level;
-
-		if (km_cgroup_resolve(o->cgroup, &id, &level))
-			return KM_EXIT_USAGE;
-		skel->rodata->filter_cgroup_id = id;
-		skel->rodata->filter_cgroup_level = level;
-	}
-	if (o->module) {
-		struct km_text_range r[KM_MODULE_RANGES];
-		char name[KM_MODULE_NAME_LEN];
-		int n, err = -ENOENT;
-
-		if (km_module_name(o->module, name, sizeof(name)))
-			err = km_module_text_ranges(name, r, KM_MODULE_RANGES, &n);
-		if (err == -EPERM) {
-			km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
-				 o->module);
-			return KM_EXIT_FAILURE;
-		}
-		/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
-		if (err == -ENOENT && !o->cmd) {
-			km_error("'%s' is not a loaded module (see lsmod)", o->module);
-			return KM_EXIT_USAGE;
-		}
-	}
-	if (o->caller) {
-		if (ksyms__func_range(in->ksyms, o->caller, &s, &e)) {
-			km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-			return KM_EXIT_USAGE;
-		}
-		skel->bss->scope_ranges[1].start = s;
-		skel->bss->scope_ranges[1].end = e;
-	}
-	skel->rodata->filter_tgid = o->pid;
-	skel->rodata->filter_follow = o->cmd != NULL;
-	skel->rodata->filter_ranges = o->module || o->caller;
-	skel->rodata->ranges_on_stack = o->stack;
+	skel->rodata->filter_tgid = s->tgid;
+	skel->rodata->filter_tid = s->tid;
+	skel->rodata->filter_follow = s->cmd != NULL;
+	skel->rodata->filter_ranges = s->module || s->caller;
+	skel->rodata->ranges_on_stack = s->stack;
 	return 0;
-}
-
-/* --module's text into the BPF ranges; polled only without the hooks (as trace does). */
-static void module_refresh(struct injector *in)
-{
-	if (in->o->module &&
-	    km_module_hook__poll(&in->module_hook, in->o->module) == -E2BIG)
-		km_warn("'%s' has more than %d text ranges: the rest are not in scope",
-			in->o->module, KM_MODULE_RANGES);
 }
 
 /* ---- what and when ---- */
@@ -389,8 +352,8 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.inject_page, in->page_hook && !in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_slab_kprobe, in->slab_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
-	bpf_program__set_autoload(skel->progs.on_fork, in->o->cmd != NULL);
-	bpf_program__set_autoload(skel->progs.on_exit, in->o->cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_fork, in->o->scope.cmd != NULL);
+	bpf_program__set_autoload(skel->progs.on_exit, in->o->scope.cmd != NULL);
 	err = inject_bpf__load(skel);
 	if (!err)
 		in->module_hook.scope = &skel->bss->module_scope;
@@ -412,8 +375,8 @@ static int injector_load(struct injector *in)
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
-	module_refresh(in);
-	if (in->o->module && !in->module_sync)
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	if (in->o->scope.module && !in->module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
 			"init has started", in->module_hook.why_polling);
 	return 0;
@@ -755,37 +718,20 @@ static int print_summary(struct injector *in, double seconds)
 
 /* ---- run ---- */
 
-static int run_loop(struct injector *in, struct km_child *c, int pid_fd, int *cmd_status)
+static int on_input(void *ctx)
 {
-	double end = in->o->duration > 0 ? km_now() + in->o->duration : 0;
-	struct pollfd pfd[2] = { { .fd = ring_buffer__epoll_fd(in->rb), .events = POLLIN },
-				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-	double next_refresh = 0;
-	int err;
+	struct injector *in = ctx;
+	int err = ring_buffer__consume(in->rb);
 
-	while (!km_exiting) {
-		double now = km_now();
-		int timeout_ms = 250;
+	return err < 0 && err != -EINTR ? err : 0;
+}
 
-		if (end && (end - now) * 1000 < timeout_ms)
-			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
-		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		err = ring_buffer__consume(in->rb);
-		if (err < 0 && err != -EINTR)
-			return err;
-		if (km_child__reaped(c, cmd_status))
-			break;
-		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
-			break; /* the --pid process exited */
-		now = km_now();
-		if (end && now >= end)
-			break;
-		if (!in->module_sync && now >= next_refresh) {
-			module_refresh(in);
-			next_refresh = now + 0.25;
-		}
-	}
+/* Without the module hooks, a module that loads meanwhile is polled for. */
+static int on_tick(void *ctx)
+{
+	struct injector *in = ctx;
+
+	km_scope_refresh(&in->o->scope, in->module_hook.scope);
 	return 0;
 }
 
@@ -794,13 +740,13 @@ static void announce(const struct injector *in)
 	const struct inject_opts *o = in->o;
 	char scope[256], rule[256];
 
-	inject_describe_scope(o, scope, sizeof(scope));
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	inject_describe_rule(o, rule, sizeof(rule));
-	if (o->all)
+	if (o->scope.all)
 		km_warn("--all: failing allocations anywhere in the system; it may misbehave");
 	fprintf(stderr, "kmscope: injecting%s into %s: %s (%s); %s\n",
 		o->dry_run ? " (dry run)" : "", scope, rule, in->self_test,
-		o->cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
+		o->scope.cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
 	fflush(stderr);
 }
 
@@ -834,7 +780,7 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 		return KM_EXIT_FAILURE;
 	}
 	in->module_hook = KM_MODULE_HOOK(in->skel);
-	km_module_hook__configure(&in->module_hook, vmlinux, in->o->module);
+	km_module_hook__configure(&in->module_hook, vmlinux, in->o->scope.module);
 	ret = scope_resolve(in, in->skel);
 	if (ret)
 		return ret;
@@ -918,7 +864,8 @@ static int do_inject(struct inject_opts *o)
 	struct injector in = { .o = o, .kmsg_fd = -1 };
 	struct km_child c = KM_CHILD_INIT;
 	struct btf *vmlinux = NULL;
-	int ret, err, cmd_status = 0, pid_fd = -1, i;
+	struct km_session session = {};
+	int ret, err, cmd_status = 0, i;
 	double t0;
 
 	if (geteuid() == 0)
@@ -942,45 +889,53 @@ static int do_inject(struct inject_opts *o)
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
 	ret = prepare(&in, vmlinux);
 	if (ret)
 		goto out;
-	if (o->cmd) {
+	if (o->scope.cmd) {
 		__u32 key;
 		__u8 one = 1;
 
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (!err) {
 			key = c.pid;
 			err = bpf_map__update_elem(in.skel->maps.traced, &key, sizeof(key), &one,
 						   sizeof(one), BPF_ANY);
 		}
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
 	}
 	in.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	km_catch_signals();
+	km_catch_signals(); /* before the line scripts wait for */
 	in.started = km_now();
 	t0 = in.started;
 	announce(&in);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(&in, &c, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.tick = o->scope.module && !in.module_sync ? 0.25 : 0;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	session.fds[session.nr_fds++] = ring_buffer__epoll_fd(in.rb);
+	session.on_input = on_input;
+	session.on_tick = on_tick;
+	session.ctx = &in;
+	err = km_session_run(&session);
 	/* Detach first: after this line nothing fails; then log what is still queued. */
 	inject_bpf__detach(in.skel);
+	cmd_status = km_session_end_child(&session);
 	if (!err)
 		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
 	if (err)
@@ -990,8 +945,6 @@ static int do_inject(struct inject_opts *o)
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
 	if (in.kmsg_fd >= 0)
 		close(in.kmsg_fd);
 	ring_buffer__free(in.rb);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "core/child.h"
 #include "core/common.h"
+#include "core/session.h"
 #include "inject.h"
 #include "inject/debugfs.h"
 #include "cmd/inject_opts.h"
@@ -34,7 +35,6 @@
 
 #define DEBUGFS "/sys/kernel/debug"
 #define MAX_KNOBS 32
-#define MAX_TASKS 256
 #define VAL_LEN 40
 #define TIMES_UNLIMITED 2147483647 /* INT_MAX, not -1: what is left tells how many failed */
 #define STATE_MAGIC "kmscope-inject-debugfs 1"
@@ -57,8 +57,8 @@ struct debugfs_run {
 	struct inject_opts *o;
 	struct knob knobs[MAX_KNOBS];
 	int nr_knobs;
-	struct task_mark tasks[MAX_TASKS];
-	int nr_tasks;
+	struct task_mark *tasks; /* every thread marked, none capped */
+	int nr_tasks, cap_tasks;
 	bool slab, page; /* armed */
 	unsigned long range_start, range_end;
 	bool state_saved;
@@ -90,15 +90,15 @@ int inject_debugfs_expressible(const struct inject_opts *o, char *why, size_t le
 
 	if (o->dry_run)
 		return WHY("--dry-run: the debugfs knobs cannot count without failing (use --backend bpf)");
-	if (o->cgroup)
+	if (o->scope.cgroup)
 		return WHY("--cgroup: the debugfs knobs have no cgroup filter");
-	if (o->all)
+	if (o->scope.all)
 		return WHY("--all: the debugfs knobs cannot spare kmscope itself; give --pid, "
 			   "'-- CMD' or --module/--caller with --stack");
-	if ((o->module || o->caller) && !o->stack)
+	if ((o->scope.module || o->scope.caller) && !o->scope.stack)
 		return WHY("--%s: the debugfs knobs match any stack frame, not the call site: "
-			   "add --stack", o->module ? "module" : "caller");
-	if (o->module && o->caller)
+			   "add --stack", o->scope.module ? "module" : "caller");
+	if (o->scope.module && o->scope.caller)
 		return WHY("--module with --caller: the debugfs knobs take one stack range");
 	if (o->size_min || o->size_max != UINT32_MAX)
 		return WHY("--size: the debugfs knobs have no size filter ('space' is a budget, "
@@ -122,7 +122,7 @@ int inject_debugfs_expressible(const struct inject_opts *o, char *why, size_t le
 		return WHY("--probability %g: the probability knob takes whole percents", o->probability);
 	if (o->after)
 		return WHY("--after: the debugfs knobs cannot skip matches");
-	if (o->nth && !o->cmd)
+	if (o->nth && !o->scope.cmd)
 		return WHY("--nth: /proc/PID/fail-nth counts one task's fault-injection points, "
 			   "so it needs '-- CMD'");
 	if (o->nth && o->has_probability)
@@ -151,10 +151,10 @@ int inject_debugfs_available(const struct inject_opts *o, char *why, size_t len)
 		MISS("CONFIG_FAIL_PAGE_ALLOC");
 	if (n && !exists(DEBUGFS "/failslab") && !exists(DEBUGFS "/fail_page_alloc"))
 		MISS("CONFIG_FAULT_INJECTION_DEBUG_FS");
-	if ((o->module || o->caller) &&
+	if ((o->scope.module || o->scope.caller) &&
 	    !exists(DEBUGFS "/failslab/require-start") && !exists(DEBUGFS "/fail_page_alloc/require-start"))
 		MISS("CONFIG_FAULT_INJECTION_STACKTRACE_FILTER");
-	if ((o->pid || o->cmd) && !exists("/proc/self/make-it-fail"))
+	if ((o->scope.pid || o->scope.cmd) && !exists("/proc/self/make-it-fail"))
 		MISS("CONFIG_FAULT_INJECTION");
 #undef MISS
 	if (!n)
@@ -369,7 +369,7 @@ static void plan_dir(struct debugfs_run *r, const char *dir, bool page)
 	knob_add(r, dir, "times", "%lld", o->times ? (long long)o->times : (long long)TIMES_UNLIMITED);
 	knob_add(r, dir, "space", "0");
 	knob_add(r, dir, "verbose", "1");
-	knob_add(r, dir, "task-filter", "%s", o->pid || o->cmd ? "Y" : "N");
+	knob_add(r, dir, "task-filter", "%s", o->scope.pid || o->scope.cmd ? "Y" : "N");
 	knob_add(r, dir, "stacktrace-depth", "32");
 	knob_add(r, dir, "require-start", "%#lx", r->range_start);
 	knob_add(r, dir, "require-end", "%#lx", r->range_end);
@@ -384,89 +384,81 @@ static void plan_dir(struct debugfs_run *r, const char *dir, bool page)
 	}
 }
 
-/* The knobs take one stack range: the module's core text (its init text has run). */
-static int module_text_range(const char *module, unsigned long *start, unsigned long *end)
+/* The knobs take one stack range: the module's core text, or the function itself. */
+static int scope_range(struct debugfs_run *r)
 {
-	struct km_text_range t[KM_MODULE_RANGES];
-	char name[KM_MODULE_NAME_LEN];
-	int i, n = 0, core = -1, err = -ENOENT;
-
-	if (km_module_name(module, name, sizeof(name)))
-		err = km_module_text_ranges(name, t, KM_MODULE_RANGES, &n);
-	if (err == -EPERM) {
-		km_error("'%s': the kernel hides module addresses (kptr_restrict): run as root",
-			 module);
-		return KM_EXIT_FAILURE;
-	}
-	if (err == -ENOENT || (!err && !n)) {
-		km_error("'%s' is not a loaded module with code (see lsmod)", module);
-		return KM_EXIT_USAGE;
-	}
-	for (i = 0; i < n; i++) {
-		if (t[i].init)
-			continue;
-		if (core >= 0 || err) {
-			km_error("'%s' has more than one text range: the debugfs knobs take one "
-				 "(use --backend bpf)", module);
-			return KM_EXIT_USAGE;
-		}
-		core = i;
-	}
-	if (core < 0) {
-		km_error("'%s' is still running its init: the debugfs knobs cannot cover its init "
-			 "text (use --backend bpf)", module);
-		return KM_EXIT_USAGE;
-	}
-	*start = t[core].start;
-	*end = t[core].end;
-	return 0;
-}
-
-static int scope_range(struct debugfs_run *r, struct ksyms *ksyms)
-{
-	const struct inject_opts *o = r->o;
+	const struct km_scope *s = &r->o->scope;
 
 	r->range_start = 0;
 	r->range_end = ULONG_MAX;
-	if (o->module) {
-		int ret = module_text_range(o->module, &r->range_start, &r->range_end);
-
-		if (ret)
-			return ret;
-	}
-	if (o->caller && (!ksyms || ksyms__func_range(ksyms, o->caller, &r->range_start,
-						      &r->range_end))) {
-		km_error("'%s' is not a kernel function (not in /proc/kallsyms)", o->caller);
-		return KM_EXIT_USAGE;
+	if (s->module)
+		return km_scope_module_core(s, &r->range_start, &r->range_end);
+	if (s->caller) {
+		r->range_start = s->caller_ranges[0].start;
+		r->range_end = s->caller_ranges[0].end;
 	}
 	return 0;
 }
 
-/* Every thread of pid: make-it-fail is per task. */
-static int mark_pid(struct debugfs_run *r, pid_t pid)
+/* Room for one more task mark: every thread is marked (and saved), none left out. */
+static struct task_mark *task_new(struct debugfs_run *r)
 {
-	char dir[64];
+	if (r->nr_tasks == r->cap_tasks) {
+		int cap = r->cap_tasks ? 2 * r->cap_tasks : 64;
+		struct task_mark *t = realloc(r->tasks, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		r->tasks = t;
+		r->cap_tasks = cap;
+	}
+	memset(&r->tasks[r->nr_tasks], 0, sizeof(r->tasks[0]));
+	return &r->tasks[r->nr_tasks];
+}
+
+/* One task's make-it-fail, saved; 0, or -errno (the task is gone: -ENOENT). */
+static int mark_task(struct debugfs_run *r, pid_t tgid, const char *tid)
+{
+	struct task_mark *t = task_new(r);
+	char tdir[48];
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	snprintf(tdir, sizeof(tdir), "/proc/%d/task/%.16s", tgid, tid);
+	snprintf(t->path, sizeof(t->path), "%s/make-it-fail", tdir);
+	t->starttime = starttime_of(tdir);
+	err = read_value(t->path, t->saved, sizeof(t->saved));
+	if (!err)
+		r->nr_tasks++;
+	return err;
+}
+
+/* Every thread of --pid's process (make-it-fail is per task), or the one thread it named. */
+static int mark_pid(struct debugfs_run *r, const struct km_scope *s)
+{
+	char dir[64], tid[16];
 	struct dirent *de;
+	int err = 0;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+	if (s->tid) {
+		snprintf(tid, sizeof(tid), "%d", s->tid);
+		return mark_task(r, s->tgid, tid);
+	}
+	snprintf(dir, sizeof(dir), "/proc/%d/task", s->tgid);
 	d = opendir(dir);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)) && r->nr_tasks < MAX_TASKS) {
-		struct task_mark *t = &r->tasks[r->nr_tasks];
-		char tdir[48];
-
+	while (!err && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(tdir, sizeof(tdir), "/proc/%d/task/%.16s", pid, de->d_name);
-		snprintf(t->path, sizeof(t->path), "%s/make-it-fail", tdir);
-		t->starttime = starttime_of(tdir);
-		if (!read_value(t->path, t->saved, sizeof(t->saved)))
-			r->nr_tasks++;
+		err = mark_task(r, s->tgid, de->d_name);
+		if (err == -ENOENT)
+			err = 0; /* a thread that exited meanwhile */
 	}
 	closedir(d);
-	return 0;
+	return err;
 }
 
 /* Opens and reads every knob, writes the state file: nothing is changed before this. */
@@ -668,34 +660,9 @@ static int print_summary(struct debugfs_run *r, double seconds)
 
 /* ---- run ---- */
 
-static void on_hangup(int sig)
+static int on_input(void *ctx)
 {
-	(void)sig;
-	km_exiting = 1;
-}
-
-static int run_loop(struct debugfs_run *r, struct km_child *c, int pid_fd, int *cmd_status)
-{
-	double end = r->o->duration > 0 ? km_now() + r->o->duration : 0;
-	struct pollfd pfd[2] = { { .fd = r->kmsg_fd, .events = POLLIN },
-				 { .fd = c->pid ? c->pidfd : pid_fd, .events = POLLIN } };
-
-	while (!km_exiting) {
-		double now = km_now();
-		int timeout_ms = 250;
-
-		if (end && (end - now) * 1000 < timeout_ms)
-			timeout_ms = end > now ? (int)((end - now) * 1000) + 1 : 0;
-		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		kmsg_drain(r);
-		if (km_child__reaped(c, cmd_status))
-			break;
-		if (!c->pid && pid_fd >= 0 && (pfd[1].revents & POLLIN))
-			break;
-		if (end && km_now() >= end)
-			break;
-	}
+	kmsg_drain(ctx);
 	return 0;
 }
 
@@ -704,11 +671,11 @@ static void announce(const struct debugfs_run *r)
 	const struct inject_opts *o = r->o;
 	char scope[256], rule[256];
 
-	inject_describe_scope(o, scope, sizeof(scope));
+	km_scope_describe(&o->scope, scope, sizeof(scope));
 	inject_describe_rule(o, rule, sizeof(rule));
 	fprintf(stderr, "kmscope: injecting into %s: %s (backend debugfs: %s, saved to %s); %s\n",
 		scope, rule, knobs_desc(r), INJECT_DEBUGFS_STATE,
-		o->cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
+		o->scope.cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
 	fflush(stderr);
 }
 
@@ -742,9 +709,9 @@ int inject_debugfs_run(struct inject_opts *o)
 {
 	struct debugfs_run *r = calloc(1, sizeof(*r));
 	struct km_child c = KM_CHILD_INIT;
-	struct sigaction sa = { .sa_handler = on_hangup };
-	struct ksyms *ksyms = NULL;
-	int ret, err, i, pid_fd = -1, cmd_status = 0;
+	struct km_session session = {};
+	int ret, err = 0, i, cmd_status = 0;
+	char tid[16];
 	pid_t owner = 0;
 	double t0;
 
@@ -761,38 +728,30 @@ int inject_debugfs_run(struct inject_opts *o)
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
-	if (o->pid && kill(o->pid, 0) && errno == ESRCH) {
-		km_error("no process with pid %d", o->pid);
-		ret = KM_EXIT_USAGE;
-		goto out;
-	}
-	if (o->caller)
-		ksyms = ksyms__load("/proc/kallsyms");
-	ret = scope_range(r, ksyms);
+	ret = km_scope_resolve(&o->scope, NULL, 1, 0);
+	if (!ret)
+		ret = scope_range(r);
 	if (ret)
 		goto out;
-	if (o->cmd) {
-		ret = km_command_check(o->cmd[0]);
+	if (o->scope.cmd) {
+		ret = km_command_check(o->scope.cmd[0]);
 		if (ret)
 			goto out;
-		err = km_child__spawn(&c, o->cmd);
+		err = km_child__spawn(&c, o->scope.cmd);
 		if (err) {
-			km_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
+			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
 			ret = KM_EXIT_FAILURE;
 			goto out;
 		}
 		/* blocked before exec: what it forks inherits make-it-fail */
-		snprintf(r->tasks[0].path, sizeof(r->tasks[0].path), "/proc/%d/make-it-fail", c.pid);
-		snprintf(r->tasks[0].saved, sizeof(r->tasks[0].saved), "0");
-		{
-			char dir[32];
-
-			snprintf(dir, sizeof(dir), "/proc/%d", c.pid);
-			r->tasks[0].starttime = starttime_of(dir);
-		}
-		r->nr_tasks = 1;
-	} else if (o->pid && mark_pid(r, o->pid)) {
-		km_error("cannot read the threads of pid %d: %s", o->pid, strerror(errno));
+		snprintf(tid, sizeof(tid), "%d", c.pid);
+		err = mark_task(r, c.pid, tid);
+	} else if (o->scope.pid) {
+		err = mark_pid(r, &o->scope);
+	}
+	if (err) {
+		km_error("cannot read the make-it-fail of %s: %s", o->scope.cmd ? o->scope.cmd[0] :
+			 "--pid's threads", strerror(-err));
 		ret = KM_EXIT_FAILURE;
 		goto out;
 	}
@@ -805,7 +764,6 @@ int inject_debugfs_run(struct inject_opts *o)
 		lseek(r->kmsg_fd, 0, SEEK_END);
 	/* from here on every exit restores: SIGINT, SIGTERM, SIGHUP end the loop */
 	km_catch_signals();
-	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ret = save(r);
 	if (!ret)
@@ -818,13 +776,19 @@ int inject_debugfs_run(struct inject_opts *o)
 	t0 = r->started;
 	announce(r);
 	if (c.pid) {
-		ret = km_child__go(&c, o->cmd[0]);
+		ret = km_child__go(&c, o->scope.cmd[0]);
 		if (ret)
 			goto out;
 	}
-	if (o->pid)
-		pid_fd = syscall(SYS_pidfd_open, o->pid, 0);
-	err = run_loop(r, &c, pid_fd, &cmd_status);
+	session.duration = o->duration;
+	session.child = c.pid ? &c : NULL;
+	session.tgid = o->scope.tgid;
+	session.tid = o->scope.tid;
+	if (r->kmsg_fd >= 0)
+		session.fds[session.nr_fds++] = r->kmsg_fd;
+	session.on_input = on_input;
+	session.ctx = r;
+	err = km_session_run(&session);
 	/* disarm first, so 'times' (the failure count) stops moving before it is read */
 	for (i = 0; i < r->nr_knobs; i++)
 		if (strstr(r->knobs[i].path, "/probability"))
@@ -833,6 +797,7 @@ int inject_debugfs_run(struct inject_opts *o)
 	/* after this nothing fails; then log what the kernel printed meanwhile */
 	if (restore(r))
 		err = -EIO;
+	cmd_status = km_session_end_child(&session);
 	kmsg_drain(r);
 	if (err)
 		km_error("injection stopped: %s", strerror(-err));
@@ -843,14 +808,13 @@ out:
 	if (restore(r) && !ret)
 		ret = KM_EXIT_FAILURE;
 	km_child__cleanup(&c);
-	if (pid_fd >= 0)
-		close(pid_fd);
 	if (r->kmsg_fd >= 0)
 		close(r->kmsg_fd);
 	for (i = 0; i < r->nr_knobs; i++)
 		if (r->knobs[i].fd >= 0)
 			close(r->knobs[i].fd);
-	ksyms__free(ksyms);
+	km_scope_free(&o->scope);
+	free(r->tasks);
 	free(r);
 	return ret;
 }
