@@ -398,6 +398,7 @@ static int do_trace(struct trace_opts *o)
 	session.on_interval = on_interval;
 	session.on_tick = on_tick;
 	session.ctx = &run;
+	session.asleep = tracer_asleep_flag(&t);
 	err = km_session_run(&session);
 	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
 	cmd_status = km_session_end_child(&session);

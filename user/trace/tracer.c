@@ -422,6 +422,11 @@ void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 	maps->follow_dropped = &t->skel->bss->follow_dropped;
 }
 
+unsigned int *tracer_asleep_flag(struct tracer *t)
+{
+	return &t->skel->bss->self_asleep;
+}
+
 int tracer_stacks_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.stacks);
