@@ -66,8 +66,8 @@ static void test_json_error(void)
 	run(&p, KM("-j", "--all", "--size", "5-1"));
 	doc = jp_parse(p.out, NULL);
 	ASSERT_EQ(p.status, 2, "--json usage error: exit 2");
-	ASSERT_TRUE(doc && jp_str(doc, "error") && strstr(jp_str(doc, "error"), "5-1"),
-		    "--json usage error: {\"error\": ...} on stdout");
+	ASSERT_CONTAINS(jp_str(doc, "error"), "5-1",
+			"--json usage error: {\"error\": ...} on stdout");
 	jp_free(doc);
 	proc_free(&p);
 }
@@ -102,9 +102,8 @@ static void test_no_feature(void)
 	}
 	expect_error("no should_failslab", 3, "CONFIG_FAILSLAB", KM("--pid", "1", "--nth", "1"));
 	run(&p, KM("--pid", "1", "--nth", "1"));
-	ASSERT_TRUE(strstr(p.err, "CONFIG_FAIL_PAGE_ALLOC") &&
-		    strstr(p.err, "CONFIG_FUNCTION_ERROR_INJECTION"),
-		    "the error names every missing option");
+	ASSERT_CONTAINS(p.err, "CONFIG_FAIL_PAGE_ALLOC", "the error names every missing option");
+	ASSERT_CONTAINS(p.err, "CONFIG_FUNCTION_ERROR_INJECTION", "...also the override's");
 	proc_free(&p);
 	run(&p, KM("--pid", "1", "--allocator", "page"));
 	ASSERT_EQ(p.status, 3, "--allocator page alone: exit 3 too");

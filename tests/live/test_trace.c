@@ -204,8 +204,8 @@ static void test_interval_sums(void)
 		while (*cur == '\n')
 			cur++;
 	}
-	ASSERT_TRUE(docs >= 4, "several interval reports over ~1.25 s");
-	ASSERT_TRUE(busy >= 2, "allocations spread over more than one interval");
+	ASSERT_GE(docs, 4, "several interval reports over ~1.25 s");
+	ASSERT_GE(busy, 2, "allocations spread over more than one interval");
 	ASSERT_EQ(sum, 1000, "interval reports sum to the allocations made");
 	ASSERT_EQ(total, 1000, "the final total equals them");
 	proc_free(&p);
@@ -326,7 +326,7 @@ static void test_caller(void)
 
 	sites = doc ? jp_get(doc, "callsites") : NULL;
 	for (i = 0; sites && i < sites->n; i++)
-		others += !jp_str_is(sites->kids[i], "function", "iovec_from_user");
+		others += !function_is(jp_str(sites->kids[i], "function"), "iovec_from_user");
 	ASSERT_GT(sites ? sites->n : 0, 0, "--caller: call sites reported");
 	ASSERT_EQ(site_sum(doc, "iovec_from_user", "count"), 250, "--caller counts that function");
 	ASSERT_EQ(others, 0, "--caller reports no other call site");
@@ -346,7 +346,7 @@ static void test_stack(void)
 			   "readv", "100", "120", NULL };
 	struct proc p;
 	struct jp *doc;
-	char *line;
+	char *line, *leaf;
 
 	doc = trace_json(&p, direct);
 	ASSERT_EQ(jp_num(doc, "summary.allocations"), 0,
@@ -362,8 +362,13 @@ static void test_stack(void)
 	run(&p, folded);
 	line = strstr(p.out, ";vfs_readv;");
 	ASSERT_EQ(p.status, 0, "--folded exits 0");
-	ASSERT_TRUE(line && strstr(line, ";iovec_from_user 245760\n"),
-		    "--folded: the readv stack ends at the call site, weighted 120 * 2048 B");
+	/* the leaf may be a clone of it (iovec_from_user.part.0) */
+	leaf = line ? strstr(line, ";iovec_from_user") : NULL;
+	if (leaf)
+		leaf += strcspn(leaf + 1, "; ") + 1;
+	if (!ASSERT_TRUE(leaf && !strncmp(leaf, " 245760\n", 8),
+			 "--folded: the readv stack ends at the call site, weighted 120 * 2048 B"))
+		tap_diag("  folded: %.600s", line ? line : p.out);
 	ASSERT_TRUE(strstr(p.out, "__kmalloc_noprof") == NULL,
 		    "--folded: allocator frames above the call site are left out");
 	proc_free(&p);
@@ -453,10 +458,19 @@ static void test_sigterm_report(void)
 	kill(p.pid, SIGTERM);
 	proc_finish(&p);
 	ASSERT_EQ(p.status, 0, "SIGTERM: clean exit");
-	ASSERT_TRUE(strstr(p.out, "SUMMARY") && strstr(p.out, "ROUNDING WASTE BY CALL SITE") &&
-			    strstr(p.out, "FAILURES BY CONTEXT") && strstr(p.out, "DMA") &&
-			    strstr(p.out, "PAGE ALLOCATOR") && strstr(p.out, "events dropped"),
-		    "SIGTERM prints the whole text report");
+	{
+		static const char *const sections[] = { "SUMMARY", "ROUNDING WASTE BY CALL SITE",
+							"FAILURES BY CONTEXT", "\nDMA\n",
+							"PAGE ALLOCATOR", "events dropped" };
+		char what[96];
+		size_t i;
+
+		for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+			snprintf(what, sizeof(what), "SIGTERM prints the whole text report: %s",
+				 sections[i][0] == '\n' ? "DMA" : sections[i]);
+			ASSERT_CONTAINS(p.out, sections[i], what);
+		}
+	}
 	proc_free(&p);
 }
 
@@ -468,11 +482,11 @@ static void test_waste_command(void)
 
 	run(&p, argv);
 	ASSERT_EQ(p.status, 0, "waste exits 0");
-	ASSERT_TRUE(strstr(p.out, "ROUNDING WASTE BY CALL SITE") != NULL, "waste prints the waste tables");
+	ASSERT_CONTAINS(p.out, "ROUNDING WASTE BY CALL SITE", "waste prints the waste tables");
 	ASSERT_TRUE(strstr(p.out, "PAGE ALLOCATOR") == NULL, "and not the page tables");
 	/* 257 iovecs: 4112 B into kmalloc-8k; shrinking to 4096 saves 4096 B each */
-	ASSERT_TRUE(strstr(p.out, "request 4112 -> class 8192") != NULL,
-		    "advice for 4112 B names the class it lands in");
+	ASSERT_CONTAINS(p.out, "request 4112 -> class 8192",
+			"advice for 4112 B names the class it lands in");
 	proc_free(&p);
 }
 

@@ -87,6 +87,15 @@ static void json_summary(struct json_writer *jw, const struct report_summary *s)
 	jw_kv_uint(jw, "cache_names", s->dropped_cache_names);
 	jw_kv_uint(jw, "stacks", s->stacks_lost);
 	jw_kv_uint(jw, "nested", s->nested);
+	jw_kv_uint(jw, "shape_caches", s->dropped_shape_caches);
+	jw_kv_uint(jw, "follow", s->dropped_follow);
+	jw_object_end(jw);
+	/* with a process scope: interrupt-context events, not charged to the tasks */
+	jw_key(jw, "irq");
+	jw_object_start(jw);
+	jw_kv_uint(jw, "allocations", s->irq_allocs);
+	jw_kv_uint(jw, "page_allocations", s->irq_pages);
+	jw_kv_uint(jw, "frees", s->irq_frees);
 	jw_object_end(jw);
 	jw_kv_uint(jw, "unattributed", s->unattributed);
 	jw_kv_uint(jw, "duplicates", s->duplicates);

@@ -340,6 +340,11 @@ static void fill_counters(struct report_summary *sum, const struct snapshot *sna
 	sum->dropped_cache_names = snap->counters[KM_CNT_DROPPED_CACHE];
 	sum->stacks_lost = snap->counters[KM_CNT_STACK_LOST];
 	sum->nested = snap->counters[KM_CNT_MISSED];
+	sum->dropped_shape_caches = snap->counters[KM_CNT_DROPPED_SHAPE_CACHE];
+	sum->dropped_follow = snap->counters[KM_CNT_DROPPED_FOLLOW];
+	sum->irq_allocs = snap->counters[KM_CNT_IRQ_ALLOC];
+	sum->irq_pages = snap->counters[KM_CNT_IRQ_PAGE];
+	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
 }
 
 void report_model_free(struct report_model *m)

@@ -105,6 +105,8 @@ struct report_summary {
 	__u64 page_requests, pages, page_failures;
 	__u64 kfree, cache_free, page_frees, pages_freed;
 	__u64 dropped_allocs, dropped_pages, dropped_cache_names, stacks_lost, nested;
+	__u64 dropped_shape_caches, dropped_follow; /* bounds: shape -> cache map, -- CMD forks */
+	__u64 irq_allocs, irq_pages, irq_frees; /* process scope: interrupt context, not charged */
 	__u64 unattributed; /* allocations at a call site with no kernel symbol */
 	__u64 duplicates;   /* large kmallocs traced twice, counted once */
 };

@@ -36,6 +36,13 @@ static void text_summary(FILE *out, const struct report_summary *s)
 		(unsigned long long)s->dropped_allocs, (unsigned long long)s->dropped_pages,
 		(unsigned long long)s->nested, (unsigned long long)s->dropped_cache_names,
 		(unsigned long long)s->stacks_lost);
+	fprintf(out, "  %-22s %llu (shape cache names %llu, forks of CMD not followed %llu)\n",
+		"bounds overflowed",
+		(unsigned long long)(s->dropped_shape_caches + s->dropped_follow),
+		(unsigned long long)s->dropped_shape_caches, (unsigned long long)s->dropped_follow);
+	fprintf(out, "  %-22s %llu allocations, %llu page allocations, %llu frees (not charged "
+		"to the traced tasks)\n", "irq", (unsigned long long)s->irq_allocs,
+		(unsigned long long)s->irq_pages, (unsigned long long)s->irq_frees);
 	fprintf(out, "  %-22s %llu (call site without a kernel symbol)\n", "not attributable",
 		(unsigned long long)s->unattributed);
 	fprintf(out, "  %-22s %llu (large kmallocs the kernel traces twice; counted once)\n",
