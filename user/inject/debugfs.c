@@ -66,6 +66,7 @@ struct debugfs_run {
 	unsigned long range_start, range_end;
 	bool state_saved;
 	struct km_kmsg kmsg; /* the kernel's FAULT_INJECTION lines */
+	struct km_inject_log log;
 	int lock_fd; /* INJECT_DEBUGFS_LOCK, held (flock) for the whole run */
 	double started;
 	unsigned long long logged[2]; /* FAULT_INJECTION lines in the kernel log: slab, page */
@@ -584,18 +585,21 @@ static void kmsg_drain(struct debugfs_run *r)
 			continue;
 		pending = false;
 		r->logged[which]++;
-		if (r->o->json)
-			fprintf(r->o->out, "{\"event\": \"failure\", \"time\": %.6f, \"failure\": %llu, "
-			       "\"injected\": true, \"knob\": \"%s\", \"allocator\": \"%s\"}\n",
-			       km_now() - r->started, r->logged[0] + r->logged[1],
-			       which ? "fail_page_alloc" : "failslab", which ? "page" : "slab");
-		else
-			fprintf(r->o->out, "%10.6f FAIL #%llu %s (kernel log)\n", km_now() - r->started,
-			       r->logged[0] + r->logged[1], which ? "fail_page_alloc" : "failslab");
+		if (r->log.fn) {
+			struct km_injection ev = {
+				.time = km_now() - r->started,
+				.injected = true,
+				.failure = r->logged[0] + r->logged[1],
+				.allocator = which ? "page" : "slab",
+				.knob = which ? "fail_page_alloc" : "failslab",
+				.order = -1, /* the kernel log does not say */
+			};
+
+			r->log.fn(r->log.ctx, &ev);
+		}
 	}
 	if (pending)
 		r->logged_unknown++;
-	fflush(r->o->out);
 }
 
 /* Failures so far: what the 'times' budget lost. */
@@ -695,7 +699,8 @@ static int mark_tasks(struct debugfs_run *r, pid_t child)
 	return 0;
 }
 
-int inject_debugfs_run(struct inject_opts *o, struct km_inject_summary *sum)
+int inject_debugfs_run(struct inject_opts *o, const struct km_inject_log *log,
+		       struct km_inject_summary *sum)
 {
 	struct debugfs_run *r = calloc(1, sizeof(*r));
 	struct km_child c = KM_CHILD_INIT;
@@ -710,6 +715,8 @@ int inject_debugfs_run(struct inject_opts *o, struct km_inject_summary *sum)
 		return KM_EXIT_FAILURE;
 	}
 	r->o = o;
+	if (log)
+		r->log = *log;
 	r->kmsg.fd = -1;
 	r->lock_fd = -1;
 	ret = take_lock(r);
