@@ -24,7 +24,9 @@ struct km_outstanding {
 
 /* Per-CPU counters of the outstanding map. */
 enum km_outstanding_counter {
-	KM_OUT_TRACKED,	    /* allocations inserted */
+	KM_OUT_TRACKED,	    /* allocations inserted (KM_OUT_REPLACED included) */
+	KM_OUT_REPLACED,    /* of those, over an entry of the same pointer (a large kmalloc
+			     * traced twice, or a free that was not seen) */
 	KM_OUT_DROPPED,	    /* allocations not inserted: the map was full (or busy) */
 	KM_OUT_FREED,	    /* frees that found their allocation */
 	KM_OUT_FREE_LOST,   /* frees whose delete failed (map busy): may show as outstanding */

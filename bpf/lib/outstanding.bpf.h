@@ -50,8 +50,14 @@ static __always_inline void outstanding_count(__u32 idx)
 
 static __always_inline void outstanding_insert(__u64 addr, const struct km_outstanding *o)
 {
-	/* BPF_ANY: a large kmalloc traced twice keeps its outer (second) call site */
-	if (bpf_map_update_elem(&outstanding, &addr, o, BPF_ANY))
+	long err = bpf_map_update_elem(&outstanding, &addr, o, BPF_NOEXIST);
+
+	/* -EEXIST: a large kmalloc traced twice keeps its outer (second) call site */
+	if (err == -17 && !bpf_map_update_elem(&outstanding, &addr, o, BPF_EXIST)) {
+		outstanding_count(KM_OUT_REPLACED);
+		err = 0;
+	}
+	if (err)
 		outstanding_count(KM_OUT_DROPPED);
 	else
 		outstanding_count(KM_OUT_TRACKED);

@@ -337,6 +337,7 @@ static void json_outstanding(struct json_writer *jw, const struct report_model *
 	jw_kv_uint(jw, "pages", o->pages);
 	jw_kv_double(jw, "oldest_s", o->oldest_ns / 1e9);
 	jw_kv_uint(jw, "tracked", o->tracked);
+	jw_kv_uint(jw, "replaced", o->replaced);
 	jw_kv_uint(jw, "freed", o->freed);
 	jw_kv_uint(jw, "bulk_freed", o->bulk_freed);
 	jw_kv_uint(jw, "rcu_freed", o->rcu_freed);

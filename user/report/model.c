@@ -605,6 +605,7 @@ static int out_build(struct report_model *m, const struct snapshot *snap,
 		return 0;
 	o->on = true;
 	o->tracked = snap->out_counters[KM_OUT_TRACKED];
+	o->replaced = snap->out_counters[KM_OUT_REPLACED];
 	o->dropped = snap->out_counters[KM_OUT_DROPPED];
 	o->freed = snap->out_counters[KM_OUT_FREED];
 	o->free_lost = snap->out_counters[KM_OUT_FREE_LOST];

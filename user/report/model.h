@@ -145,7 +145,7 @@ struct report_outstanding {
 	__u64 count, bytes_req, bytes_alloc; /* slab objects */
 	__u64 page_allocs, pages;
 	__u64 oldest_ns;
-	__u64 tracked, dropped, freed, free_lost, bulk_freed, rcu_freed, bulk_unseen;
+	__u64 tracked, replaced, dropped, freed, free_lost, bulk_freed, rcu_freed, bulk_unseen;
 	__u64 max_entries;
 	bool bulk_seen, rcu_seen; /* frees without a kmem tracepoint are seen */
 	struct report_out_table sites, caches, modules, orders;

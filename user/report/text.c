@@ -335,8 +335,9 @@ static void text_outstanding(FILE *out, const struct report_model *m)
 		(unsigned long long)o->count, (unsigned long long)o->bytes_req,
 		(unsigned long long)o->bytes_alloc, (unsigned long long)o->page_allocs,
 		(unsigned long long)o->pages, age_label(o->oldest_ns, oldest, sizeof(oldest)));
-	fprintf(out, "  %-22s %llu tracked, %llu freed (%llu in bulk, %llu by kfree_rcu)\n",
-		"allocations", (unsigned long long)o->tracked, (unsigned long long)o->freed,
+	fprintf(out, "  %-22s %llu tracked (%llu over the same pointer), %llu freed (%llu in bulk, "
+		"%llu by kfree_rcu)\n", "allocations", (unsigned long long)o->tracked,
+		(unsigned long long)o->replaced, (unsigned long long)o->freed,
 		(unsigned long long)o->bulk_freed, (unsigned long long)o->rcu_freed);
 	fprintf(out, "  %-22s %llu not tracked (map of %llu full; --max-outstanding), %llu frees "
 		"not looked up (map busy %llu, bulk beyond %d %llu)\n", "dropped",
