@@ -208,6 +208,30 @@ static double count_of_size(struct jp *doc, double size, int *others)
 	return sum;
 }
 
+/* What kallsyms gave for B (trace -v says): its text from .text on, not A's. */
+static void test_user_ranges(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "trace", "-v", "-d", "0.1", "--module", MOD,
+			 NULL };
+	unsigned long start = 0, end = 0, text = section_of(MOD, ".text");
+	unsigned long exit_text = section_of(MOD, ".exit.text"), a_text = section_of(SPLIT, ".text");
+	const char *line;
+	struct proc p;
+
+	run(&p, argv);
+	line = p.err ? strstr(p.err, "--module " MOD ": text [") : NULL;
+	if (!ASSERT_TRUE(line && sscanf(strchr(line, '['), "[%lx, %lx)", &start, &end) == 2,
+			 "trace -v names B's text range"))
+		tap_diag("  stderr %.600s", p.err);
+	tap_diag("B's text from kallsyms [%#lx, %#lx); .text %#lx .exit.text %#lx", start, end,
+		 text, exit_text);
+	ASSERT_TRUE(start == text, "it starts at B's .text section");
+	ASSERT_TRUE(exit_text && end > exit_text, "it holds B's .exit.text, the last text section");
+	ASSERT_TRUE(end % 4096 == 0, "it ends at a page boundary (module memory is pages)");
+	ASSERT_TRUE(!(a_text >= start && a_text < end), "it does not hold A's text");
+	proc_free(&p);
+}
+
 static void test_trace_split(void)
 {
 	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--module", SPLIT, NULL };
@@ -385,6 +409,7 @@ int main(void)
 	else
 		strcpy(kmod_dir, ".");
 	if (make_split_layout()) {
+		test_user_ranges();
 		test_trace_split();
 		for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 			test_inject_split(backends[i]);
