@@ -15,6 +15,7 @@
 #include "lib/scope.bpf.h"
 #include "lib/core_fixes.bpf.h"
 #include "lib/module_scope.bpf.h"
+#include "lib/outstanding.bpf.h"
 
 #define EEXIST 17 /* errno.h is not for BPF */
 
@@ -445,6 +446,7 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	key.kind = kind;
 	key.failed = ptr == NULL;
 	key.stack_id = stack_id(ctx);
+	outstanding_alloc(&key, ptr);
 	if (!count_alloc(&key))
 		return 0;
 	if (!s) {
@@ -548,6 +550,7 @@ int BPF_PROG(on_cache_alloc_node_cache_sizes, unsigned long call_site, const voi
 SEC("raw_tp/kfree")
 int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 {
+	outstanding_free(ptr);
 	/* kfree(NULL) is traced too, and frees nothing. */
 	if ((unsigned long)ptr <= 16 || !task_in_scope() || !site_in_scope(ctx, call_site) ||
 	    irq_counted_apart(KM_CNT_IRQ_FREE))
@@ -559,6 +562,7 @@ int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 SEC("raw_tp/kmem_cache_free")
 int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
 {
+	outstanding_free(ptr);
 	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site) ||
 	    irq_counted_apart(KM_CNT_IRQ_FREE))
 		return 0;
@@ -600,6 +604,7 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	key.failed = page == NULL;
 	key.zone = page ? page_zone((__u64)page) : -1;
 	key.stack_id = stack_id(ctx);
+	outstanding_page_alloc(page, order, gfp_flags, key.stack_id);
 	count_shape(&pages, &key, KM_CNT_DROPPED_PAGE);
 	return 0;
 }
@@ -607,6 +612,7 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 SEC("raw_tp/mm_page_free")
 int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 {
+	outstanding_free(page);
 	if (!task_in_scope())
 		return 0;
 	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))

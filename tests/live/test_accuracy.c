@@ -182,7 +182,7 @@ static double workload_shapes(struct jp *doc, bool only_ours)
 		const char *f = jp_str(s, "function");
 		double lo = jp_num(s, "min_req"), hi = jp_num(s, "max_req");
 
-		if (f && !strcmp(f, "iovec_from_user") && hi >= SHAPES_FIRST * 16 &&
+		if (function_is(f, "iovec_from_user") && hi >= SHAPES_FIRST * 16 &&
 		    (!only_ours || (lo >= SHAPES_FIRST * 16 && hi < (SHAPES_FIRST + SHAPES) * 16)))
 			sum += jp_num(s, "count");
 	}

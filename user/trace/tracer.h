@@ -24,6 +24,8 @@ struct tracer_config {
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
 	unsigned int max_shapes; /* hash map entries for shapes; 0 for the default */
+	bool outstanding;	 /* --outstanding: track each allocation until it is freed */
+	unsigned int max_outstanding; /* its map's entries; 0 for the default */
 };
 
 struct tracer {
@@ -34,6 +36,8 @@ struct tracer {
 	int nr_ranges;
 	struct km_module_hook module_hook;
 	bool module_sync; /* a module loaded later is added before its init runs */
+	bool outstanding;
+	unsigned int out_hooks; /* KM_OUT_HOOK_*: frees seen without a kmem tracepoint */
 };
 
 /* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
