@@ -375,7 +375,7 @@ static int injector_load(struct injector *in)
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	km_scope_refresh(&in->o->scope, &in->module_hook);
 	if (in->o->scope.module && !in->module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
 			"init has started", in->module_hook.why_polling);
@@ -731,7 +731,7 @@ static int on_tick(void *ctx)
 {
 	struct injector *in = ctx;
 
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	km_scope_refresh(&in->o->scope, &in->module_hook);
 	return 0;
 }
 
