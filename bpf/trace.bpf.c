@@ -15,6 +15,7 @@
 #include "lib/scope.bpf.h"
 #include "lib/core_fixes.bpf.h"
 #include "lib/module_scope.bpf.h"
+#include "lib/outstanding.bpf.h"
 
 #define EEXIST 17 /* errno.h is not for BPF */
 
@@ -136,9 +137,18 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/*
+ * 1 only while kmscope sleeps in poll(), where it makes no allocations: then a
+ * system-wide trace needs no helper call to tell an event is not kmscope's own
+ * (a call and return cost ~10 ns an event with this CPU's mitigations).
+ */
+__u32 self_asleep = 0;
+
 /* Whose allocation is it: the task-level filters. */
 static __always_inline bool task_in_scope(void)
 {
+	if (!irq_apart && *(volatile __u32 *)&self_asleep)
+		return true;
 	if (!process_in_scope(bpf_get_current_pid_tgid()))
 		return false;
 	return !filter_comm || comm_matches();
@@ -330,32 +340,50 @@ static __always_inline bool same_shape(const struct km_alloc_key *a, const struc
 }
 
 /*
- * Returns true when the shape is new on this CPU. A free slot is claimed with a
- * compare-and-swap, so a run nested in this one on the same CPU (an interrupt's
- * allocation, traced by another program) that hashes to the same slot finds it
- * taken or being claimed and counts in the hash map instead: a slot is never
- * written by two runs. Nested runs of the same program are skipped by the kernel
- * (counted as missed), so a shape's count has one writer per CPU.
+ * One probe of a fast slot: 1 when it counted the shape there, 2 when it claimed the
+ * slot for it (the shape is new on this CPU), 0 when the slot belongs to (or is being
+ * claimed for) another shape. A free slot is claimed with a compare-and-swap, so a run
+ * nested in this one on the same CPU (an interrupt's allocation, traced by another
+ * program) that probes the same slot finds it taken or being claimed and moves on: a
+ * slot is never written by two runs. Nested runs of the same program are skipped by
+ * the kernel (counted as missed), so a shape's count has one writer per CPU.
+ */
+static __always_inline int probe_slot(__u32 idx, const struct km_alloc_key *key)
+{
+	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
+	__u64 c;
+
+	if (!slot)
+		return 0;
+	c = slot->count;
+	if (c && !(c & KM_SLOT_CLAIMING) && same_shape(&slot->key, key)) {
+		slot->count = c + 1;
+		return 1;
+	}
+	if (!c && __sync_val_compare_and_swap(&slot->count, 0, KM_SLOT_CLAIMING) == 0) {
+		slot->key = *key;
+		/* an exchange orders the key before the count, also on weakly ordered CPUs */
+		__sync_lock_test_and_set(&slot->count, 1);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Returns true when the shape is new on this CPU. Two slots per shape (a pair that
+ * differ in the lowest bit): slots are never freed, so with one a shape whose slot
+ * an earlier shape took would go to the hash map for the whole run. A shape takes
+ * the first free one, and always finds itself where it first went.
  */
 static __always_inline bool count_alloc(struct km_alloc_key *key)
 {
 	__u32 idx = shape_slot(key);
-	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
-	__u64 c;
+	int r = probe_slot(idx, key);
 
-	if (slot) {
-		c = slot->count;
-		if (c && !(c & KM_SLOT_CLAIMING) && same_shape(&slot->key, key)) {
-			slot->count = c + 1;
-			return false;
-		}
-		if (!c && __sync_val_compare_and_swap(&slot->count, 0, KM_SLOT_CLAIMING) == 0) {
-			slot->key = *key;
-			/* an exchange orders the key before the count, also on weakly ordered CPUs */
-			__sync_lock_test_and_set(&slot->count, 1);
-			return true;
-		}
-	}
+	if (!r)
+		r = probe_slot(idx ^ 1, key);
+	if (r)
+		return r == 2;
 	return count_shape(&allocs, key, KM_CNT_DROPPED_ALLOC);
 }
 
@@ -418,6 +446,7 @@ static __always_inline int on_slab_alloc(void *ctx, __u32 kind, __u64 call_site,
 	key.kind = kind;
 	key.failed = ptr == NULL;
 	key.stack_id = stack_id(ctx);
+	outstanding_alloc(&key, ptr);
 	if (!count_alloc(&key))
 		return 0;
 	if (!s) {
@@ -521,6 +550,7 @@ int BPF_PROG(on_cache_alloc_node_cache_sizes, unsigned long call_site, const voi
 SEC("raw_tp/kfree")
 int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 {
+	outstanding_free(ptr);
 	/* kfree(NULL) is traced too, and frees nothing. */
 	if ((unsigned long)ptr <= 16 || !task_in_scope() || !site_in_scope(ctx, call_site) ||
 	    irq_counted_apart(KM_CNT_IRQ_FREE))
@@ -532,6 +562,7 @@ int BPF_PROG(on_kfree, unsigned long call_site, const void *ptr)
 SEC("raw_tp/kmem_cache_free")
 int BPF_PROG(on_cache_free, unsigned long call_site, const void *ptr)
 {
+	outstanding_free(ptr);
 	if (!ptr || !task_in_scope() || !site_in_scope(ctx, call_site) ||
 	    irq_counted_apart(KM_CNT_IRQ_FREE))
 		return 0;
@@ -573,6 +604,7 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 	key.failed = page == NULL;
 	key.zone = page ? page_zone((__u64)page) : -1;
 	key.stack_id = stack_id(ctx);
+	outstanding_page_alloc(page, order, gfp_flags, key.stack_id);
 	count_shape(&pages, &key, KM_CNT_DROPPED_PAGE);
 	return 0;
 }
@@ -580,6 +612,7 @@ int BPF_PROG(on_page_alloc, struct page *page, unsigned int order, gfp_t gfp_fla
 SEC("raw_tp/mm_page_free")
 int BPF_PROG(on_page_free, struct page *page, unsigned int order)
 {
+	outstanding_free(page);
 	if (!task_in_scope())
 		return 0;
 	if (filter_ranges && !(ranges_on_stack && stack_in_ranges(ctx)))

@@ -44,6 +44,7 @@ struct report_state {
 	double started, last;
 	int interval;
 	int stacks_fd; /* >= 0 with --folded */
+	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
 	bool json;
 };
@@ -174,6 +175,11 @@ static int report_now(struct report_state *rs, bool final)
 			km_warn("%llu processes forked by the command were not traced: the map of "
 				"followed processes was full",
 				(unsigned long long)cur.counters[KM_CNT_DROPPED_FOLLOW]);
+		if (cur.out_counters[KM_OUT_DROPPED])
+			km_warn("%llu allocations were not tracked as outstanding because the map of "
+				"%llu was full (--max-outstanding makes room for more)",
+				(unsigned long long)cur.out_counters[KM_OUT_DROPPED],
+				(unsigned long long)cur.out_max);
 		if (cur.counters[KM_CNT_MISSED])
 			km_warn("the kernel skipped %llu program runs nested in another on the same "
 				"CPU (of any task, traced or not)",
@@ -211,6 +217,8 @@ static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct
 	cfg->comm = s->comm;
 	cfg->stack = s->stack;
 	cfg->max_shapes = o->max_shapes;
+	cfg->outstanding = o->outstanding;
+	cfg->max_outstanding = o->max_outstanding;
 	cfg->cgroup_id = s->cgroup_id;
 	cfg->cgroup_level = s->cgroup_level;
 	cfg->module = s->module;
@@ -242,6 +250,8 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	rs->env.zones = t->zones;
 	rs->env.nr_zones = t->zones_valid ? t->nr_zones : 0;
 	rs->env.sections = !strcmp(o->name, "waste") ? REPORT_SUMMARY | REPORT_WASTE : REPORT_ALL;
+	if (o->outstanding)
+		rs->env.sections |= REPORT_OUTSTANDING;
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
 	rs->env.scope = scope;
@@ -371,6 +381,11 @@ static int do_trace(struct trace_opts *o)
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
+	if (o->outstanding && o->scope.stack) {
+		rs.out_stacks_fd = tracer_stacks_fd(&t);
+		rs.env.stack_lookup = folded_map_lookup;
+		rs.env.stack_ctx = &rs.out_stacks_fd;
+	}
 
 	km_catch_signals(); /* before the line scripts wait for */
 	rs.started = rs.last = km_now();
@@ -399,6 +414,7 @@ static int do_trace(struct trace_opts *o)
 	session.on_interval = on_interval;
 	session.on_tick = on_tick;
 	session.ctx = &run;
+	session.asleep = tracer_asleep_flag(&t);
 	err = km_session_run(&session);
 	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
 	cmd_status = km_session_end_child(&session);

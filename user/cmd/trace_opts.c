@@ -6,17 +6,20 @@
 #include "core/options.h"
 #include "cmd/trace_opts.h"
 
-enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY };
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
 	KM_OPT_SECTION("Scope (default: the whole system):"),
-	KM_OPT("pid", 'p', true, "PID", "a process and its threads", KM_COMPLETE_PID),
+	KM_OPT("pid", 'p', true, "PID", "a process and all its threads; of a thread's id, that\n"
+	  "thread (interrupt-context allocations are counted as\n"
+	  "irq in any process scope: --pid, --comm, --cgroup, CMD)", KM_COMPLETE_PID),
 	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
 	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
 	  KM_COMPLETE_DIR),
 	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC"),
+	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC and its compiler\n"
+	  "clones (FUNC.part.0, FUNC.isra.0, FUNC.constprop.0, ...)"),
 	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
 	KM_OPT("stack", KM_OPT_STACK, false, NULL,
 	  "with --module/--caller: match any kernel stack frame\n"
@@ -39,6 +42,12 @@ static const struct km_option trace_options[] = {
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
 	  "slots, 16 to 4194304 (default 16384; what does not fit\n"
 	  "is counted as dropped)"),
+	KM_OPT_SECTION("Outstanding allocations (leaks):"),
+	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
+	  "not freed by the report, per call site, cache, module\n"
+	  "and page order, with their ages (with --stack: stacks)"),
+	KM_OPT("max-outstanding", OPT_MAX_OUTSTANDING, false, "N", "track at most N allocations at once, 1 to 4194304\n"
+	  "(default 65536; what does not fit is counted as dropped)"),
 	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
 	KM_OPT("help", 'h', true, NULL, "this help"),
 	KM_OPT_END,
@@ -54,7 +63,9 @@ const struct km_command_spec trace_spec = {
 	.examples = "  kmscope trace -d 10                    the whole system for 10 seconds\n"
 		    "  kmscope trace -m e1000e -j             one driver, as JSON, until Ctrl-C\n"
 		    "  kmscope trace -j -o r.json -- ./my-test --quick\n"
-		    "                                         one command and its children\n",
+		    "                                         one command and its children\n"
+		    "  kmscope trace --outstanding --stack -- ./load-driver.sh\n"
+		    "                                         what the command allocated and left\n",
 	.takes_command = true,
 	.handler = trace_option,
 };
@@ -92,6 +103,14 @@ static int trace_option(void *ctx, int id, const char *arg)
 		if (km_opt_u64(spec, "shape count", arg, 16, 1 << 22, &v))
 			return -EINVAL;
 		o->max_shapes = v;
+		return 0;
+	case OPT_OUTSTANDING:
+		o->outstanding = true;
+		return 0;
+	case OPT_MAX_OUTSTANDING:
+		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))
+			return -EINVAL;
+		o->max_outstanding = v;
 		return 0;
 	case 'd':
 		return km_opt_seconds(spec, "duration", arg, 0.001, 1e9, &o->duration);
@@ -139,8 +158,13 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		return km_usage_error(spec, "--folded cannot be combined with --json or --interval");
 	if (o->scope.cmd && o->scope.pid)
 		return km_usage_error(spec, "--pid and '-- CMD' cannot be combined");
-	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded)
-		return km_usage_error(spec, "--stack needs --module or --caller");
+	if (o->folded && o->outstanding)
+		return km_usage_error(spec, "--folded cannot be combined with --outstanding");
+	if (o->max_outstanding && !o->outstanding)
+		return km_usage_error(spec, "--max-outstanding needs --outstanding");
+	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded &&
+	    !o->outstanding)
+		return km_usage_error(spec, "--stack needs --module, --caller or --outstanding");
 	if (o->scope.wait_module && !o->scope.module)
 		return km_usage_error(spec, "--wait-module needs --module");
 	return 0;

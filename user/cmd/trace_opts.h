@@ -13,6 +13,8 @@ struct trace_opts {
 	const char *name; /* "trace" or "waste" */
 	struct km_scope scope;
 	unsigned int max_shapes;
+	bool outstanding;		/* --outstanding */
+	unsigned int max_outstanding;	/* 0: the default */
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;

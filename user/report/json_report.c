@@ -2,6 +2,7 @@
 /* The report as one JSON document (schema: docs/json.md), read from the model. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "report/json.h"
 #include "report/report.h"
 
@@ -264,6 +265,101 @@ static void json_pages(struct json_writer *jw, const struct report_model *m)
 	jw_object_end(jw);
 }
 
+
+static void json_out_rows(struct json_writer *jw, const char *key, const struct report_model *m,
+			  const struct report_out_table *t, int kind)
+{
+	size_t i, n = kind == 0 && m->top > 0 && (size_t)m->top < t->n ? (size_t)m->top : t->n;
+	char addr[32];
+
+	jw_key(jw, key);
+	jw_array_start(jw);
+	for (i = 0; i < n; i++) {
+		const struct report_out_row *r = &t->rows[i];
+
+		jw_object_start(jw);
+		if (kind == 0) {
+			jw_kv_string(jw, "function", r->function);
+			jw_kv_uint(jw, "offset", r->offset);
+			jw_kv_string(jw, "module", r->module[0] ? r->module : NULL);
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->call_site);
+			jw_kv_string(jw, "address", addr);
+			jw_kv_string(jw, "cache", r->cache);
+		} else if (kind == 1) {
+			jw_kv_string(jw, "name", r->cache);
+		} else if (kind == 2) {
+			jw_kv_string(jw, "module", r->module[0] ? r->module : NULL);
+		} else {
+			jw_kv_uint(jw, "order", r->order);
+			jw_kv_uint(jw, "pages", r->pages);
+		}
+		jw_kv_uint(jw, "count", r->count);
+		jw_kv_uint(jw, "bytes_req", r->bytes_req);
+		jw_kv_uint(jw, "bytes_alloc", r->bytes_alloc);
+		jw_kv_double(jw, "oldest_s", r->oldest_ns / 1e9);
+		jw_kv_double(jw, "median_s", r->median_ns / 1e9);
+		if (kind == 0) {
+			const char *f = r->stack, *nl;
+
+			jw_key(jw, "stack");
+			jw_array_start(jw);
+			while (f && *f) {
+				char frame[256];
+
+				nl = strchr(f, '\n');
+				snprintf(frame, sizeof(frame), "%.*s",
+					 nl ? (int)(nl - f) : (int)strlen(f), f);
+				jw_string(jw, frame);
+				f = nl ? nl + 1 : NULL;
+			}
+			jw_array_end(jw);
+		}
+		jw_object_end(jw);
+	}
+	jw_array_end(jw);
+}
+
+/* null unless --outstanding */
+static void json_outstanding(struct json_writer *jw, const struct report_model *m)
+{
+	const struct report_outstanding *o = &m->out;
+
+	jw_key(jw, "outstanding");
+	if (!o->on || !(m->sections & REPORT_OUTSTANDING)) {
+		jw_null(jw);
+		return;
+	}
+	jw_object_start(jw);
+	jw_kv_uint(jw, "count", o->count);
+	jw_kv_uint(jw, "bytes_req", o->bytes_req);
+	jw_kv_uint(jw, "bytes_alloc", o->bytes_alloc);
+	jw_kv_uint(jw, "page_allocations", o->page_allocs);
+	jw_kv_uint(jw, "pages", o->pages);
+	jw_kv_double(jw, "oldest_s", o->oldest_ns / 1e9);
+	jw_kv_uint(jw, "tracked", o->tracked);
+	jw_kv_uint(jw, "replaced", o->replaced);
+	jw_kv_uint(jw, "freed", o->freed);
+	jw_kv_uint(jw, "bulk_freed", o->bulk_freed);
+	jw_kv_uint(jw, "rcu_freed", o->rcu_freed);
+	jw_kv_uint(jw, "max_entries", o->max_entries);
+	jw_key(jw, "frees_seen");
+	jw_object_start(jw);
+	jw_kv_bool(jw, "bulk", o->bulk_seen);
+	jw_kv_bool(jw, "kfree_rcu", o->rcu_seen);
+	jw_object_end(jw);
+	jw_key(jw, "dropped");
+	jw_object_start(jw);
+	jw_kv_uint(jw, "allocs", o->dropped);
+	jw_kv_uint(jw, "frees_busy", o->free_lost);
+	jw_kv_uint(jw, "bulk_unseen", o->bulk_unseen);
+	jw_object_end(jw);
+	json_out_rows(jw, "callsites", m, &o->sites, 0);
+	json_out_rows(jw, "caches", m, &o->caches, 1);
+	json_out_rows(jw, "modules", m, &o->modules, 2);
+	json_out_rows(jw, "page_orders", m, &o->orders, 3);
+	jw_object_end(jw);
+}
+
 int report_json_print(FILE *out, const struct report_model *m, const struct report_window *win)
 {
 	struct json_writer *jw = jw_new(out, false);
@@ -297,6 +393,7 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 	json_failures(jw, m);
 	json_dma(jw, m);
 	json_pages(jw, m);
+	json_outstanding(jw, m);
 	jw_object_end(jw);
 	jw_newline(jw);
 	jw_free(jw);

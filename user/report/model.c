@@ -347,12 +347,317 @@ static void fill_counters(struct report_summary *sum, const struct snapshot *sna
 	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
 }
 
+
+/*
+ * trace --outstanding: the allocations still in the outstanding map, grouped by call
+ * site (and stack), cache, module and page order, with their oldest and median age.
+ */
+struct out_age {
+	size_t row;
+	__u64 age;
+};
+
+struct out_ages {
+	struct out_age *v;
+	size_t n, cap;
+};
+
+static int ages_add(struct out_ages *a, size_t row, __u64 age)
+{
+	if (a->n == a->cap) {
+		struct out_age *grown;
+
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		grown = realloc(a->v, a->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		a->v = grown;
+	}
+	a->v[a->n].row = row;
+	a->v[a->n++].age = age;
+	return 0;
+}
+
+static int cmp_age(const void *x, const void *y)
+{
+	const struct out_age *a = x, *b = y;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	return a->age < b->age ? -1 : a->age > b->age;
+}
+
+/* Each row's oldest and median (the lower middle of an even count) age. */
+static void ages_apply(struct out_ages *a, struct report_out_table *t)
+{
+	size_t i = 0, j;
+
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_age);
+	while (i < a->n) {
+		for (j = i; j < a->n && a->v[j].row == a->v[i].row; j++)
+			;
+		t->rows[a->v[i].row].oldest_ns = a->v[j - 1].age;
+		t->rows[a->v[i].row].median_ns = a->v[i + (j - i - 1) / 2].age;
+		i = j;
+	}
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The row for (call_site, cache, module, stack_id, order); its index in *idx. */
+static struct report_out_row *out_row_get(struct report_out_table *t, __u64 call_site,
+					  const char *cache, const char *module, __s32 stack_id,
+					  unsigned int order, size_t *idx)
+{
+	struct report_out_row *r;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		r = &t->rows[i];
+		if (r->call_site == call_site && r->stack_id == stack_id && r->order == order &&
+		    !strcmp(r->cache, cache) && !strcmp(r->module, module)) {
+			*idx = i;
+			return r;
+		}
+	}
+	if (t->n == t->cap) {
+		struct report_out_row *grown;
+
+		t->cap = t->cap ? t->cap * 2 : 64;
+		grown = realloc(t->rows, t->cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->rows = grown;
+	}
+	*idx = t->n;
+	r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	r->call_site = call_site;
+	r->stack_id = stack_id;
+	r->order = order;
+	snprintf(r->cache, sizeof(r->cache), "%s", cache);
+	snprintf(r->module, sizeof(r->module), "%s", module);
+	return r;
+}
+
+static void out_row_add(struct report_out_row *r, const struct outstanding_entry *e)
+{
+	r->count++;
+	r->bytes_req += e->o.shape.bytes_req;
+	r->bytes_alloc += e->o.shape.bytes_alloc;
+	if (e->o.page)
+		r->pages += 1ULL << e->o.order;
+}
+
+/* Frames from the call site outwards (the allocator's own frames left out). */
+static char *out_stack(const struct report_env *env, __s32 stack_id, __u64 call_site)
+{
+	__u64 ips[KM_MAX_STACK] = {};
+	char *buf = NULL, frame[256];
+	size_t len = 0;
+	FILE *out;
+	int i, top = 0;
+
+	if (!env->stack_lookup || stack_id < 0 || env->stack_lookup(env->stack_ctx, stack_id, ips))
+		return NULL;
+	for (i = 0; call_site && i < KM_MAX_STACK && ips[i]; i++)
+		if (ips[i] == call_site) {
+			top = i;
+			break;
+		}
+	out = open_memstream(&buf, &len);
+	if (!out)
+		return NULL;
+	for (i = top; i < KM_MAX_STACK && ips[i]; i++) {
+		if (env->ksyms)
+			ksyms__format(env->ksyms, ips[i], frame, sizeof(frame));
+		else
+			snprintf(frame, sizeof(frame), "0x%llx", (unsigned long long)ips[i]);
+		fprintf(out, "%s%s", i > top ? "\n" : "", frame);
+	}
+	fclose(out);
+	return buf;
+}
+
+static int cmp_out_key(const void *x, const void *y)
+{
+	const struct outstanding_entry *a = x, *b = y;
+
+	if (a->o.page != b->o.page)
+		return a->o.page < b->o.page ? -1 : 1;
+	if (a->o.order != b->o.order)
+		return a->o.order < b->o.order ? -1 : 1;
+	return memcmp(&a->o.shape, &b->o.shape, sizeof(a->o.shape));
+}
+
+static int cmp_out_rows(const void *x, const void *y)
+{
+	const struct report_out_row *a = x, *b = y;
+
+	if (a->bytes_alloc != b->bytes_alloc)
+		return a->bytes_alloc < b->bytes_alloc ? 1 : -1;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	if (strcmp(a->function, b->function))
+		return strcmp(a->function, b->function);
+	return strcmp(a->cache, b->cache);
+}
+
+/* One group of entries of the same shape: its rows once, then each entry's age. */
+static int out_add_group(struct report_model *m, const struct snapshot *snap,
+			 const struct report_env *env, const struct outstanding_entry *e,
+			 size_t n, struct out_ages ages[4])
+{
+	struct report_outstanding *o = &m->out;
+	struct report_out_row *site = NULL, *cache = NULL, *mod = NULL, *order = NULL;
+	size_t si = 0, ci = 0, mi = 0, oi = 0, k;
+	int err = 0;
+
+	if (e->o.page) {
+		order = out_row_get(&o->orders, 0, "page allocator", "", -1, e->o.order, &oi);
+		if (!order)
+			return -ENOMEM;
+		if (e->o.shape.stack_id >= 0) {
+			site = out_row_get(&o->sites, 0, "page allocator", "", e->o.shape.stack_id,
+					   e->o.order, &si);
+			if (!site)
+				return -ENOMEM;
+			snprintf(site->function, sizeof(site->function), "(pages, order %u)",
+				 e->o.order);
+			if (!site->stack)
+				site->stack = out_stack(env, e->o.shape.stack_id, 0);
+		}
+	} else {
+		struct alloc_shape as = { .key = e->o.shape, .count = n };
+		const struct ksym *sym = NULL;
+		char cname[KM_CACHE_NAME_LEN + 16];
+		unsigned long off = 0;
+
+		shape_cache_name(snap, env, &as, cname, sizeof(cname));
+		if (env->ksyms && e->o.shape.call_site)
+			sym = ksyms__map_addr(env->ksyms, e->o.shape.call_site, &off);
+		site = out_row_get(&o->sites, e->o.shape.call_site, cname,
+				   sym && sym->module ? sym->module : "",
+				   env->stack_lookup ? e->o.shape.stack_id : -1, 0, &si);
+		cache = site ? out_row_get(&o->caches, 0, cname, "", -1, 0, &ci) : NULL;
+		mod = cache ? out_row_get(&o->modules, 0, "", sym && sym->module ? sym->module : "",
+					  -1, 0, &mi) : NULL;
+		if (!mod)
+			return -ENOMEM;
+		if (!site->function[0]) {
+			site->has_symbol = sym != NULL;
+			site->offset = off;
+			if (sym)
+				snprintf(site->function, sizeof(site->function), "%s", sym->name);
+			else
+				snprintf(site->function, sizeof(site->function), "0x%llx",
+					 (unsigned long long)e->o.shape.call_site);
+			if (env->stack_lookup)
+				site->stack = out_stack(env, e->o.shape.stack_id,
+							e->o.shape.call_site);
+		}
+	}
+	for (k = 0; k < n && !err; k++) {
+		__u64 age = snap->now_ns > e[k].o.ts ? snap->now_ns - e[k].o.ts : 0;
+
+		if (age > o->oldest_ns)
+			o->oldest_ns = age;
+		if (e[k].o.page) {
+			o->page_allocs++;
+			o->pages += 1ULL << e[k].o.order;
+		} else {
+			o->count++;
+			o->bytes_req += e[k].o.shape.bytes_req;
+			o->bytes_alloc += e[k].o.shape.bytes_alloc;
+		}
+		if (site) {
+			out_row_add(site, &e[k]);
+			err = ages_add(&ages[0], si, age);
+		}
+		if (cache && !err) {
+			out_row_add(cache, &e[k]);
+			err = ages_add(&ages[1], ci, age);
+		}
+		if (mod && !err) {
+			out_row_add(mod, &e[k]);
+			err = ages_add(&ages[2], mi, age);
+		}
+		if (order && !err) {
+			out_row_add(order, &e[k]);
+			err = ages_add(&ages[3], oi, age);
+		}
+	}
+	return err;
+}
+
+static int out_build(struct report_model *m, const struct snapshot *snap,
+		     const struct report_env *env)
+{
+	struct report_outstanding *o = &m->out;
+	struct report_out_table *tables[4] = { &o->sites, &o->caches, &o->modules, &o->orders };
+	struct out_ages ages[4] = {};
+	struct outstanding_entry *e = NULL;
+	size_t i, j, n = snap->nr_outstanding;
+	int err = 0, t;
+
+	if (!snap->outstanding_on)
+		return 0;
+	o->on = true;
+	o->tracked = snap->out_counters[KM_OUT_TRACKED];
+	o->replaced = snap->out_counters[KM_OUT_REPLACED];
+	o->dropped = snap->out_counters[KM_OUT_DROPPED];
+	o->freed = snap->out_counters[KM_OUT_FREED];
+	o->free_lost = snap->out_counters[KM_OUT_FREE_LOST];
+	o->bulk_freed = snap->out_counters[KM_OUT_BULK_FREED];
+	o->rcu_freed = snap->out_counters[KM_OUT_RCU_FREED];
+	o->bulk_unseen = snap->out_counters[KM_OUT_BULK_UNSEEN];
+	o->max_entries = snap->out_max;
+	o->bulk_seen = snap->out_hooks & KM_OUT_HOOK_BULK;
+	o->rcu_seen = snap->out_hooks & KM_OUT_HOOK_RCU;
+	if (n) {
+		/* a copy sorted by shape, so that each shape is named once */
+		e = malloc(n * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		memcpy(e, snap->outstanding, n * sizeof(*e));
+		qsort(e, n, sizeof(*e), cmp_out_key);
+	}
+	for (i = 0; i < n && !err; i = j) {
+		for (j = i + 1; j < n && !cmp_out_key(&e[i], &e[j]); j++)
+			;
+		err = out_add_group(m, snap, env, &e[i], j - i, ages);
+	}
+	free(e);
+	for (t = 0; t < 4; t++) {
+		if (!err)
+			ages_apply(&ages[t], tables[t]);
+		free(ages[t].v);
+		if (!err && tables[t]->n > 1)
+			qsort(tables[t]->rows, tables[t]->n, sizeof(*tables[t]->rows), cmp_out_rows);
+	}
+	return err;
+}
+
+static void out_free(struct report_outstanding *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->sites.n; i++)
+		free(o->sites.rows[i].stack);
+	free(o->sites.rows);
+	free(o->caches.rows);
+	free(o->modules.rows);
+	free(o->orders.rows);
+}
+
 void report_model_free(struct report_model *m)
 {
 	free(m->sites.rows);
 	free(m->caches.rows);
 	free(m->classes.rows);
 	free(m->dma_sites.rows);
+	out_free(&m->out);
 	free(m->scope);
 	memset(m, 0, sizeof(*m));
 }
@@ -391,7 +696,10 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	table_sort(&m->caches, env->sort);
 	table_sort(&m->classes, env->sort);
 	table_sort(&m->dma_sites, SORT_COUNT);
-	return 0;
+	err = out_build(m, snap, env);
+	if (err)
+		report_model_free(m);
+	return err;
 }
 
 size_t report_rows_shown(const struct report_model *m, const struct report_table *t)

@@ -29,6 +29,7 @@ enum report_section {
 	REPORT_DMA = 1 << 4,
 	REPORT_PAGES = 1 << 5,
 	REPORT_ALL = (1 << 6) - 1,
+	REPORT_OUTSTANDING = 1 << 6, /* trace --outstanding; not in REPORT_ALL */
 };
 
 enum report_sort {
@@ -37,6 +38,9 @@ enum report_sort {
 	SORT_BYTES,
 	SORT_FAILED,
 };
+
+/* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
+typedef int (*report_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
 
 /* What the model is built with: the kernel's facts and the report's options. */
 struct report_env {
@@ -50,6 +54,8 @@ struct report_env {
 	enum report_sort sort;
 	int top;	  /* rows per table; 0 for all */
 	const char *scope; /* what was traced, for the header */
+	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
+	void *stack_ctx;
 };
 
 /* The time a report covers. */
@@ -111,6 +117,40 @@ struct report_summary {
 	__u64 duplicates;   /* large kmallocs traced twice, counted once */
 };
 
+/*
+ * trace --outstanding: allocations not freed at report time, grouped one way. Ages are
+ * from the allocation's timestamp to the report.
+ */
+struct report_out_row {
+	char function[128]; /* call-site rows: the symbol or "0x..."; module rows: "" */
+	char module[64];    /* "" for the kernel proper */
+	char cache[KM_CACHE_NAME_LEN + 16]; /* site and cache rows; "page allocator" for pages */
+	__u64 call_site;
+	unsigned long offset;
+	bool has_symbol;
+	__s32 stack_id; /* site rows with --stack, else -1 */
+	unsigned int order; /* page rows */
+	__u64 count, bytes_req, bytes_alloc, pages;
+	__u64 oldest_ns, median_ns;
+	char *stack; /* site rows with --stack: frames, innermost first, '\n'-separated */
+};
+
+struct report_out_table {
+	struct report_out_row *rows; /* by bytes_alloc, largest first */
+	size_t n, cap;
+};
+
+struct report_outstanding {
+	bool on;
+	__u64 count, bytes_req, bytes_alloc; /* slab objects */
+	__u64 page_allocs, pages;
+	__u64 oldest_ns;
+	__u64 tracked, replaced, dropped, freed, free_lost, bulk_freed, rcu_freed, bulk_unseen;
+	__u64 max_entries;
+	bool bulk_seen, rcu_seen; /* frees without a kmem tracepoint are seen */
+	struct report_out_table sites, caches, modules, orders;
+};
+
 struct report_model {
 	char *scope;
 	unsigned int sections;
@@ -127,6 +167,7 @@ struct report_model {
 	/* pages placed in a DMA zone, and pages asked for with GFP_DMA / GFP_DMA32 */
 	struct report_page_row dma_zone_order[KM_MAX_ZONES][REPORT_ORDER_SLOTS];
 	struct report_page_row dma_flag_order[2][REPORT_ORDER_SLOTS];
+	struct report_outstanding out;
 };
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "report/snapshot.h"
@@ -62,11 +63,17 @@ static int cmp_alloc_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct km_alloc_key));
 }
 
-/* Every slot of every CPU, ncpus values per index. */
+/* Every slot of every CPU, ncpus values per index: in batches, or one by one. */
 static int read_slots(int fd, int ncpus, struct km_alloc_slot *all)
 {
-	__u32 idx;
+	static __u32 keys[KM_FAST_SLOTS];
+	__u32 idx, batch = 0, count = KM_FAST_SLOTS;
+	int err;
 
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	err = bpf_map_lookup_batch(fd, NULL, &batch, keys, all, &count, &opts);
+	if ((!err || errno == ENOENT) && count == KM_FAST_SLOTS)
+		return 0;
 	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
 		if (bpf_map_lookup_elem(fd, &idx, all + (size_t)idx * ncpus))
 			return -errno;
@@ -208,6 +215,93 @@ static int read_caches(struct snapshot *snap, int fd)
 	return 0;
 }
 
+/* Per-CPU counters summed: n entries of an array map of __u64. */
+static int read_counter_array(int fd, __u64 *out, __u32 n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 i;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		int cpu;
+
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			out[i] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+#define OUTSTANDING_BATCH 4096
+
+/*
+ * The outstanding map in batches (a 64k-entry map in a few syscalls). Entries come
+ * and go meanwhile: the copy is of each entry as it was when its batch was read.
+ */
+static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps)
+{
+	__u64 in = 0, out = 0, *keys;
+	struct km_outstanding *vals;
+	size_t cap = 0;
+	bool first = true;
+	int err = 0;
+	struct timespec ts;
+
+	keys = calloc(OUTSTANDING_BATCH, sizeof(*keys));
+	vals = calloc(OUTSTANDING_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = OUTSTANDING_BATCH, i;
+		int ret = bpf_map_lookup_batch(maps->outstanding_fd, first ? NULL : &in, &out, keys,
+					       vals, &count, NULL);
+
+		if (ret && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (snap->nr_outstanding + count > cap) {
+			struct outstanding_entry *grown;
+
+			cap = (snap->nr_outstanding + count) * 2;
+			grown = realloc(snap->outstanding, cap * sizeof(*grown));
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			snap->outstanding = grown;
+		}
+		for (i = 0; i < count; i++) {
+			snap->outstanding[snap->nr_outstanding].addr = keys[i];
+			snap->outstanding[snap->nr_outstanding++].o = vals[i];
+		}
+		if (ret)
+			break; /* ENOENT: that was the last batch */
+		in = out;
+		first = false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snap->now_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (!err)
+		err = read_counter_array(maps->out_counters_fd, snap->out_counters, KM_OUT_NR);
+	snap->out_max = maps->out_max;
+	snap->out_hooks = maps->out_hooks;
+	snap->outstanding_on = !err;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -231,6 +325,8 @@ int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 		err = read_caches(snap, maps->caches_fd);
 	if (!err)
 		err = read_shape_caches(snap, maps->shape_caches_fd);
+	if (!err && maps->outstanding_fd >= 0)
+		err = read_outstanding(snap, maps);
 	if (err)
 		goto err_free;
 	vals = calloc(ncpus, sizeof(*vals));
@@ -313,6 +409,23 @@ int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct sna
 	out->nr_shape_caches = cur->nr_shape_caches;
 	for (i = 0; i < KM_CNT_NR; i++)
 		out->counters[i] = cur->counters[i] - prev->counters[i];
+	/* what is outstanding is a state, not a sum: the interval shows it as it is now */
+	out->outstanding_on = cur->outstanding_on;
+	out->out_max = cur->out_max;
+	out->out_hooks = cur->out_hooks;
+	out->now_ns = cur->now_ns;
+	for (i = 0; i < KM_OUT_NR; i++)
+		out->out_counters[i] = cur->out_counters[i] - prev->out_counters[i];
+	if (cur->nr_outstanding) {
+		out->outstanding = malloc(cur->nr_outstanding * sizeof(*cur->outstanding));
+		if (!out->outstanding) {
+			snapshot_free(out);
+			return -ENOMEM;
+		}
+		memcpy(out->outstanding, cur->outstanding,
+		       cur->nr_outstanding * sizeof(*cur->outstanding));
+		out->nr_outstanding = cur->nr_outstanding;
+	}
 	return 0;
 }
 
@@ -322,6 +435,7 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->pages);
 	free(snap->caches);
 	free(snap->shape_caches);
+	free(snap->outstanding);
 	memset(snap, 0, sizeof(*snap));
 }
 

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 #include "kmscope.h"
+#include "outstanding.h"
 
 struct alloc_shape {
 	struct km_alloc_key key;
@@ -28,6 +29,12 @@ struct shape_cache {
 	__u64 cache;
 };
 
+/* trace --outstanding: one allocation not freed yet. */
+struct outstanding_entry {
+	__u64 addr; /* the object, or the struct page */
+	struct km_outstanding o;
+};
+
 struct snapshot {
 	struct alloc_shape *allocs;
 	size_t nr_allocs;
@@ -38,6 +45,14 @@ struct snapshot {
 	struct shape_cache *shape_caches; /* sorted by key */
 	size_t nr_shape_caches;
 	__u64 counters[KM_CNT_NR];
+	/* --outstanding: what is allocated and not freed at read time (not a delta) */
+	bool outstanding_on;
+	struct outstanding_entry *outstanding;
+	size_t nr_outstanding;
+	__u64 out_counters[KM_OUT_NR];
+	__u64 out_max;	/* the map's entries */
+	unsigned int out_hooks; /* KM_OUT_HOOK_*: frees seen without a kmem tracepoint */
+	__u64 now_ns;	/* CLOCK_MONOTONIC at read time, as bpf_ktime_get_ns() */
 };
 
 #define SNAPSHOT_MAX_PROGS 16
@@ -47,6 +62,9 @@ struct snapshot_maps {
 	int prog_fds[SNAPSHOT_MAX_PROGS]; /* their recursion misses are lost events */
 	int nr_progs;
 	const __u64 *follow_dropped; /* .bss of the BPF object: forks not followed */
+	int outstanding_fd, out_counters_fd; /* -1 without --outstanding */
+	__u64 out_max;
+	unsigned int out_hooks; /* KM_OUT_HOOK_* */
 };
 
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);

@@ -256,6 +256,104 @@ static void text_pages(FILE *out, const struct report_model *m)
 			(unsigned long long)m->page_class[i].failed);
 }
 
+
+/* An age as the report shows it: "850 ms", "12.3 s", "4.2 min". */
+static const char *age_label(__u64 ns, char *buf, size_t len)
+{
+	double s = ns / 1e9;
+
+	if (s < 1)
+		snprintf(buf, len, "%.0f ms", s * 1000);
+	else if (s < 120)
+		snprintf(buf, len, "%.1f s", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%.1f min", s / 60);
+	else
+		snprintf(buf, len, "%.1f h", s / 3600);
+	return buf;
+}
+
+static void text_out_table(FILE *out, const char *title, const struct report_model *m,
+			   const struct report_out_table *t, int kind)
+{
+	size_t i, n = m->top > 0 && (size_t)m->top < t->n ? (size_t)m->top : t->n;
+	static const char *const heads[] = { "CALL SITE", "CACHE", "MODULE", "PAGE ORDER" };
+	char label[256], oldest[32], median[32];
+
+	fprintf(out, "\n%s", title);
+	if (n < t->n)
+		fprintf(out, " (top %zu of %zu)", n, t->n);
+	fputc('\n', out);
+	if (!t->n) {
+		fprintf(out, "  (none)\n");
+		return;
+	}
+	fprintf(out, "  %-44s %-18s %9s %12s %12s %10s %10s\n", heads[kind],
+		kind ? "" : "CACHE", "COUNT", "REQUESTED", "ALLOCATED", "OLDEST", "MEDIAN");
+	for (i = 0; i < n; i++) {
+		const struct report_out_row *r = &t->rows[i];
+
+		if (kind == 0 && r->has_symbol)
+			snprintf(label, sizeof(label), "%s+0x%lx%s%s%s", r->function, r->offset,
+				 r->module[0] ? " [" : "", r->module, r->module[0] ? "]" : "");
+		else if (kind == 0)
+			snprintf(label, sizeof(label), "%s", r->function);
+		else if (kind == 1)
+			snprintf(label, sizeof(label), "%s", r->cache);
+		else if (kind == 2)
+			snprintf(label, sizeof(label), "%s", r->module[0] ? r->module : "[kernel]");
+		else
+			snprintf(label, sizeof(label), "%u (%llu pages)", r->order,
+				 (unsigned long long)r->pages);
+		fprintf(out, "  %-44s %-18s %9llu %12llu %12llu %10s %10s\n", label,
+			kind ? "" : r->cache, (unsigned long long)r->count,
+			(unsigned long long)r->bytes_req, (unsigned long long)r->bytes_alloc,
+			age_label(r->oldest_ns, oldest, sizeof(oldest)),
+			age_label(r->median_ns, median, sizeof(median)));
+		if (kind == 0 && r->stack) {
+			const char *f = r->stack, *nl;
+
+			for (;;) {
+				nl = strchr(f, '\n');
+				fprintf(out, "      %.*s\n", nl ? (int)(nl - f) : (int)strlen(f), f);
+				if (!nl)
+					break;
+				f = nl + 1;
+			}
+		}
+	}
+}
+
+static void text_outstanding(FILE *out, const struct report_model *m)
+{
+	const struct report_outstanding *o = &m->out;
+	char oldest[32];
+
+	fprintf(out, "\nOUTSTANDING (allocated while tracing, not freed at this report)\n");
+	fprintf(out, "  %-22s %llu objects, %llu bytes requested, %llu allocated; %llu page "
+		"allocations, %llu pages; oldest %s\n", "outstanding",
+		(unsigned long long)o->count, (unsigned long long)o->bytes_req,
+		(unsigned long long)o->bytes_alloc, (unsigned long long)o->page_allocs,
+		(unsigned long long)o->pages, age_label(o->oldest_ns, oldest, sizeof(oldest)));
+	fprintf(out, "  %-22s %llu tracked (%llu over the same pointer), %llu freed (%llu in bulk, "
+		"%llu by kfree_rcu)\n", "allocations", (unsigned long long)o->tracked,
+		(unsigned long long)o->replaced, (unsigned long long)o->freed,
+		(unsigned long long)o->bulk_freed, (unsigned long long)o->rcu_freed);
+	fprintf(out, "  %-22s %llu not tracked (map of %llu full; --max-outstanding), %llu frees "
+		"not looked up (map busy %llu, bulk beyond %d %llu)\n", "dropped",
+		(unsigned long long)o->dropped, (unsigned long long)o->max_entries,
+		(unsigned long long)(o->free_lost + o->bulk_unseen),
+		(unsigned long long)o->free_lost, KM_BULK_MAX, (unsigned long long)o->bulk_unseen);
+	if (!o->bulk_seen || !o->rcu_seen)
+		fprintf(out, "  %-22s not seen here: %s%s%s (what they free may show as outstanding)\n",
+			"frees", o->bulk_seen ? "" : "kfree_bulk / kmem_cache_free_bulk",
+			!o->bulk_seen && !o->rcu_seen ? ", " : "", o->rcu_seen ? "" : "kfree_rcu");
+	text_out_table(out, "OUTSTANDING BY CALL SITE", m, &o->sites, 0);
+	text_out_table(out, "OUTSTANDING BY CACHE", m, &o->caches, 1);
+	text_out_table(out, "OUTSTANDING BY MODULE", m, &o->modules, 2);
+	text_out_table(out, "OUTSTANDING PAGES BY ORDER", m, &o->orders, 3);
+}
+
 int report_text_print(FILE *out, const struct report_model *m, const struct report_window *win)
 {
 	if (win->interval)
@@ -279,6 +377,8 @@ int report_text_print(FILE *out, const struct report_model *m, const struct repo
 		text_dma(out, m);
 	if (m->sections & REPORT_PAGES)
 		text_pages(out, m);
+	if ((m->sections & REPORT_OUTSTANDING) && m->out.on)
+		text_outstanding(out, m);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/features.h"
 #include "kernel/tp_layout.h"
 #include "trace/tracer.h"
 #include "kmscope.h"
@@ -61,6 +62,61 @@ static int choose_programs(struct trace_bpf *skel, const struct btf *vmlinux, in
 			bpf_program__set_autoload(p, true);
 	}
 	return 0;
+}
+
+/* The first parameter's name of a kernel function, "" when BTF does not have it. */
+static const char *func_param_name(const struct btf *vmlinux, const char *func, int idx)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+
+	if (id < 0)
+		return "";
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) <= idx)
+		return "";
+	return btf__name_by_offset(vmlinux, btf_params(t)[idx].name_off);
+}
+
+/*
+ * --outstanding: the map is only as large as asked, and the programs that see frees
+ * without a kmem tracepoint (bulk frees, kfree_rcu) load only where the kernel has them.
+ */
+static void configure_outstanding(struct tracer *t, const struct tracer_config *cfg,
+				  const struct btf *vmlinux)
+{
+	struct trace_bpf *skel = t->skel;
+	const char *rcu_arg = func_param_name(vmlinux, "kvfree_call_rcu", 1);
+	bool bulk = btf__find_by_name_kind(vmlinux, "kmem_cache_free_bulk", BTF_KIND_FUNC) >= 0;
+	bool rcu = !strcmp(rcu_arg, "ptr") || !strcmp(rcu_arg, "func");
+	struct km_feature_result fentry = {};
+
+	t->out_hooks = 0;
+	if (cfg->outstanding) {
+		km_feature_probe(KM_FEAT_FENTRY, &fentry);
+		if (!fentry.ok) {
+			km_warn("fentry programs cannot load here (%s): objects freed in bulk "
+				"(kfree_bulk) or with kfree_rcu may show as outstanding", fentry.why);
+			bulk = rcu = false;
+		} else {
+			if (!bulk)
+				km_warn("this kernel's BTF has no kmem_cache_free_bulk: objects freed in "
+					"bulk (kfree_bulk) may show as outstanding");
+			if (!rcu)
+				km_warn("this kernel's BTF has no kvfree_call_rcu(head, ptr): objects "
+					"freed with kfree_rcu may show as outstanding");
+		}
+		t->out_hooks = (bulk ? KM_OUT_HOOK_BULK : 0) | (rcu ? KM_OUT_HOOK_RCU : 0);
+	}
+
+	skel->rodata->track_outstanding = cfg->outstanding;
+	skel->rodata->outstanding_page_size = getpagesize();
+	skel->rodata->rcu_free_by_offset = !strcmp(rcu_arg, "func");
+	bpf_map__set_max_entries(skel->maps.outstanding,
+				 !cfg->outstanding ? 1 :
+				 cfg->max_outstanding ? cfg->max_outstanding : KM_OUTSTANDING_DEFAULT);
+	bpf_program__set_autoload(skel->progs.outstanding_free_bulk, t->out_hooks & KM_OUT_HOOK_BULK);
+	bpf_program__set_autoload(skel->progs.outstanding_free_rcu, t->out_hooks & KM_OUT_HOOK_RCU);
 }
 
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
@@ -119,6 +175,10 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		bpf_map__set_max_entries(skel->maps.allocs, cfg->max_shapes);
 		bpf_map__set_max_entries(skel->maps.shape_caches, cfg->max_shapes);
 	}
+	t->skel = skel;
+	configure_outstanding(t, cfg, vmlinux);
+	t->skel = NULL;
+	t->outstanding = cfg->outstanding;
 	if (!cfg->stack) {
 		/* An unused stack map still costs its memory. */
 		bpf_map__set_max_entries(skel->maps.stacks, 1);
@@ -134,9 +194,10 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		} else if (err == -ENOMEM || err == -E2BIG) {
 			/* the maps are created first: a large --max-shapes fails here */
 			km_error("cannot create the BPF maps: %s (%u shapes per CPU%s; try a smaller "
-				 "--max-shapes)", strerror(-err),
+				 "--max-shapes%s)", strerror(-err),
 				 cfg->max_shapes ? cfg->max_shapes : bpf_map__max_entries(skel->maps.allocs),
-				 cfg->max_shapes ? ", from --max-shapes" : "");
+				 cfg->max_shapes ? ", from --max-shapes" : "",
+				 cfg->outstanding ? " or --max-outstanding" : "");
 			*exit_code = KM_EXIT_FAILURE;
 		} else {
 			km_error("this kernel rejected kmscope's BPF programs: %s (run with -v for the "
@@ -420,6 +481,15 @@ void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 	maps->shape_caches_fd = bpf_map__fd(t->skel->maps.shape_caches);
 	maps->counters_fd = bpf_map__fd(t->skel->maps.counters);
 	maps->follow_dropped = &t->skel->bss->follow_dropped;
+	maps->outstanding_fd = t->outstanding ? bpf_map__fd(t->skel->maps.outstanding) : -1;
+	maps->out_counters_fd = bpf_map__fd(t->skel->maps.outstanding_counters);
+	maps->out_max = bpf_map__max_entries(t->skel->maps.outstanding);
+	maps->out_hooks = t->out_hooks;
+}
+
+unsigned int *tracer_asleep_flag(struct tracer *t)
+{
+	return &t->skel->bss->self_asleep;
 }
 
 int tracer_stacks_fd(const struct tracer *t)

@@ -24,6 +24,8 @@ struct tracer_config {
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
 	unsigned int max_shapes; /* hash map entries for shapes; 0 for the default */
+	bool outstanding;	 /* --outstanding: track each allocation until it is freed */
+	unsigned int max_outstanding; /* its map's entries; 0 for the default */
 };
 
 struct tracer {
@@ -34,6 +36,8 @@ struct tracer {
 	int nr_ranges;
 	struct km_module_hook module_hook;
 	bool module_sync; /* a module loaded later is added before its init runs */
+	bool outstanding;
+	unsigned int out_hooks; /* KM_OUT_HOOK_*: frees seen without a kmem tracepoint */
 };
 
 /* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
@@ -59,6 +63,8 @@ int tracer_follow(struct tracer *t, pid_t pid);
 int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,
 		      int n);
 void tracer_maps(const struct tracer *t, struct snapshot_maps *maps);
+/* The flag to set to 1 only while kmscope sleeps (see km_session.asleep). */
+unsigned int *tracer_asleep_flag(struct tracer *t);
 int tracer_stacks_fd(const struct tracer *t);
 void tracer_close(struct tracer *t);
 
