@@ -382,7 +382,7 @@ static int injector_load(struct km_injector *in)
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	km_scope_refresh(&in->o->scope, &in->module_hook);
 	if (in->o->scope.module && !in->module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
 			"init has started", in->module_hook.why_polling);
@@ -754,7 +754,7 @@ bool km_injector_needs_refresh(const struct km_injector *in)
 
 void km_injector_refresh(struct km_injector *in)
 {
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	km_scope_refresh(&in->o->scope, &in->module_hook);
 }
 
 const char *km_injector_self_test(const struct km_injector *in)
