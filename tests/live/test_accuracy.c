@@ -238,7 +238,8 @@ static void test_intervals_on_every_cpu(void)
 	run(&p, argv);
 	ASSERT_EQ(p.status, 0, "-- CMD with a child pinned on each CPU exits 0");
 	sum_intervals(p.out, true, &r);
-	if (!ASSERT_TRUE(r.docs >= 20, "many interval reports while the shapes are claimed"))
+	/* 20+ on real CPUs; a slow emulated guest gets fewer 10 ms ticks within the workload */
+	if (!ASSERT_TRUE(r.docs >= 5, "several interval reports while the shapes are claimed"))
 		tap_diag("  %d interval reports", r.docs);
 	ASSERT_EQ(r.total_shapes, truth, "the total is the ground truth (CPUs x passes x shapes)");
 	ASSERT_EQ(r.shapes, truth, "interval reports of the workload's shapes sum to it");
@@ -253,7 +254,8 @@ static void test_intervals_on_every_cpu(void)
  */
 static void test_intervals_system_wide_with_softirqs(void)
 {
-	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", "-d", "4", NULL };
+	/* ended by SIGINT once the workload is done: under TCG it can take longer than any -d */
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", "-d", "600", NULL };
 	char *wl[] = { self, "workload", "cpus", NULL };
 	char *net[] = { self, "workload", "udp", "5000", NULL };
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -272,6 +274,7 @@ static void test_intervals_system_wide_with_softirqs(void)
 	run(&w, wl);
 	proc_finish(&n1);
 	proc_finish(&n2);
+	kill(p.pid, SIGINT);
 	proc_finish(&p);
 	ASSERT_EQ(w.status, 0, "the pinned workload ran");
 	sum_intervals(p.out, false, &r);
