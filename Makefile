@@ -86,9 +86,10 @@ test-live: $(LIVE_TESTS) $(OUTPUT)/kmscope
 test: tests
 	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(UNIT_TESTS) $(LIVE_TESTS)
 
-# The test kernel under qemu: the test driver and everything the host kernel lacks.
-vmtest: $(OUTPUT)/kmscope
-	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test
+# The kernel matrix under qemu (scripts/vm/build-kernel --list): tests/vm/*.c (the test
+# driver, injection: what the host kernel lacks) and the live tests, in every kernel.
+vmtest: $(OUTPUT)/kmscope $(LIVE_TESTS)
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test $(abspath $(LIVE_TESTS)) $(wildcard tests/vm/*.c)
 
 # The BPF objects against every kernel's BTF we can get (scripts/compile-test says which),
 # and the binary built from Debian 6.1's BTF running the live trace tests here.

@@ -69,8 +69,29 @@ struct {
 } events SEC(".maps");
 
 
+/* What the stack says about an allocation. */
+struct walk {
+	__s32 site;	 /* first frame outside the allocator, after it */
+	__u32 slab_kind; /* KM_RANGE_KMALLOC / KM_RANGE_CACHE, outermost seen */
+	bool refill;	 /* the slab allocator asking for pages for itself */
+	bool large;	 /* kmalloc too big for a slab: pages */
+	bool in_scope;	 /* --module / --caller matched */
+};
+
+struct walk_ctx {
+	struct walk w;
+	bool seen_alloc;
+};
+
+/*
+ * The walk's state lives here, in the map value, not on the program's stack: kernels
+ * before 6.7 verify a bpf_loop callback for its first iteration only, and with the
+ * state on the stack they see "seen_alloc is false" as a constant and drop the code
+ * that sets the call site as dead (6.1: no call site, so --module matched nothing).
+ */
 struct stack_buf {
 	__u64 ips[KM_INJECT_STACK];
+	struct walk_ctx walk;
 };
 
 struct {
@@ -80,14 +101,6 @@ struct {
 	__type(value, struct stack_buf);
 } stack_scratch SEC(".maps");
 
-/* What the stack says about an allocation. */
-struct walk {
-	__s32 site;	 /* first frame outside the allocator, after it */
-	__u32 slab_kind; /* KM_RANGE_KMALLOC / KM_RANGE_CACHE, outermost seen */
-	bool refill;	 /* the slab allocator asking for pages for itself */
-	bool large;	 /* kmalloc too big for a slab: pages */
-	bool in_scope;	 /* --module / --caller matched */
-};
 
 /* The kind of allocator function addr is in, 0 for none: a binary search of sorted ranges. */
 static __always_inline __u32 range_kind(__u64 addr)
@@ -127,10 +140,6 @@ static __always_inline bool in_scope_ranges(__u64 addr)
 	return false;
 }
 
-struct walk_ctx {
-	struct walk w;
-	bool seen_alloc;
-};
 
 /*
  * One frame, through bpf_loop so the verifier checks it once, not once per frame
@@ -140,14 +149,15 @@ struct walk_ctx {
  */
 static long walk_frame(__u32 i, void *data)
 {
-	struct walk_ctx *c = data;
 	struct stack_buf *buf;
+	struct walk_ctx *c;
 	__u32 zero = 0, k;
 	__u64 addr;
 
 	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!buf || i >= KM_INJECT_STACK)
 		return 1;
+	c = &buf->walk;
 	addr = buf->ips[i];
 	k = range_kind(addr);
 	if (k && c->w.site < 0) {
@@ -177,12 +187,18 @@ static long walk_frame(__u32 i, void *data)
 /* buf is the per-CPU stack_scratch entry, holding n frames. */
 static __always_inline void walk_stack(long n, struct walk *w)
 {
-	struct walk_ctx c = { .w = { .site = -1 } };
+	struct stack_buf *buf;
+	__u32 zero = 0;
 
+	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!buf)
+		return;
+	__builtin_memset(&buf->walk, 0, sizeof(buf->walk));
+	buf->walk.w.site = -1;
 	if (n > KM_INJECT_STACK)
 		n = KM_INJECT_STACK;
-	bpf_loop(n, walk_frame, &c, 0);
-	*w = c.w;
+	bpf_loop(n, walk_frame, NULL, 0);
+	*w = buf->walk.w;
 }
 
 static __always_inline bool gfp_matches(__u32 gfp)

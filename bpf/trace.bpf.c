@@ -137,9 +137,18 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/*
+ * 1 only while kmscope sleeps in poll(), where it makes no allocations: then a
+ * system-wide trace needs no helper call to tell an event is not kmscope's own
+ * (a call and return cost ~10 ns an event with this CPU's mitigations).
+ */
+__u32 self_asleep = 0;
+
 /* Whose allocation is it: the task-level filters. */
 static __always_inline bool task_in_scope(void)
 {
+	if (!irq_apart && *(volatile __u32 *)&self_asleep)
+		return true;
 	if (!process_in_scope(bpf_get_current_pid_tgid()))
 		return false;
 	return !filter_comm || comm_matches();
@@ -331,32 +340,50 @@ static __always_inline bool same_shape(const struct km_alloc_key *a, const struc
 }
 
 /*
- * Returns true when the shape is new on this CPU. A free slot is claimed with a
- * compare-and-swap, so a run nested in this one on the same CPU (an interrupt's
- * allocation, traced by another program) that hashes to the same slot finds it
- * taken or being claimed and counts in the hash map instead: a slot is never
- * written by two runs. Nested runs of the same program are skipped by the kernel
- * (counted as missed), so a shape's count has one writer per CPU.
+ * One probe of a fast slot: 1 when it counted the shape there, 2 when it claimed the
+ * slot for it (the shape is new on this CPU), 0 when the slot belongs to (or is being
+ * claimed for) another shape. A free slot is claimed with a compare-and-swap, so a run
+ * nested in this one on the same CPU (an interrupt's allocation, traced by another
+ * program) that probes the same slot finds it taken or being claimed and moves on: a
+ * slot is never written by two runs. Nested runs of the same program are skipped by
+ * the kernel (counted as missed), so a shape's count has one writer per CPU.
+ */
+static __always_inline int probe_slot(__u32 idx, const struct km_alloc_key *key)
+{
+	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
+	__u64 c;
+
+	if (!slot)
+		return 0;
+	c = slot->count;
+	if (c && !(c & KM_SLOT_CLAIMING) && same_shape(&slot->key, key)) {
+		slot->count = c + 1;
+		return 1;
+	}
+	if (!c && __sync_val_compare_and_swap(&slot->count, 0, KM_SLOT_CLAIMING) == 0) {
+		slot->key = *key;
+		/* an exchange orders the key before the count, also on weakly ordered CPUs */
+		__sync_lock_test_and_set(&slot->count, 1);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Returns true when the shape is new on this CPU. Two slots per shape (a pair that
+ * differ in the lowest bit): slots are never freed, so with one a shape whose slot
+ * an earlier shape took would go to the hash map for the whole run. A shape takes
+ * the first free one, and always finds itself where it first went.
  */
 static __always_inline bool count_alloc(struct km_alloc_key *key)
 {
 	__u32 idx = shape_slot(key);
-	struct km_alloc_slot *slot = bpf_map_lookup_elem(&fast_allocs, &idx);
-	__u64 c;
+	int r = probe_slot(idx, key);
 
-	if (slot) {
-		c = slot->count;
-		if (c && !(c & KM_SLOT_CLAIMING) && same_shape(&slot->key, key)) {
-			slot->count = c + 1;
-			return false;
-		}
-		if (!c && __sync_val_compare_and_swap(&slot->count, 0, KM_SLOT_CLAIMING) == 0) {
-			slot->key = *key;
-			/* an exchange orders the key before the count, also on weakly ordered CPUs */
-			__sync_lock_test_and_set(&slot->count, 1);
-			return true;
-		}
-	}
+	if (!r)
+		r = probe_slot(idx ^ 1, key);
+	if (r)
+		return r == 2;
 	return count_shape(&allocs, key, KM_CNT_DROPPED_ALLOC);
 }
 

@@ -11,7 +11,7 @@
 #define KM_MAX_STACK	  32
 #define KM_CALIB_SLOTS	  64
 #define KM_COMM_LEN	  16
-#define KM_FAST_BITS	  10 /* per-CPU direct-mapped slots for the hot shapes */
+#define KM_FAST_BITS	  12 /* per-CPU slots for the hot shapes, two per shape */
 #define KM_FAST_SLOTS	  (1 << KM_FAST_BITS)
 
 enum km_kind {

@@ -14,6 +14,7 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
@@ -25,6 +26,19 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+/*
+ * Older kernels (the VM matrix has 6.1): before 6.5 there is no SLAB_NO_MERGE, but
+ * SLAB_NOLEAKTRACE keeps a cache unmerged as well (it only hides it from kmemleak);
+ * before 6.8 there is no MAX_PAGE_ORDER, and MAX_ORDER changed meaning in 6.4, but
+ * MAX_ORDER_NR_PAGES is the largest order's page count throughout.
+ */
+#ifndef SLAB_NO_MERGE
+#define SLAB_NO_MERGE SLAB_NOLEAKTRACE
+#endif
+#ifndef MAX_PAGE_ORDER
+#define MAX_PAGE_ORDER ilog2(MAX_ORDER_NR_PAGES)
+#endif
 
 #define KT_MAX_HELD	4096		/* objects held at once */
 #define KT_MAX_CACHES	16		/* kmem_caches created on demand */

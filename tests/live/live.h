@@ -320,7 +320,18 @@ static inline void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The callsites[] entry for function in cache, or NULL. */
+/*
+ * f is function or a compiler clone of it (function.part.0, .isra.0, .constprop.0,
+ * .cold): which one a kernel's build has differs (6.12's -O2 iovec_from_user.part.0).
+ */
+static inline bool function_is(const char *f, const char *function)
+{
+	size_t n = strlen(function);
+
+	return f && !strncmp(f, function, n) && (f[n] == '\0' || f[n] == '.');
+}
+
+/* The callsites[] entry for function (or a clone) in cache, or NULL. */
 static inline struct jp *find_site(struct jp *doc, const char *function, const char *cache)
 {
 	struct jp *sites = jp_get(doc, "callsites");
@@ -332,13 +343,13 @@ static inline struct jp *find_site(struct jp *doc, const char *function, const c
 		const char *f = jp_str(sites->kids[i], "function");
 		const char *c = jp_str(sites->kids[i], "cache");
 
-		if (f && !strcmp(f, function) && (!cache || (c && !strcmp(c, cache))))
+		if (function_is(f, function) && (!cache || (c && !strcmp(c, cache))))
 			return sites->kids[i];
 	}
 	return NULL;
 }
 
-/* Sum of a numeric field over callsites[] rows of function (any cache) with that request size. */
+/* Sum of a numeric field over callsites[] rows of function or its clones (any cache). */
 static inline double site_sum(struct jp *doc, const char *function, const char *field)
 {
 	struct jp *sites = jp_get(doc, "callsites");
@@ -350,7 +361,7 @@ static inline double site_sum(struct jp *doc, const char *function, const char *
 	for (i = 0; i < sites->n; i++) {
 		const char *f = jp_str(sites->kids[i], "function");
 
-		if (f && !strcmp(f, function))
+		if (function_is(f, function))
 			sum += jp_num(sites->kids[i], field);
 	}
 	return sum;

@@ -167,8 +167,9 @@ static int zero_rows(struct jp *doc)
 
 /*
  * Sum of counts of iovec_from_user rows of the workload's shapes; system-wide, a row
- * may also hold other 8..16 KiB readv/writev kmallocs (e.g. another kmscope's 16 KiB
- * calibration read), so only_ours is false there.
+ * may also hold other processes' readv/writev kmallocs above 8 KiB (another kmscope's
+ * 16 KiB calibration read, another test's readv of 513 iovecs), so only_ours is false
+ * there and every row with such requests counts.
  */
 static double workload_shapes(struct jp *doc, bool only_ours)
 {
@@ -181,8 +182,8 @@ static double workload_shapes(struct jp *doc, bool only_ours)
 		const char *f = jp_str(s, "function");
 		double lo = jp_num(s, "min_req"), hi = jp_num(s, "max_req");
 
-		if (f && !strcmp(f, "iovec_from_user") && lo >= SHAPES_FIRST * 16 &&
-		    (!only_ours || hi < (SHAPES_FIRST + SHAPES) * 16))
+		if (function_is(f, "iovec_from_user") && hi >= SHAPES_FIRST * 16 &&
+		    (!only_ours || (lo >= SHAPES_FIRST * 16 && hi < (SHAPES_FIRST + SHAPES) * 16)))
 			sum += jp_num(s, "count");
 	}
 	return sum;
@@ -274,8 +275,8 @@ static void test_intervals_system_wide_with_softirqs(void)
 	proc_finish(&p);
 	ASSERT_EQ(w.status, 0, "the pinned workload ran");
 	sum_intervals(p.out, false, &r);
-	if (!ASSERT_TRUE(r.total_shapes >= truth && r.total_shapes < truth + 100,
-			 "system-wide: the workload's shapes total the ground truth (+ a few others)"))
+	if (!ASSERT_TRUE(r.total_shapes >= truth,
+			 "system-wide: the workload's shapes total at least the ground truth"))
 		tap_diag("  got %.0f, ground truth %.0f", r.total_shapes, truth);
 	ASSERT_EQ(r.shapes, r.total_shapes, "system-wide: interval reports of them sum to the total");
 	ASSERT_EQ(r.allocs, r.total_allocs, "system-wide: interval allocations sum to the total");

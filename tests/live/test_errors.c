@@ -48,6 +48,88 @@ static void test_as_nobody(void)
 	kmscope_copy_remove(bin);
 }
 
+/* What fd gives until EOF, NUL-terminated; closes fd. */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+/* Runs argv with stdout on a full disk (/dev/full); its exit status, stderr in err. */
+static int run_to_full_disk(char **argv, char *err, size_t len)
+{
+	int ep[2], status, full = open("/dev/full", O_WRONLY);
+	pid_t pid;
+
+	if (full < 0 || pipe(ep))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(full, 1);
+		dup2(ep[1], 2);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	close(ep[1]);
+	close(full);
+	read_all(ep[0], err, len);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_full_disk(void)
+{
+	char err[2048];
+
+	ASSERT_EQ(run_to_full_disk(KM("doctor"), err, sizeof(err)), 1, "doctor > /dev/full: exit 1");
+	ASSERT_CONTAINS(err, "kmscope: error: cannot write the output: No space left on device",
+			"doctor > /dev/full: says so");
+	ASSERT_EQ(run_to_full_disk(KM("trace", "--help"), err, sizeof(err)), 1,
+		  "trace --help > /dev/full: exit 1");
+	ASSERT_CONTAINS(err, "No space left on device", "trace --help > /dev/full: says so");
+	ASSERT_EQ(run_to_full_disk(KM("trace", "-d", "0.2"), err, sizeof(err)), 1,
+		  "trace > /dev/full: exit 1");
+	ASSERT_CONTAINS(err, "cannot print the report", "trace > /dev/full: says so");
+}
+
+/*
+ * Root without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (dropped from the bounding set
+ * before exec): the capabilities are checked, not the uid.
+ */
+static void test_without_caps(void)
+{
+	int ep[2], status;
+	char err[2048];
+	pid_t pid;
+
+	if (pipe(ep))
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		if (prctl(PR_CAPBSET_DROP, 21, 0, 0, 0) || prctl(PR_CAPBSET_DROP, 38, 0, 0, 0) ||
+		    prctl(PR_CAPBSET_DROP, 39, 0, 0, 0))
+			_exit(125);
+		dup2(ep[1], 2);
+		execv(kmscope_path(), KM("trace", "-d", "1"));
+		_exit(126);
+	}
+	close(ep[1]);
+	read_all(ep[0], err, sizeof(err));
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 125) {
+		tap_skip("root without the capabilities", "cannot drop them (PR_CAPBSET_DROP)");
+		return;
+	}
+	ASSERT_EQ(WEXITSTATUS(status), 1, "root without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN: exit 1");
+	ASSERT_CONTAINS(err, "kmscope: error: permission denied: kmscope needs CAP_BPF and "
+			"CAP_PERFMON, or CAP_SYS_ADMIN", "...naming the capabilities it lacks");
+}
+
 int main(void)
 {
 	bool modules = access("/proc/modules", F_OK) == 0;
@@ -81,6 +163,8 @@ int main(void)
 		     KM("trace", "--", "/nonexistent/cmd"));
 	expect_error("doctor option", 2, "unknown option '--x'", KM("doctor", "--x"));
 	test_as_nobody();
+	test_without_caps();
+	test_full_disk();
 
 	/* CMD's own status when it fails */
 	run(&p, KM("trace", "--", "/bin/sh", "-c", "exit 7"));

@@ -117,13 +117,29 @@ static void test_no_feature(void)
 	}
 	expect_error("--backend debugfs", 3, "CONFIG_FAILSLAB",
 		     KM("--pid", "1", "--backend", "debugfs"));
-	expect_error("--backend auto", 3, "backend debugfs", KM("--pid", "1"));
+	expect_error("--backend auto", 3, "no injection backend works here", KM("--pid", "1"));
+	run(&p, KM("--pid", "1", "--nth", "1"));
+	ASSERT_TRUE(!strstr(p.err, "-- CMD") && strstr(p.err, "CONFIG_FAULT_INJECTION_DEBUG_FS"),
+		    "auto, no backend at all: the missing knobs, not a rule they cannot honour");
+	proc_free(&p);
 }
 
-/* What the debugfs knobs cannot do is refused (exit 2) before anything is touched. */
+/*
+ * What the debugfs knobs cannot do is refused (exit 2) before anything is touched; on a
+ * kernel without the knobs, that is said first (exit 3), whatever the rule.
+ */
+static void expect_refusal(const char *what, const char *hint, char **argv)
+{
+	if (access("/sys/kernel/debug/failslab", F_OK) == 0)
+		expect_error(what, 2, hint, argv);
+	else
+		expect_error(what, 3, "CONFIG_FAULT_INJECTION_DEBUG_FS", argv);
+}
+
 static void test_debugfs_refusals(void)
 {
 #define DFS(...) KM("--backend", "debugfs", __VA_ARGS__)
+#define expect_error(what, status, hint, argv) expect_refusal(what, hint, argv)
 	expect_error("debugfs --dry-run", 2, "--dry-run", DFS("--pid", "1", "--dry-run"));
 	expect_error("debugfs --cgroup", 2, "--cgroup", DFS("--cgroup", "/sys/fs/cgroup"));
 	expect_error("debugfs --all", 2, "--all", DFS("--all"));
@@ -147,6 +163,7 @@ static void test_debugfs_refusals(void)
 	expect_error("debugfs --nth without CMD", 2, "-- CMD", DFS("--pid", "1", "--nth", "3"));
 	expect_error("debugfs --every on both knobs", 2, "count separately",
 		     DFS("--pid", "1", "--every", "3"));
+#undef expect_error
 #undef DFS
 }
 

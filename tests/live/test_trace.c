@@ -326,7 +326,7 @@ static void test_caller(void)
 
 	sites = doc ? jp_get(doc, "callsites") : NULL;
 	for (i = 0; sites && i < sites->n; i++)
-		others += !jp_str_is(sites->kids[i], "function", "iovec_from_user");
+		others += !function_is(jp_str(sites->kids[i], "function"), "iovec_from_user");
 	ASSERT_GT(sites ? sites->n : 0, 0, "--caller: call sites reported");
 	ASSERT_EQ(site_sum(doc, "iovec_from_user", "count"), 250, "--caller counts that function");
 	ASSERT_EQ(others, 0, "--caller reports no other call site");
@@ -346,7 +346,7 @@ static void test_stack(void)
 			   "readv", "100", "120", NULL };
 	struct proc p;
 	struct jp *doc;
-	char *line;
+	char *line, *leaf;
 
 	doc = trace_json(&p, direct);
 	ASSERT_EQ(jp_num(doc, "summary.allocations"), 0,
@@ -362,8 +362,13 @@ static void test_stack(void)
 	run(&p, folded);
 	line = strstr(p.out, ";vfs_readv;");
 	ASSERT_EQ(p.status, 0, "--folded exits 0");
-	ASSERT_CONTAINS(line ? line : p.out, ";iovec_from_user 245760\n",
-			"--folded: the readv stack ends at the call site, weighted 120 * 2048 B");
+	/* the leaf may be a clone of it (iovec_from_user.part.0) */
+	leaf = line ? strstr(line, ";iovec_from_user") : NULL;
+	if (leaf)
+		leaf += strcspn(leaf + 1, "; ") + 1;
+	if (!ASSERT_TRUE(leaf && !strncmp(leaf, " 245760\n", 8),
+			 "--folded: the readv stack ends at the call site, weighted 120 * 2048 B"))
+		tap_diag("  folded: %.600s", line ? line : p.out);
 	ASSERT_TRUE(strstr(p.out, "__kmalloc_noprof") == NULL,
 		    "--folded: allocator frames above the call site are left out");
 	proc_free(&p);

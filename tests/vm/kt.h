@@ -35,6 +35,27 @@ static inline void unload_module(void)
 	syscall(SYS_delete_module, MOD, O_NONBLOCK);
 }
 
+/*
+ * Loads the test driver afresh, as the file's first check. In the VM a driver
+ * that is missing or does not load fails the file (the plan says so), never skips it.
+ */
+static inline void kt_require_module(void)
+{
+	const char *path = getenv("KMSCOPE_KMOD");
+	int err;
+
+	if (!tap_ok(path && *path, "KMSCOPE_KMOD names the test driver")) {
+		tap_diag("  run through scripts/vm/test or scripts/vm/run-test (tests/kmod did not build?)");
+		exit(tap_done());
+	}
+	unload_module();
+	err = load_module();
+	if (!tap_ok(!err, "load %s", path)) {
+		tap_diag("  finit_module: %s", strerror(-err));
+		exit(tap_done());
+	}
+}
+
 /* One command line to the driver; false (with a diagnostic) if it refused it. */
 static inline bool cmd(const char *line)
 {

@@ -7,6 +7,7 @@
  * Needs $KMSCOPE (the kmscope binary) and $KMSCOPE_KMOD (kmscope_test.ko).
  *
  * vm-args: --mem 5G
+ * vm-kernels: test-6.12 test-6.1 -- injects: Debian's stock kernel has no fault injection
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -606,15 +607,10 @@ static void test_backend_names(void)
 int main(void)
 {
 	static const char *const backends[] = { "bpf", "kprobe" };
-	int err, i;
+	int i;
 
 	live_require();
-	if (!getenv("KMSCOPE_KMOD"))
-		tap_plan_skip_all("KMSCOPE_KMOD is not set (run through scripts/vm/run-test)");
-	unload_module();
-	err = load_module();
-	if (err)
-		tap_plan_skip_all("cannot load %s: %s", getenv("KMSCOPE_KMOD"), strerror(-err));
+	kt_require_module();
 	for (i = 0; i < 2; i++) {
 		backend = backends[i];
 		tap_diag("backend %s", backend);

@@ -9,6 +9,7 @@
  * Needs $KMSCOPE (the kmscope binary) and $KMSCOPE_KMOD (kmscope_test.ko).
  *
  * vm-args: --mem 5G
+ * vm-kernels: test-6.12 test-6.1 -- injects: Debian's stock kernel has no fault injection
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -449,17 +450,10 @@ static void test_refusals(void)
 
 int main(void)
 {
-	int err;
-
 	live_require();
-	if (!getenv("KMSCOPE_KMOD"))
-		tap_plan_skip_all("KMSCOPE_KMOD is not set (run through scripts/vm/run-test)");
 	if (access(SLAB "require-start", F_OK) || access(PAGE "min-order", F_OK))
 		tap_plan_skip_all("no failslab / fail_page_alloc debugfs knobs with a stack filter");
-	unload_module();
-	err = load_module();
-	if (err)
-		tap_plan_skip_all("cannot load %s: %s", getenv("KMSCOPE_KMOD"), strerror(-err));
+	kt_require_module();
 	test_refusals();
 	test_every_sigint();
 	test_gfp();

@@ -9,6 +9,7 @@
  * Needs $KMSCOPE and $KMSCOPE_KMOD.
  *
  * vm-args: --mem 3G
+ * vm-kernels: test-6.12 test-6.1 -- injects: Debian's stock kernel has no fault injection
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -108,19 +109,10 @@ int main(void)
 {
 	static const char *const backends[] = { "bpf", "kprobe" };
 	bool flag_in_btf;
-	int err, b;
+	int b;
 
 	live_require();
-	if (!getenv("KMSCOPE_KMOD"))
-		tap_plan_skip_all("KMSCOPE_KMOD is not set (run through scripts/vm/run-test)");
-	unload_module();
-	err = load_module();
-	if (err) {
-		/* in the VM a driver that does not load is a failure, not a skip */
-		ASSERT_TRUE(false, "the test driver loads");
-		tap_diag("cannot load %s: %s", getenv("KMSCOPE_KMOD"), strerror(-err));
-		return tap_done();
-	}
+	kt_require_module();
 	flag_in_btf = btf_has_slab_kmalloc();
 	tap_diag("this kernel's BTF %s _SLAB_KMALLOC", flag_in_btf ? "has" : "lacks");
 	for (b = 0; b < 2; b++) {

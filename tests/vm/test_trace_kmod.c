@@ -175,15 +175,8 @@ static void test_module_loaded_later(void)
 
 int main(void)
 {
-	int err;
-
 	live_require();
-	if (!getenv("KMSCOPE_KMOD"))
-		tap_plan_skip_all("KMSCOPE_KMOD is not set (run through scripts/vm/run-test)");
-	unload_module();
-	err = load_module();
-	if (err)
-		tap_plan_skip_all("cannot load %s: %s", getenv("KMSCOPE_KMOD"), strerror(-err));
+	kt_require_module();
 	test_module_exact();
 	test_pages_with_stack();
 	test_module_loaded_later();

@@ -269,11 +269,8 @@ int cmd_doctor(int argc, char **argv)
 	i = km_options_parse(&doctor_spec, argc, argv, NULL, &cmd);
 	if (i)
 		return i > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
-	if (geteuid() != 0) {
-		km_error("permission denied: run kmscope doctor as root (probing needs CAP_BPF "
-			 "and CAP_PERFMON)");
+	if (km_check_caps())
 		return KM_EXIT_FAILURE;
-	}
 	/* knobs left armed by a kmscope inject --backend debugfs that was killed */
 	inject_debugfs_recover(INJECT_DEBUGFS_STATE);
 	libbpf_set_print(silent_print);

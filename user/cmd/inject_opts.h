@@ -44,6 +44,7 @@ struct inject_opts {
 	bool dry_run;
 	bool json;
 	const char *output; /* -o: the log's and summary's file, else stdout */
+	FILE *out;	    /* where the log goes: stdout or -o's file (set by cmd_inject) */
 	double duration; /* 0: until Ctrl-C, CMD's or --pid's exit */
 };
 

@@ -278,7 +278,7 @@ static int on_tick(void *ctx)
 {
 	struct trace_run *r = ctx;
 
-	km_scope_refresh(&r->o->scope, r->t->module_hook.scope);
+	km_scope_refresh(&r->o->scope, &r->t->module_hook);
 	return 0;
 }
 
@@ -362,7 +362,6 @@ static int do_trace(struct trace_opts *o)
 	calibrate(&t, vmlinux, &rs.classes);
 	if (ranges.n)
 		tracer_set_ranges(&t, ranges.start, ranges.end, ranges.n);
-	km_scope_refresh(&o->scope, t.module_hook.scope);
 	if (c.pid && tracer_follow(&t, c.pid)) {
 		km_error("cannot follow '%s': %s", o->scope.cmd[0], strerror(errno));
 		ret = KM_EXIT_FAILURE;
@@ -370,6 +369,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
+	/* after the module hooks attached: a module loading meanwhile is not missed */
+	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
 			"after its init has started", t.module_hook.why_polling);
@@ -413,6 +414,7 @@ static int do_trace(struct trace_opts *o)
 	session.on_interval = on_interval;
 	session.on_tick = on_tick;
 	session.ctx = &run;
+	session.asleep = tracer_asleep_flag(&t);
 	err = km_session_run(&session);
 	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
 	cmd_status = km_session_end_child(&session);

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "core/common.h"
 #include "report/json.h"
 
@@ -39,6 +42,17 @@ double km_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static char *capture;
+static size_t capture_len;
+
+void km_error_capture(char *buf, size_t len)
+{
+	capture = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 void km_error(const char *fmt, ...)
 {
 	char msg[1024];
@@ -47,6 +61,11 @@ void km_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (capture) {
+		if (!capture[0])
+			snprintf(capture, capture_len, "%s", msg);
+		return;
+	}
 	if (km_json_output) {
 		FILE *out = km_json_out ? km_json_out : stdout;
 		struct json_writer *jw = jw_new(out, false);
@@ -81,12 +100,38 @@ int km_preflight(void)
 			 "CONFIG_DEBUG_INFO_BTF=y");
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (geteuid() != 0) {
-		km_error("permission denied: run kmscope as root (it needs CAP_BPF, CAP_PERFMON "
-			 "and CAP_SYS_ADMIN to read /proc/kallsyms addresses)");
+	return km_check_caps();
+}
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* This process's effective capabilities, from capget (not the uid: root may lack them). */
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+int km_check_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &h, d)) {
+		km_error("cannot read this process's capabilities: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
-	return 0;
+	if (has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)))
+		return 0;
+	km_error("permission denied: kmscope needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN "
+		 "(this process has %s): run it as root",
+		 has_cap(d, CAP_BPF) ? "CAP_BPF only" : has_cap(d, CAP_PERFMON) ?
+		 "CAP_PERFMON only" : "none of them");
+	return KM_EXIT_FAILURE;
 }
 
 /* Decimal digits, with one '.' when dot: no blanks, signs, hex, exponents or words. */

@@ -34,9 +34,19 @@ double km_now(void);
 /* "kmscope: error: ..." on stderr, or a JSON error document on stdout with --json. */
 void km_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void km_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * While buf is set, km_error() keeps its first message there instead of printing it: a
+ * caller that tries alternatives (inject's --backend auto) says why each failed at once.
+ */
+void km_error_capture(char *buf, size_t len);
 
-/* BTF present and running as root, or one error line and the exit code to return. */
+/* BTF present and km_check_caps(), or one error line and the exit code to return. */
 int km_preflight(void);
+/*
+ * The capabilities BPF tracing needs, in the effective set (capget): CAP_BPF and
+ * CAP_PERFMON, or CAP_SYS_ADMIN. 0, or exit 1 after one line naming what is missing.
+ */
+int km_check_caps(void);
 
 /*
  * Whole-string parse of decimal digits (parse_double: with one '.'), no blanks, signs,

@@ -207,14 +207,14 @@ void km_scope_describe(const struct km_scope *s, char *buf, size_t len)
 #undef ADD
 }
 
-int km_scope_refresh(struct km_scope *s, struct km_module_scope *bpf_ranges)
+int km_scope_refresh(struct km_scope *s, struct km_module_hook *hook)
 {
 	static bool warned;
 	int err;
 
 	if (!s->module)
 		return 0;
-	err = km_module_scope__fill(bpf_ranges, s->module);
+	err = km_module_hook__poll(hook, s->module);
 	if (err == -E2BIG && !warned) {
 		warned = true;
 		km_warn("'%s' has more than %d text ranges: the rest are not in scope", s->module,

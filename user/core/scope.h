@@ -17,6 +17,8 @@
 #include "kmscope.h"
 #include "module_scope.h"
 
+struct km_module_hook;
+
 /* The option ids of the scope rows (short letters are the options' own). */
 enum { KM_OPT_STACK = KM_OPT_LONG_ONLY + 100 };
 
@@ -69,10 +71,11 @@ int km_scope_resolve(struct km_scope *s, struct ksyms *ksyms, int max_caller_ran
 /* "'make' and its children, module e1000e (any stack frame)", or "system-wide". */
 void km_scope_describe(const struct km_scope *s, char *buf, size_t len);
 /*
- * Re-reads --module's text into the ranges the BPF programs read (it may load, unload
- * or move); warns once when it has more ranges than fit. 0 or -errno.
+ * Re-reads --module's text into the ranges the BPF programs read (hook->scope) when it
+ * may have loaded, unloaded or moved (its /proc/modules entry changed); warns once when
+ * it has more ranges than fit. 0 or -errno.
  */
-int km_scope_refresh(struct km_scope *s, struct km_module_scope *bpf_ranges);
+int km_scope_refresh(struct km_scope *s, struct km_module_hook *hook);
 /* The module's one core (non-init) text range, for what takes a single range. */
 int km_scope_module_core(const struct km_scope *s, unsigned long *start, unsigned long *end);
 void km_scope_free(struct km_scope *s);

@@ -29,7 +29,7 @@ int km_session_run(struct km_session *s)
 {
 	struct pollfd pfd[KM_SESSION_FDS + 1];
 	double now = km_now(), end, next_interval, next_tick;
-	int pid_fd = -1, err = 0, n, watch;
+	int pid_fd = -1, err = 0, n, watch, polled;
 
 	km_catch_signals();
 	s->started = now;
@@ -52,8 +52,13 @@ int km_session_run(struct km_session *s)
 			s->stop = KM_STOP_SIGNAL;
 			break;
 		}
-		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
-			err = -errno;
+		if (s->asleep)
+			__atomic_store_n(s->asleep, 1, __ATOMIC_SEQ_CST);
+		polled = poll(pfd, n, timeout_ms) < 0 ? -errno : 0;
+		if (s->asleep)
+			__atomic_store_n(s->asleep, 0, __ATOMIC_SEQ_CST);
+		if (polled && polled != -EINTR) {
+			err = polled;
 			break;
 		}
 		if (s->on_input) {

@@ -34,6 +34,11 @@ struct km_session {
 	int (*on_interval)(void *ctx);
 	int (*on_tick)(void *ctx);
 	void *ctx;
+	/*
+	 * If set, 1 only while the loop sleeps in poll(), where kmscope makes no kernel
+	 * allocations of its own: a tracer then skips its (costly) is-it-kmscope check.
+	 */
+	unsigned int *asleep;
 
 	/* results */
 	double started;

@@ -26,6 +26,7 @@
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
+#include "inject/injector.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
@@ -48,8 +49,11 @@ struct site_count {
 	unsigned long long failures;
 };
 
-struct injector {
+struct km_injector {
 	struct inject_opts *o;
+	struct km_inject_log log;
+	char frames[KM_INJECT_STACK][256]; /* one event's stack, formatted */
+	const char *frame_ptrs[KM_INJECT_STACK];
 	struct inject_bpf *skel;
 	struct ring_buffer *rb;
 	struct ksyms *ksyms;
@@ -247,7 +251,7 @@ static int range_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static void ranges_build(struct injector *in)
+static void ranges_build(struct km_injector *in)
 {
 	size_t i;
 	int j, n = 0;
@@ -272,7 +276,7 @@ static void ranges_build(struct injector *in)
 	in->nr_ranges = n;
 }
 
-static __u32 range_kind(const struct injector *in, unsigned long addr)
+static __u32 range_kind(const struct km_injector *in, unsigned long addr)
 {
 	int i;
 
@@ -284,7 +288,7 @@ static __u32 range_kind(const struct injector *in, unsigned long addr)
 
 /* ---- scope ---- */
 
-static int scope_resolve(struct injector *in, struct inject_bpf *skel)
+static int scope_resolve(struct km_injector *in, struct inject_bpf *skel)
 {
 	struct km_scope *s = &in->o->scope;
 	int ret, i;
@@ -308,7 +312,7 @@ static int scope_resolve(struct injector *in, struct inject_bpf *skel)
 
 /* ---- what and when ---- */
 
-static void rule_configure(struct injector *in, struct inject_bpf *skel)
+static void rule_configure(struct km_injector *in, struct inject_bpf *skel)
 {
 	const struct inject_opts *o = in->o;
 	struct gfp_bits *g = &in->gfp;
@@ -343,7 +347,7 @@ static void rule_configure(struct injector *in, struct inject_bpf *skel)
 	skel->bss->nr_alloc_ranges = in->nr_ranges;
 }
 
-static int injector_load(struct injector *in)
+static int injector_load(struct km_injector *in)
 {
 	struct inject_bpf *skel = in->skel;
 	int err;
@@ -354,6 +358,11 @@ static int injector_load(struct injector *in)
 	bpf_program__set_autoload(skel->progs.inject_page_kprobe, in->page_hook && in->kprobe);
 	bpf_program__set_autoload(skel->progs.on_fork, in->o->scope.cmd != NULL);
 	bpf_program__set_autoload(skel->progs.on_exit, in->o->scope.cmd != NULL);
+	/* the hooks are attached by km_injector_arm() (and the self-test), not here */
+	bpf_program__set_autoattach(skel->progs.inject_slab, false);
+	bpf_program__set_autoattach(skel->progs.inject_page, false);
+	bpf_program__set_autoattach(skel->progs.inject_slab_kprobe, false);
+	bpf_program__set_autoattach(skel->progs.inject_page_kprobe, false);
 	err = inject_bpf__load(skel);
 	if (!err)
 		in->module_hook.scope = &skel->bss->module_scope;
@@ -369,13 +378,11 @@ static int injector_load(struct injector *in)
 	}
 	err = inject_bpf__attach(skel);
 	if (err) {
-		km_error("cannot attach %s to the fault-injection hooks: %s (lockdown, or "
-			 "CONFIG_FUNCTION_ERROR_INJECTION missing?)",
-			 in->kprobe ? "kprobes" : "fmod_ret", strerror(-err));
+		km_error("cannot attach kmscope's injection programs: %s", strerror(-err));
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	}
 	in->module_sync = km_module_hook__attach(&in->module_hook);
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
+	km_scope_refresh(&in->o->scope, &in->module_hook);
 	if (in->o->scope.module && !in->module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, after its "
 			"init has started", in->module_hook.why_polling);
@@ -439,7 +446,7 @@ static const char *kind_source_name(__u64 source)
 	       source == KM_KIND_FROM_STACK ? "the call stack" : "nothing";
 }
 
-static int self_test(struct injector *in)
+static int self_test(struct km_injector *in)
 {
 	struct inject_bpf *skel = in->skel;
 	const struct km_inject_counters *c = &skel->bss->counters;
@@ -489,7 +496,7 @@ static const char *kind_name(__u32 kind)
 	return kind < KM_INJECT_NR_KINDS ? names[kind] : "?";
 }
 
-static void site_add(struct injector *in, const char *site)
+static void site_add(struct km_injector *in, const char *site)
 {
 	int i;
 
@@ -511,7 +518,7 @@ static void site_add(struct injector *in, const char *site)
 }
 
 /* The frames worth showing: from the first allocator frame (BPF's own come before). */
-static int first_frame(const struct injector *in, const struct km_inject_event *e, int nr)
+static int first_frame(const struct km_injector *in, const struct km_inject_event *e, int nr)
 {
 	int i;
 
@@ -521,91 +528,52 @@ static int first_frame(const struct injector *in, const struct km_inject_event *
 	return 0;
 }
 
-static void print_event_json(struct injector *in, const struct km_inject_event *e, double t,
-			     const char *site, const char *gfp, int nr)
-{
-	struct json_writer *jw = jw_new(stdout, false);
-	const struct ksym *sym = NULL;
-	unsigned long off;
-	char frame[256];
-	int i;
-
-	if (!jw)
-		return;
-	if (e->site >= 0 && e->site < nr)
-		sym = ksyms__map_addr(in->ksyms, e->stack[e->site], &off);
-	jw_object_start(jw);
-	jw_kv_string(jw, "event", e->injected ? "failure" : "would_fail");
-	jw_kv_double(jw, "time", t);
-	jw_kv_uint(jw, "failure", e->failure);
-	jw_kv_uint(jw, "match", e->match);
-	jw_kv_bool(jw, "injected", e->injected);
-	jw_kv_uint(jw, "pid", e->pid);
-	jw_kv_uint(jw, "tgid", e->tgid);
-	jw_kv_string(jw, "comm", e->comm);
-	jw_kv_string(jw, "allocator", kind_name(e->kind));
-	jw_kv_string(jw, "call_site", site);
-	jw_kv_string(jw, "function", sym ? sym->name : NULL);
-	jw_kv_string(jw, "module", sym ? sym->module : NULL);
-	jw_kv_uint(jw, "size", e->size);
-	if (e->kind == KM_INJECT_PAGE)
-		jw_kv_uint(jw, "order", e->order);
-	else
-		jw_kv_string(jw, "cache", e->cache_name[0] ? e->cache_name : NULL);
-	jw_kv_string(jw, "gfp", gfp);
-	jw_kv_string(jw, "gfp_class", gfp_class_name(gfp_classify(&in->gfp, e->gfp)));
-	jw_key(jw, "stack");
-	jw_array_start(jw);
-	for (i = first_frame(in, e, nr); i < nr; i++) {
-		ksyms__format(in->ksyms, e->stack[i], frame, sizeof(frame));
-		jw_string(jw, frame);
-	}
-	jw_array_end(jw);
-	jw_object_end(jw);
-	jw_newline(jw);
-	jw_free(jw);
-}
-
-static void print_event_text(struct injector *in, const struct km_inject_event *e, double t,
-			     const char *site, const char *gfp, int nr)
-{
-	char frame[256];
-	int i;
-
-	printf("%10.6f %s #%llu %s %s size %u", t, e->injected ? "FAIL" : "WOULD-FAIL",
-	       (unsigned long long)e->failure, kind_name(e->kind), site, e->size);
-	if (e->kind == KM_INJECT_PAGE)
-		printf(" (order %u)", e->order);
-	else if (e->cache_name[0])
-		printf(" (%s)", e->cache_name);
-	printf(" gfp %s pid %u comm %s match #%llu\n", gfp, e->tgid, e->comm,
-	       (unsigned long long)e->match);
-	for (i = first_frame(in, e, nr); i < nr; i++) {
-		ksyms__format(in->ksyms, e->stack[i], frame, sizeof(frame));
-		printf("    %s\n", frame);
-	}
-}
-
+/* Into the form every backend logs, for the caller's printer. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	struct injector *in = ctx;
+	struct km_injector *in = ctx;
 	const struct km_inject_event *e = data;
 	char site[256] = "unknown", gfp[256], msg[512];
-	int nr, len;
-	double t;
+	struct km_injection ev = { .order = -1 };
+	const struct ksym *sym = NULL;
+	unsigned long off;
+	int nr, len, i, first;
 
 	if (size < sizeof(*e))
 		return 0;
 	nr = e->nr_frames < 0 ? 0 : e->nr_frames > KM_INJECT_STACK ? KM_INJECT_STACK : e->nr_frames;
-	if (e->site >= 0 && e->site < nr)
+	if (e->site >= 0 && e->site < nr) {
 		ksyms__format(in->ksyms, e->stack[e->site], site, sizeof(site));
+		sym = ksyms__map_addr(in->ksyms, e->stack[e->site], &off);
+	}
 	gfp_format(&in->gfp, e->gfp, gfp, sizeof(gfp));
-	t = e->ts_ns / 1e9 - in->started;
-	if (in->o->json)
-		print_event_json(in, e, t, site, gfp, nr);
+	first = first_frame(in, e, nr);
+	for (i = first; i < nr; i++) {
+		ksyms__format(in->ksyms, e->stack[i], in->frames[i - first], sizeof(in->frames[0]));
+		in->frame_ptrs[i - first] = in->frames[i - first];
+	}
+	ev.time = e->ts_ns / 1e9 - in->started;
+	ev.injected = e->injected;
+	ev.failure = e->failure;
+	ev.match = e->match;
+	ev.pid = e->pid;
+	ev.tgid = e->tgid;
+	ev.comm = e->comm;
+	ev.allocator = kind_name(e->kind);
+	ev.call_site = site;
+	ev.function = sym ? sym->name : NULL;
+	ev.module = sym ? sym->module : NULL;
+	ev.size = e->size;
+	if (e->kind == KM_INJECT_PAGE)
+		ev.order = e->order;
 	else
-		print_event_text(in, e, t, site, gfp, nr);
-	fflush(stdout);
+		ev.cache = e->cache_name[0] ? e->cache_name : NULL;
+	ev.gfp = gfp;
+	ev.gfp_class = gfp_class_name(gfp_classify(&in->gfp, e->gfp));
+	ev.stack = in->frame_ptrs;
+	ev.nr_frames = nr - first;
+	if (in->log.fn)
+		in->log.fn(in->log.ctx, &ev);
 	site_add(in, site);
 	if (in->kmsg_fd >= 0) {
 		len = snprintf(msg, sizeof(msg), "kmscope: %s #%llu into %s (pid %u, size %u, gfp %s)\n",
@@ -631,7 +599,7 @@ static int site_cmp(const void *a, const void *b)
 	return strcmp(x->site, y->site);
 }
 
-static const char *backend_desc(const struct injector *in)
+static const char *backend_desc(const struct km_injector *in)
 {
 	if (in->kprobe)
 		return in->slab_hook && in->page_hook ?
@@ -643,114 +611,174 @@ static const char *backend_desc(const struct injector *in)
 						"bpf (fmod_ret on should_fail_alloc_page)";
 }
 
-static int print_summary(struct injector *in, double seconds)
+/* The counts for the caller's summary; the call-site table moves into it. */
+void km_injector_summary(struct km_injector *in, double seconds, struct km_inject_summary *sum)
 {
 	const struct km_inject_counters *c = &in->skel->bss->counters;
-	unsigned long long failures = c->injected;
-	int i;
 
 	qsort(in->sites, in->nr_sites, sizeof(in->sites[0]), site_cmp);
-	if (in->o->json) {
-		struct json_writer *jw = jw_new(stdout, false);
-
-		if (!jw)
-			return -ENOMEM;
-		jw_object_start(jw);
-		jw_key(jw, "summary");
-		jw_object_start(jw);
-		jw_kv_string(jw, "backend", in->kprobe ? "kprobe" : "bpf");
-		jw_kv_string(jw, "hooks", backend_desc(in));
-		jw_kv_string(jw, "self_test", in->self_test);
-		if (in->slab_hook)
-			jw_kv_string(jw, "slab_kind_from",
-				     c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags");
-		jw_kv_double(jw, "seconds", seconds);
-		jw_kv_bool(jw, "dry_run", in->o->dry_run);
-		jw_kv_uint(jw, "matched", c->matched);
-		jw_kv_uint(jw, "failures", failures);
-		jw_kv_uint(jw, "injected", in->o->dry_run ? 0 : failures);
-		jw_kv_uint(jw, "would_fail", in->o->dry_run ? failures : 0);
-		jw_kv_uint(jw, "lost_events", c->lost_events);
-		jw_kv_uint(jw, "no_stack", c->no_stack);
-		jw_kv_uint(jw, "kind_unknown", c->kind_unknown);
-		if (in->o->has_probability)
-			jw_kv_uint(jw, "seed", in->o->seed);
-		jw_key(jw, "callsites");
-		jw_array_start(jw);
-		for (i = 0; i < in->nr_sites; i++) {
-			jw_object_start(jw);
-			jw_kv_string(jw, "call_site", in->sites[i].site);
-			jw_kv_uint(jw, "failures", in->sites[i].failures);
-			jw_object_end(jw);
+	sum->backend = in->kprobe ? "kprobe" : "bpf";
+	snprintf(sum->hooks, sizeof(sum->hooks), "%s", backend_desc(in));
+	sum->self_test = in->self_test;
+	if (in->slab_hook)
+		sum->slab_kind_from = c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags";
+	sum->seconds = seconds;
+	sum->dry_run = in->o->dry_run;
+	sum->matched = c->matched;
+	sum->failures = c->injected;
+	sum->failslab = sum->fail_page_alloc = KM_INJECT_UNKNOWN;
+	sum->logged = KM_INJECT_UNKNOWN;
+	sum->lost_events = c->lost_events;
+	sum->no_stack = c->no_stack;
+	sum->kind_unknown = c->kind_unknown;
+	sum->has_seed = in->o->has_probability;
+	sum->seed = in->o->seed;
+	sum->sites = calloc(in->nr_sites ? in->nr_sites : 1, sizeof(*sum->sites));
+	if (sum->sites) {
+		for (sum->nr_sites = 0; sum->nr_sites < in->nr_sites; sum->nr_sites++) {
+			sum->sites[sum->nr_sites].site = in->sites[sum->nr_sites].site;
+			sum->sites[sum->nr_sites].failures = in->sites[sum->nr_sites].failures;
+			in->sites[sum->nr_sites].site = NULL;
 		}
-		jw_array_end(jw);
-		jw_object_end(jw);
-		jw_object_end(jw);
-		jw_newline(jw);
-		jw_free(jw);
+		sum->other_sites = in->other_sites;
 	} else {
-		printf("\nkmscope inject: %.1f s, backend %s, %s\n", seconds, backend_desc(in),
-		       in->self_test);
-		printf("  matching allocations  %llu\n", (unsigned long long)c->matched);
-		printf("  %-21s %llu\n", in->o->dry_run ? "would have failed" : "failures injected",
-		       failures);
-		if (in->o->has_probability)
-			printf("  seed                  %llu\n", (unsigned long long)in->o->seed);
-		if (c->lost_events)
-			printf("  not logged (ring buffer full)  %llu\n",
-			       (unsigned long long)c->lost_events);
-		if (c->no_stack)
-			printf("  skipped (no stack)    %llu\n", (unsigned long long)c->no_stack);
-		if (c->kind_unknown)
-			printf("  slab, kind unknown    %llu (neither kmalloc nor kmem_cache on the "
-			       "stack)\n", (unsigned long long)c->kind_unknown);
-		if (in->nr_sites)
-			printf("  per call site:\n");
-		for (i = 0; i < in->nr_sites; i++)
-			printf("  %10llu  %s\n", in->sites[i].failures, in->sites[i].site);
-		if (in->other_sites)
-			printf("  %10llu  (other call sites)\n", in->other_sites);
+		sum->other_sites = in->other_sites + c->injected;
 	}
-	if (fflush(stdout))
-		return -errno;
+}
+
+/* ---- the object: open, arm, disarm, close ---- */
+
+/* The hook programs this rule needs: attached by arm, detached by disarm. */
+static struct bpf_program *hook_prog(struct km_injector *in, bool page, struct bpf_link ***link)
+{
+	struct inject_bpf *skel = in->skel;
+
+	if (!page) {
+		*link = in->kprobe ? &skel->links.inject_slab_kprobe : &skel->links.inject_slab;
+		return in->kprobe ? skel->progs.inject_slab_kprobe : skel->progs.inject_slab;
+	}
+	*link = in->kprobe ? &skel->links.inject_page_kprobe : &skel->links.inject_page;
+	return in->kprobe ? skel->progs.inject_page_kprobe : skel->progs.inject_page;
+}
+
+static int attach_hooks(struct km_injector *in)
+{
+	struct bpf_link **link;
+	struct bpf_program *prog;
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		if (!(i ? in->page_hook : in->slab_hook))
+			continue;
+		prog = hook_prog(in, i, &link);
+		if (*link)
+			continue;
+		*link = bpf_program__attach(prog);
+		if (!*link) {
+			err = -errno;
+			km_error("cannot attach %s to %s: %s (lockdown, or "
+				 "CONFIG_FUNCTION_ERROR_INJECTION missing?)",
+				 in->kprobe ? "a kprobe" : "fmod_ret",
+				 i ? "should_fail_alloc_page" : "should_failslab", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
-/* ---- run ---- */
-
-static int on_input(void *ctx)
+static void detach_hooks(struct km_injector *in)
 {
-	struct injector *in = ctx;
+	struct bpf_link **link;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		hook_prog(in, i, &link);
+		bpf_link__destroy(*link);
+		*link = NULL;
+	}
+}
+
+int km_injector_arm(struct km_injector *in)
+{
+	struct km_inject_counters *c = &in->skel->bss->counters;
+	__u64 kind_source = c->probe_kind_source;
+	int i, err;
+
+	/* each run counts from zero: --nth, --every and --times start again */
+	memset(c, 0, sizeof(*c));
+	c->probe_kind_source = kind_source;
+	for (i = 0; i < in->nr_sites; i++)
+		free(in->sites[i].site);
+	in->nr_sites = 0;
+	in->other_sites = 0;
+	in->started = km_now();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	err = attach_hooks(in);
+	if (err)
+		detach_hooks(in);
+	return err;
+}
+
+int km_injector_disarm(struct km_injector *in)
+{
+	detach_hooks(in);
+	/* what was queued before the links went is logged now */
+	return ring_buffer__consume(in->rb) < 0 ? -EIO : 0;
+}
+
+int km_injector_fd(const struct km_injector *in)
+{
+	return ring_buffer__epoll_fd(in->rb);
+}
+
+int km_injector_drain(struct km_injector *in)
+{
 	int err = ring_buffer__consume(in->rb);
 
 	return err < 0 && err != -EINTR ? err : 0;
 }
 
-/* Without the module hooks, a module that loads meanwhile is polled for. */
-static int on_tick(void *ctx)
+int km_injector_follow(struct km_injector *in, pid_t pid)
 {
-	struct injector *in = ctx;
+	__u32 key = pid;
+	__u8 one = 1;
 
-	km_scope_refresh(&in->o->scope, in->module_hook.scope);
-	return 0;
+	return bpf_map__update_elem(in->skel->maps.traced, &key, sizeof(key), &one, sizeof(one),
+				    BPF_ANY);
 }
 
-static void announce(const struct injector *in)
+bool km_injector_needs_refresh(const struct km_injector *in)
 {
-	const struct inject_opts *o = in->o;
-	char scope[256], rule[256];
-
-	km_scope_describe(&o->scope, scope, sizeof(scope));
-	inject_describe_rule(o, rule, sizeof(rule));
-	if (o->scope.all)
-		km_warn("--all: failing allocations anywhere in the system; it may misbehave");
-	fprintf(stderr, "kmscope: injecting%s into %s: %s (%s); %s\n",
-		o->dry_run ? " (dry run)" : "", scope, rule, in->self_test,
-		o->scope.cmd ? "the summary follows when it exits" : "Ctrl-C to stop");
-	fflush(stderr);
+	return in->o->scope.module && !in->module_sync;
 }
 
-static int prepare(struct injector *in, struct btf *vmlinux)
+void km_injector_refresh(struct km_injector *in)
+{
+	km_scope_refresh(&in->o->scope, &in->module_hook);
+}
+
+const char *km_injector_self_test(const struct km_injector *in)
+{
+	return in->self_test;
+}
+
+void km_injector_close(struct km_injector *in)
+{
+	int i;
+
+	if (!in)
+		return;
+	ring_buffer__free(in->rb);
+	inject_bpf__destroy(in->skel);
+	for (i = 0; i < in->nr_sites; i++)
+		free(in->sites[i].site);
+	ksyms__free(in->ksyms);
+	if (in->kmsg_fd >= 0)
+		close(in->kmsg_fd);
+	free(in);
+}
+
+static int prepare(struct km_injector *in, const struct btf *vmlinux)
 {
 	char why[512];
 	int ret, err;
@@ -788,180 +816,44 @@ static int prepare(struct injector *in, struct btf *vmlinux)
 	ret = injector_load(in);
 	if (ret)
 		return ret;
-	if (self_test(in))
+	/* the self-test arms the hooks for kmscope's own allocations only, then disarms */
+	err = attach_hooks(in);
+	if (err)
+		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+	err = self_test(in);
+	detach_hooks(in);
+	if (err)
 		return KM_EXIT_NO_FEATURE;
 	in->rb = ring_buffer__new(bpf_map__fd(in->skel->maps.events), handle_event, in, NULL);
 	if (!in->rb) {
 		km_error("cannot open the ring buffer: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
+	in->kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	return 0;
 }
 
-static int run_debugfs(struct inject_opts *o)
+int km_injector_open(struct km_injector **out, struct inject_opts *o, const struct btf *vmlinux,
+		     bool kprobe, const struct km_inject_log *log)
 {
-	char why[512];
+	struct km_injector *in = calloc(1, sizeof(*in));
+	int ret;
 
-	if (inject_debugfs_expressible(o, why, sizeof(why))) {
-		km_error("backend debugfs cannot honour %s", why);
-		return KM_EXIT_USAGE;
-	}
-	if (geteuid() != 0) {
-		km_error("permission denied: run kmscope as root (the debugfs knobs are root's)");
+	*out = NULL;
+	if (!in) {
+		km_error("out of memory");
 		return KM_EXIT_FAILURE;
 	}
-	if (inject_debugfs_available(o, why, sizeof(why))) {
-		km_error("%s", why);
-		return KM_EXIT_NO_FEATURE;
-	}
-	return inject_debugfs_run(o);
-}
-
-/*
- * --backend auto: fmod_ret, else kprobe override, else the debugfs knobs when they can
- * honour the rule; exit 3 naming what each lacks.
- */
-static int choose_backend(struct inject_opts *o)
-{
-	char bpf_why[512] = "", dfs_why[512] = "";
-	struct btf *vmlinux = NULL;
-	bool slab, page;
-
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0 && geteuid() == 0)
-		vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		/* let the bpf backend's own checks say what is wrong, unless debugfs can do it */
-		if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
-		    !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)) && geteuid() == 0) {
-			o->backend = INJECT_BACKEND_DEBUGFS;
-			km_warn("no BTF: using the debugfs knobs (backend debugfs)");
-			return 0;
-		}
-		o->backend = INJECT_BACKEND_BPF;
-		return 0;
-	}
-	libbpf_set_print(libbpf_print);
-	if (!backend_probe(o, vmlinux, false, &slab, &page, bpf_why, sizeof(bpf_why)))
-		o->backend = INJECT_BACKEND_BPF;
-	else if (!backend_probe(o, vmlinux, true, &slab, &page, dfs_why, sizeof(dfs_why)))
-		o->backend = INJECT_BACKEND_KPROBE;
-	else if (!inject_debugfs_expressible(o, dfs_why, sizeof(dfs_why)) &&
-		 !inject_debugfs_available(o, dfs_why, sizeof(dfs_why)))
-		o->backend = INJECT_BACKEND_DEBUGFS;
-	btf__free(vmlinux);
-	if (o->backend == INJECT_BACKEND_AUTO) {
-		km_error("%s; backend debugfs: %s", bpf_why, dfs_why);
-		return KM_EXIT_NO_FEATURE;
-	}
-	if (o->backend != INJECT_BACKEND_BPF)
-		km_warn("%s: using backend %s", bpf_why,
-			o->backend == INJECT_BACKEND_KPROBE ? "kprobe" : "debugfs");
-	return 0;
-}
-
-static int do_inject(struct inject_opts *o)
-{
-	struct injector in = { .o = o, .kmsg_fd = -1 };
-	struct km_child c = KM_CHILD_INIT;
-	struct btf *vmlinux = NULL;
-	struct km_session session = {};
-	int ret, err, cmd_status = 0, i;
-	double t0;
-
-	if (geteuid() == 0)
-		inject_debugfs_recover(INJECT_DEBUGFS_STATE);
-	if (o->backend == INJECT_BACKEND_AUTO) {
-		ret = choose_backend(o);
-		if (ret)
-			return ret;
-	}
-	if (o->backend == INJECT_BACKEND_DEBUGFS)
-		return run_debugfs(o);
-	in.kprobe = o->backend == INJECT_BACKEND_KPROBE;
-	ret = km_preflight();
-	if (ret)
+	in->o = o;
+	in->kprobe = kprobe;
+	in->kmsg_fd = -1;
+	if (log)
+		in->log = *log;
+	ret = prepare(in, vmlinux);
+	if (ret) {
+		km_injector_close(in);
 		return ret;
-	if (o->has_probability && !o->seed_given &&
-	    getrandom(&o->seed, sizeof(o->seed), 0) != sizeof(o->seed))
-		o->seed = (uint64_t)time(NULL) ^ getpid();
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		km_error("cannot read this kernel's BTF: %s", strerror(errno));
-		return KM_EXIT_NO_FEATURE;
 	}
-	if (o->scope.cmd) {
-		ret = km_command_check(o->scope.cmd[0]);
-		if (ret)
-			goto out;
-	}
-	ret = prepare(&in, vmlinux);
-	if (ret)
-		goto out;
-	if (o->scope.cmd) {
-		__u32 key;
-		__u8 one = 1;
-
-		err = km_child__spawn(&c, o->scope.cmd);
-		if (!err) {
-			key = c.pid;
-			err = bpf_map__update_elem(in.skel->maps.traced, &key, sizeof(key), &one,
-						   sizeof(one), BPF_ANY);
-		}
-		if (err) {
-			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
-			ret = KM_EXIT_FAILURE;
-			goto out;
-		}
-	}
-	in.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	km_catch_signals(); /* before the line scripts wait for */
-	in.started = km_now();
-	t0 = in.started;
-	announce(&in);
-	if (c.pid) {
-		ret = km_child__go(&c, o->scope.cmd[0]);
-		if (ret)
-			goto out;
-	}
-	session.duration = o->duration;
-	session.tick = o->scope.module && !in.module_sync ? 0.25 : 0;
-	session.child = c.pid ? &c : NULL;
-	session.tgid = o->scope.tgid;
-	session.tid = o->scope.tid;
-	session.fds[session.nr_fds++] = ring_buffer__epoll_fd(in.rb);
-	session.on_input = on_input;
-	session.on_tick = on_tick;
-	session.ctx = &in;
-	err = km_session_run(&session);
-	/* Detach first: after this line nothing fails; then log what is still queued. */
-	inject_bpf__detach(in.skel);
-	cmd_status = km_session_end_child(&session);
-	if (!err)
-		err = ring_buffer__consume(in.rb) < 0 ? -EIO : 0;
-	if (err)
-		km_error("injection stopped: %s", strerror(-err));
-	else
-		err = print_summary(&in, km_now() - t0);
-	ret = err ? KM_EXIT_FAILURE : cmd_status;
-out:
-	km_child__cleanup(&c);
-	if (in.kmsg_fd >= 0)
-		close(in.kmsg_fd);
-	ring_buffer__free(in.rb);
-	inject_bpf__destroy(in.skel);
-	for (i = 0; i < in.nr_sites; i++)
-		free(in.sites[i].site);
-	ksyms__free(in.ksyms);
-	btf__free(vmlinux);
-	return ret;
-}
-
-int cmd_inject(int argc, char **argv)
-{
-	struct inject_opts o;
-	int err = inject_opts_parse(&o, argc, argv);
-
-	if (err)
-		return err > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
-	return do_inject(&o);
+	*out = in;
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,8 +28,10 @@
 #include "core/session.h"
 #include "inject.h"
 #include "inject/debugfs.h"
+#include "inject/injector.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
+#include "kernel/kmsg.h"
 #include "kernel/ksyms.h"
 #include "kernel/modules.h"
 #include "module_scope.h"
@@ -62,7 +65,9 @@ struct debugfs_run {
 	bool slab, page; /* armed */
 	unsigned long range_start, range_end;
 	bool state_saved;
-	int kmsg_fd;
+	struct km_kmsg kmsg; /* the kernel's FAULT_INJECTION lines */
+	struct km_inject_log log;
+	int lock_fd; /* INJECT_DEBUGFS_LOCK, held (flock) for the whole run */
 	double started;
 	unsigned long long logged[2]; /* FAULT_INJECTION lines in the kernel log: slab, page */
 	unsigned long long logged_unknown;
@@ -222,7 +227,30 @@ static unsigned long long starttime_of(const char *proc_dir)
 	return t;
 }
 
-/* ---- the state file: what to put back ---- */
+/* ---- the lock and the state file: one run at a time, and what to put back ---- */
+
+/* Two runs would each save the other's armed values as the ones to restore. */
+static int take_lock(struct debugfs_run *r)
+{
+	if (mkdir("/run/kmscope", 0700) && errno != EEXIST) {
+		km_error("cannot create /run/kmscope: %s", strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	r->lock_fd = open(INJECT_DEBUGFS_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (r->lock_fd < 0) {
+		km_error("cannot open '%s': %s", INJECT_DEBUGFS_LOCK, strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			km_error("another kmscope inject is using the fault-injection knobs (it holds "
+				 "'%s'); wait for it to end", INJECT_DEBUGFS_LOCK);
+		else
+			km_error("cannot lock '%s': %s", INJECT_DEBUGFS_LOCK, strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
+}
 
 static int state_write(const struct debugfs_run *r)
 {
@@ -254,10 +282,10 @@ static int state_write(const struct debugfs_run *r)
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, INJECT_DEBUGFS_STATE))
+	/* link(), not rename(): whole and exclusive, never over another run's saved values */
+	if (!err && link(tmp, INJECT_DEBUGFS_STATE))
 		err = -errno;
-	if (err)
-		unlink(tmp);
+	unlink(tmp);
 	return err;
 }
 
@@ -531,29 +559,22 @@ static int restore(struct debugfs_run *r)
 
 static void kmsg_drain(struct debugfs_run *r)
 {
-	char rec[2048];
-	ssize_t n;
+	struct km_kmsg_record rec;
 	bool pending = false;
 
-	if (r->kmsg_fd < 0)
+	if (r->kmsg.fd < 0)
 		return;
-	while ((n = read(r->kmsg_fd, rec, sizeof(rec) - 1)) != 0) {
+	while (km_kmsg_read(&r->kmsg, &rec) == 1) {
 		const char *name;
 		int which = -1;
 
-		if (n < 0) {
-			if (errno == EPIPE)
-				continue; /* overwritten records: go on with the next */
-			break;
-		}
-		rec[n] = '\0';
 		/* "name failslab, ..." follows in the same record or the next one */
-		if (strstr(rec, "FAULT_INJECTION: forcing a failure")) {
+		if (km_kmsg_match(&rec, "FAULT_INJECTION: forcing a failure")) {
 			if (pending)
 				r->logged_unknown++;
 			pending = true;
 		}
-		name = strstr(rec, "name ");
+		name = strstr(rec.text, "name ");
 		if (pending && name) {
 			if (!strncmp(name + 5, "failslab", 8))
 				which = 0;
@@ -564,18 +585,21 @@ static void kmsg_drain(struct debugfs_run *r)
 			continue;
 		pending = false;
 		r->logged[which]++;
-		if (r->o->json)
-			printf("{\"event\": \"failure\", \"time\": %.6f, \"failure\": %llu, "
-			       "\"injected\": true, \"knob\": \"%s\", \"allocator\": \"%s\"}\n",
-			       km_now() - r->started, r->logged[0] + r->logged[1],
-			       which ? "fail_page_alloc" : "failslab", which ? "page" : "slab");
-		else
-			printf("%10.6f FAIL #%llu %s (kernel log)\n", km_now() - r->started,
-			       r->logged[0] + r->logged[1], which ? "fail_page_alloc" : "failslab");
+		if (r->log.fn) {
+			struct km_injection ev = {
+				.time = km_now() - r->started,
+				.injected = true,
+				.failure = r->logged[0] + r->logged[1],
+				.allocator = which ? "page" : "slab",
+				.knob = which ? "fail_page_alloc" : "failslab",
+				.order = -1, /* the kernel log does not say */
+			};
+
+			r->log.fn(r->log.ctx, &ev);
+		}
 	}
 	if (pending)
 		r->logged_unknown++;
-	fflush(stdout);
 }
 
 /* Failures so far: what the 'times' budget lost. */
@@ -603,59 +627,29 @@ static const char *knobs_desc(const struct debugfs_run *r)
 				    "fail_page_alloc knobs";
 }
 
-static int print_summary(struct debugfs_run *r, double seconds)
+static void fill_summary(struct debugfs_run *r, double seconds, struct km_inject_summary *sum)
 {
-	unsigned long long total = 0, logged = r->logged[0] + r->logged[1];
+	uint64_t total = 0, logged = r->logged[0] + r->logged[1];
 	int i;
 
 	for (i = 0; i < 2; i++)
 		total += r->failures[i] > 0 ? r->failures[i] : 0;
-	if (r->o->json) {
-		struct json_writer *jw = jw_new(stdout, false);
-
-		if (!jw)
-			return -ENOMEM;
-		jw_object_start(jw);
-		jw_key(jw, "summary");
-		jw_object_start(jw);
-		jw_kv_string(jw, "backend", "debugfs");
-		jw_kv_string(jw, "hooks", knobs_desc(r));
-		jw_kv_string(jw, "self_test", NULL);
-		jw_kv_double(jw, "seconds", seconds);
-		jw_kv_bool(jw, "dry_run", false);
-		jw_key(jw, "matched");
-		jw_null(jw);
-		jw_kv_uint(jw, "failures", total);
-		jw_kv_uint(jw, "injected", total);
-		jw_kv_uint(jw, "would_fail", 0);
-		if (r->slab)
-			jw_kv_uint(jw, "failslab_failures", r->failures[0] > 0 ? r->failures[0] : 0);
-		if (r->page)
-			jw_kv_uint(jw, "fail_page_alloc_failures",
-				   r->failures[1] > 0 ? r->failures[1] : 0);
-		jw_kv_uint(jw, "logged", logged);
-		jw_kv_uint(jw, "lost_events", total > logged ? total - logged : 0);
-		jw_kv_uint(jw, "no_stack", 0);
-		jw_key(jw, "callsites");
-		jw_array_start(jw);
-		jw_array_end(jw);
-		jw_object_end(jw);
-		jw_object_end(jw);
-		jw_newline(jw);
-		jw_free(jw);
-	} else {
-		printf("\nkmscope inject: %.1f s, backend debugfs (%s), knobs restored\n", seconds,
-		       knobs_desc(r));
-		printf("  failures injected     %llu\n", total);
-		if (r->slab && r->page)
-			printf("    failslab %lld, fail_page_alloc %lld\n", r->failures[0],
-			       r->failures[1]);
-		printf("  in the kernel log     %llu (allocations with __GFP_NOWARN are not "
-		       "logged)\n", logged);
-	}
-	if (fflush(stdout))
-		return -errno;
-	return 0;
+	sum->backend = "debugfs";
+	snprintf(sum->hooks, sizeof(sum->hooks), "debugfs (%s, restored)", knobs_desc(r));
+	sum->seconds = seconds;
+	sum->matched = KM_INJECT_UNKNOWN; /* the knobs count failures only */
+	sum->failures = total;
+	sum->failslab = r->slab ? (uint64_t)(r->failures[0] > 0 ? r->failures[0] : 0) :
+				  KM_INJECT_UNKNOWN;
+	sum->fail_page_alloc = r->page ? (uint64_t)(r->failures[1] > 0 ? r->failures[1] : 0) :
+					 KM_INJECT_UNKNOWN;
+	sum->logged = logged;
+	if (r->kmsg.dropped)
+		km_warn("%llu kernel-log records were overwritten before kmscope read them: "
+			"failures among them are counted, not logged", (unsigned long long)r->kmsg.dropped);
+	sum->lost_events = total > logged ? total - logged : 0;
+	sum->has_seed = false;
+	sum->other_sites = 0;
 }
 
 /* ---- run ---- */
@@ -705,7 +699,8 @@ static int mark_tasks(struct debugfs_run *r, pid_t child)
 	return 0;
 }
 
-int inject_debugfs_run(struct inject_opts *o)
+int inject_debugfs_run(struct inject_opts *o, const struct km_inject_log *log,
+		       struct km_inject_summary *sum)
 {
 	struct debugfs_run *r = calloc(1, sizeof(*r));
 	struct km_child c = KM_CHILD_INIT;
@@ -720,7 +715,13 @@ int inject_debugfs_run(struct inject_opts *o)
 		return KM_EXIT_FAILURE;
 	}
 	r->o = o;
-	r->kmsg_fd = -1;
+	if (log)
+		r->log = *log;
+	r->kmsg.fd = -1;
+	r->lock_fd = -1;
+	ret = take_lock(r);
+	if (ret)
+		goto out;
 	r->slab = slab_kinds(o);
 	r->page = page_kind(o);
 	if (state_restore(INJECT_DEBUGFS_STATE, true, &owner) == 0 && owner) {
@@ -759,9 +760,11 @@ int inject_debugfs_run(struct inject_opts *o)
 		plan_dir(r, "failslab", false);
 	if (r->page)
 		plan_dir(r, "fail_page_alloc", true);
-	r->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r->kmsg_fd >= 0)
-		lseek(r->kmsg_fd, 0, SEEK_END);
+	err = km_kmsg_open(&r->kmsg);
+	if (err)
+		km_warn("cannot read /dev/kmsg (%s): failures are counted, not logged one by one",
+			strerror(-err));
+	err = 0;
 	/* from here on every exit restores: SIGINT, SIGTERM, SIGHUP end the loop */
 	km_catch_signals();
 	signal(SIGPIPE, SIG_IGN);
@@ -784,8 +787,8 @@ int inject_debugfs_run(struct inject_opts *o)
 	session.child = c.pid ? &c : NULL;
 	session.tgid = o->scope.tgid;
 	session.tid = o->scope.tid;
-	if (r->kmsg_fd >= 0)
-		session.fds[session.nr_fds++] = r->kmsg_fd;
+	if (r->kmsg.fd >= 0)
+		session.fds[session.nr_fds++] = r->kmsg.fd;
 	session.on_input = on_input;
 	session.ctx = r;
 	err = km_session_run(&session);
@@ -799,17 +802,20 @@ int inject_debugfs_run(struct inject_opts *o)
 		err = -EIO;
 	cmd_status = km_session_end_child(&session);
 	kmsg_drain(r);
-	if (err)
+	if (err) {
 		km_error("injection stopped: %s", strerror(-err));
-	else
-		err = print_summary(r, km_now() - t0);
+	} else {
+		fill_summary(r, km_now() - t0, sum);
+		sum->stopped = km_session_stop_name(&session);
+	}
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
 	if (restore(r) && !ret)
 		ret = KM_EXIT_FAILURE;
 	km_child__cleanup(&c);
-	if (r->kmsg_fd >= 0)
-		close(r->kmsg_fd);
+	km_kmsg_close(&r->kmsg);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* after restore(): the next run finds the knobs as they were */
 	for (i = 0; i < r->nr_knobs; i++)
 		if (r->knobs[i].fd >= 0)
 			close(r->knobs[i].fd);

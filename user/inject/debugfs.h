@@ -11,13 +11,21 @@
 #include "cmd/inject_opts.h"
 
 #define INJECT_DEBUGFS_STATE "/run/kmscope/inject-debugfs.state"
+/* flock()ed for a whole run: one debugfs injection at a time */
+#define INJECT_DEBUGFS_LOCK "/run/kmscope/inject-debugfs.lock"
 
 /* 0 when the knobs can honour the rule; else -EINVAL with why (one line, no newline). */
 int inject_debugfs_expressible(const struct inject_opts *o, char *why, size_t len);
 /* 0 when this kernel has the knobs the rule needs; else -ENOTSUP with the missing CONFIG_s. */
 int inject_debugfs_available(const struct inject_opts *o, char *why, size_t len);
-/* Runs the injection; returns the exit status. */
-int inject_debugfs_run(struct inject_opts *o);
+struct km_inject_summary;
+struct km_inject_log;
+/*
+ * Runs the injection, each failure seen in the kernel log to log, and fills *sum (see
+ * inject/injector.h); returns the exit status.
+ */
+int inject_debugfs_run(struct inject_opts *o, const struct km_inject_log *log,
+		       struct km_inject_summary *sum);
 /*
  * Restores the knobs of a state file whose owner is dead (one line on stderr says so).
  * 1 restored, 0 nothing to do (no file, or its owner is alive), negative errno on failure.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --module on the BPF side: hooks for modules loaded later, and the initial ranges. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -110,5 +111,44 @@ int km_module_scope__fill(struct km_module_scope *scope, const char *module)
 		if (__atomic_load_n(&scope->gen, __ATOMIC_SEQ_CST) == gen)
 			break;
 	}
+	for (i = 0; km_verbose && i < n; i++)
+		fprintf(stderr, "kmscope: --module %s: %stext [%#lx, %#lx) from kallsyms\n", name,
+			r[i].init ? "init " : "", r[i].start, r[i].end);
+	return err;
+}
+
+/* "state base size" from the module's /proc/modules line, "" if it is not there. */
+static void proc_modules_key(const char *name, char *key, size_t len)
+{
+	char line[4096], mod[64], state[16], base[32];
+	unsigned long size;
+	FILE *f = fopen("/proc/modules", "re");
+
+	key[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		/* refcount and users change all the time: not part of the key */
+		if (sscanf(line, "%63s %lu %*s %*s %15s %31s", mod, &size, state, base) == 4 &&
+		    !strcmp(mod, name)) {
+			snprintf(key, len, "%s %s %lu", state, base, size);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+int km_module_hook__poll(struct km_module_hook *h, const char *module)
+{
+	char name[KM_MODULE_NAME_LEN], key[sizeof(h->poll_key) - 1];
+	int err;
+
+	if (!km_module_name(module, name, sizeof(name)))
+		return -ENAMETOOLONG;
+	proc_modules_key(name, key, sizeof(key));
+	if (h->poll_key[0] == '=' && !strcmp(key, h->poll_key + 1))
+		return 0;
+	err = km_module_scope__fill(h->scope, module);
+	/* '=' marks a key taken, so an absent module ("") is not re-read every time */
+	snprintf(h->poll_key, sizeof(h->poll_key), "=%s", key);
 	return err;
 }

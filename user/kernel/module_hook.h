@@ -23,6 +23,7 @@ struct km_module_hook {
 	volatile char *name;		/* rodata module_scope_name */
 	struct km_module_scope *scope;	/* .bss, valid after load */
 	const char *why_polling;	/* set by attach when it returns false */
+	char poll_key[128];		/* '=' and the module's /proc/modules entry when filled */
 };
 
 #define KM_MODULE_HOOK(skel)                                                                   \
@@ -61,5 +62,12 @@ bool km_module_hook__attach(struct km_module_hook *h);
  * 0, -ENOENT (not loaded: the ranges are emptied), or -errno.
  */
 int km_module_scope__fill(struct km_module_scope *scope, const char *module);
+
+/*
+ * km_module_scope__fill() into h->scope, the first time and, without the hooks, each
+ * poll after that: again only when the module's /proc/modules entry
+ * (its state, base and size) changed, which is cheap; reading kallsyms is not.
+ */
+int km_module_hook__poll(struct km_module_hook *h, const char *module);
 
 #endif

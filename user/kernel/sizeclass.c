@@ -26,11 +26,10 @@
 "request %zu -> class %zu: shrinking by %zu B to %zu saves %zu B per allocation"
 #define ADVICE_CACHE "a dedicated kmem cache of %zu B saves %zu B per allocation"
 
+/* The kernel's PAGE_SIZE: getpagesize() is the kernel's AT_PAGESZ and cannot fail. */
 static unsigned long host_page_size(void)
 {
-	long ps = sysconf(_SC_PAGESIZE);
-
-	return ps > 0 ? (unsigned long)ps : 4096;
+	return getpagesize();
 }
 
 void kmalloc_classes__default(struct kmalloc_classes *kc)
@@ -241,7 +240,7 @@ size_t waste_advice(const struct kmalloc_classes *kc, size_t req, size_t alloc, 
 
 	if (alloc > largest) {
 		/* page allocator: alloc is PAGE_SIZE << order */
-		size_t ps = kc->page_size ? kc->page_size : 4096;
+		size_t ps = kc->page_size ? kc->page_size : host_page_size();
 		size_t half = alloc / 2, exact = (req + ps - 1) / ps * ps;
 		unsigned int order = order_of(alloc / ps);
 

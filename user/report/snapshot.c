@@ -63,11 +63,17 @@ static int cmp_alloc_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct km_alloc_key));
 }
 
-/* Every slot of every CPU, ncpus values per index. */
+/* Every slot of every CPU, ncpus values per index: in batches, or one by one. */
 static int read_slots(int fd, int ncpus, struct km_alloc_slot *all)
 {
-	__u32 idx;
+	static __u32 keys[KM_FAST_SLOTS];
+	__u32 idx, batch = 0, count = KM_FAST_SLOTS;
+	int err;
 
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	err = bpf_map_lookup_batch(fd, NULL, &batch, keys, all, &count, &opts);
+	if ((!err || errno == ENOENT) && count == KM_FAST_SLOTS)
+		return 0;
 	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
 		if (bpf_map_lookup_elem(fd, &idx, all + (size_t)idx * ncpus))
 			return -errno;

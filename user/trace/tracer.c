@@ -487,6 +487,11 @@ void tracer_maps(const struct tracer *t, struct snapshot_maps *maps)
 	maps->out_hooks = t->out_hooks;
 }
 
+unsigned int *tracer_asleep_flag(struct tracer *t)
+{
+	return &t->skel->bss->self_asleep;
+}
+
 int tracer_stacks_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.stacks);

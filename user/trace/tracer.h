@@ -63,6 +63,8 @@ int tracer_follow(struct tracer *t, pid_t pid);
 int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,
 		      int n);
 void tracer_maps(const struct tracer *t, struct snapshot_maps *maps);
+/* The flag to set to 1 only while kmscope sleeps (see km_session.asleep). */
+unsigned int *tracer_asleep_flag(struct tracer *t);
 int tracer_stacks_fd(const struct tracer *t);
 void tracer_close(struct tracer *t);
 

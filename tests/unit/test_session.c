@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The session loop and the -- CMD child, without BPF: stops, callbacks, process groups. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "tap.h"
+#include "core/child.h"
+#include "core/common.h"
+#include "core/session.h"
+
+struct calls {
+	int interval, tick, input;
+	int fail_at; /* on_interval returns -EIO at this call */
+};
+
+static int on_interval(void *ctx)
+{
+	struct calls *c = ctx;
+
+	return ++c->interval == c->fail_at ? -EIO : 0;
+}
+
+static int on_tick(void *ctx)
+{
+	((struct calls *)ctx)->tick++;
+	return 0;
+}
+
+static void test_duration_and_callbacks(void)
+{
+	struct calls c = { 0 };
+	struct km_session s = { .duration = 0.55, .interval = 0.1, .tick = 0.25,
+				.on_interval = on_interval, .on_tick = on_tick, .ctx = &c };
+	double t0 = km_now(), took;
+
+	ASSERT_EQ(km_session_run(&s), 0, "a 0.55 s session runs to its end");
+	took = km_now() - t0;
+	ASSERT_EQ(s.stop, KM_STOP_DURATION, "...and stops for the duration");
+	ASSERT_TRUE(took >= 0.55 && took < 1.0, "...after 0.55 s");
+	ASSERT_EQ(c.interval, 5, "on_interval at 0.1, 0.2, 0.3, 0.4, 0.5 s");
+	ASSERT_EQ(c.tick, 2, "on_tick at 0.25 and 0.5 s");
+	ASSERT_EQ(km_session_end_child(&s), 0, "no CMD: exit code 0");
+}
+
+static void test_callback_error(void)
+{
+	struct calls c = { .fail_at = 2 };
+	struct km_session s = { .duration = 5, .interval = 0.05, .on_interval = on_interval,
+				.ctx = &c };
+
+	ASSERT_EQ(km_session_run(&s), -EIO, "a callback's error stops the session");
+	ASSERT_EQ(s.stop, KM_STOP_ERROR, "...as an error");
+	ASSERT_EQ(c.interval, 2, "...at the call that failed");
+}
+
+static void test_signal(int sig)
+{
+	struct km_session s = { .duration = 5 };
+	pid_t self = getpid(), killer = fork();
+
+	if (killer == 0) {
+		struct timespec ts = { 0, 200 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		kill(self, sig);
+		_exit(0);
+	}
+	km_exiting = 0;
+	ASSERT_EQ(km_session_run(&s), 0, "a signal stops the session cleanly");
+	ASSERT_EQ(s.stop, KM_STOP_SIGNAL, "...as a signal");
+	ASSERT_EQ(s.signal, sig, sig == SIGHUP ? "...SIGHUP, caught like SIGTERM" :
+		  "...SIGTERM");
+	waitpid(killer, NULL, 0);
+	km_exiting = 0;
+}
+
+/* A process of group pgid still running (a zombie nobody reaped yet does not count). */
+static bool group_running(pid_t pgid)
+{
+	struct dirent *de;
+	bool running = false;
+	DIR *d = opendir("/proc");
+
+	while (d && !running && (de = readdir(d))) {
+		char path[64], buf[512], state, *p;
+		int pgrp;
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2, "%c %*d %d", &state, &pgrp) == 2)
+			running = pgrp == pgid && state != 'Z';
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return running;
+}
+
+/* CMD's exit stops the session with its status; a stubborn group is killed after grace. */
+static void test_child(void)
+{
+	char *exit3[] = { "/bin/sh", "-c", "exit 3", NULL };
+	char *stubborn[] = { "/bin/sh", "-c", "trap '' TERM INT; sleep 100 & wait", NULL };
+	struct km_child c = KM_CHILD_INIT;
+	struct km_session s = { .duration = 10 };
+	pid_t pgid;
+	double t0;
+	int i;
+
+	ASSERT_EQ(km_child__spawn(&c, exit3), 0, "spawn sh -c 'exit 3'");
+	ASSERT_EQ(getpgid(c.pid), c.pid, "CMD is in a process group of its own");
+	ASSERT_EQ(km_child__go(&c, exit3[0]), 0, "release it");
+	s.child = &c;
+	ASSERT_EQ(km_session_run(&s), 0, "the session runs until CMD exits");
+	ASSERT_EQ(s.stop, KM_STOP_CMD_EXIT, "...and stops for CMD's exit");
+	ASSERT_EQ(km_session_end_child(&s), 3, "...with CMD's status");
+	km_child__cleanup(&c);
+
+	c = (struct km_child)KM_CHILD_INIT;
+	ASSERT_EQ(km_child__spawn(&c, stubborn), 0, "spawn a CMD ignoring SIGTERM and SIGINT");
+	ASSERT_EQ(km_child__go(&c, stubborn[0]), 0, "release it");
+	pgid = c.pid;
+	usleep(100000); /* let sh start its sleep */
+	t0 = km_now();
+	ASSERT_EQ(km_child__stop(&c, SIGTERM, 0.5), 128 + SIGKILL,
+		  "stopping it: SIGKILL after the grace, status 137");
+	ASSERT_TRUE(km_now() - t0 >= 0.5 && km_now() - t0 < 3, "...after the 0.5 s grace");
+	for (i = 0; i < 100 && group_running(pgid); i++)
+		usleep(10000);
+	ASSERT_TRUE(!group_running(pgid), "...and its child, in its group, is gone");
+	km_child__cleanup(&c);
+}
+
+int main(void)
+{
+	test_duration_and_callbacks();
+	test_callback_error();
+	test_signal(SIGHUP);
+	test_signal(SIGTERM);
+	test_child();
+	return tap_done();
+}
