@@ -27,6 +27,8 @@ const volatile char target_comm[KM_COMM_LEN] = {};
 const volatile bool filter_ranges = false;
 const volatile bool ranges_on_stack = false;
 const volatile bool use_stack = false;
+/* Fast slots in use per CPU, minus one: --max-shapes below KM_FAST_SLOTS shrinks them too. */
+const volatile __u32 fast_mask = KM_FAST_SLOTS - 1;
 /* A process scope: allocations in interrupt context are not the task's (counted apart). */
 const volatile bool irq_apart = false;
 
@@ -329,7 +331,7 @@ static __always_inline __u32 shape_slot(const struct km_alloc_key *k)
 		  ((__u64)k->gfp_flags << 13) ^ ((__u64)(__u32)k->stack_id << 40) ^
 		  ((__u64)k->failed << 63) ^ ((__u64)k->kind << 62);
 
-	return (h * 0x9E3779B97F4A7C15ULL) >> (64 - KM_FAST_BITS);
+	return ((h * 0x9E3779B97F4A7C15ULL) >> (64 - KM_FAST_BITS)) & fast_mask;
 }
 
 static __always_inline bool same_shape(const struct km_alloc_key *a, const struct km_alloc_key *b)

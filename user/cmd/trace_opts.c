@@ -40,8 +40,8 @@ static const struct km_option trace_options[] = {
 	KM_OPT("sort", 's', true, "KEY", "waste (default), count, bytes or failed", KM_COMPLETE_WORDS,
 	  "waste count bytes failed"),
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
-	  "slots, 16 to 4194304 (default 16384; what does not fit\n"
-	  "is counted as dropped)"),
+	  "slots, 16 to 4194304 (default 16384; below 4096 the\n"
+	  "slots shrink too; what does not fit is counted as dropped)"),
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
 	  "not freed by the report, per call site, cache, module\n"

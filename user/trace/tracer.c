@@ -174,6 +174,14 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		/* every shape may need its cache recorded too */
 		bpf_map__set_max_entries(skel->maps.allocs, cfg->max_shapes);
 		bpf_map__set_max_entries(skel->maps.shape_caches, cfg->max_shapes);
+		/* a bound is a bound: the fast slots hold no more shapes than asked for */
+		if (cfg->max_shapes < KM_FAST_SLOTS) {
+			__u32 n = 2;
+
+			while (n * 2 <= cfg->max_shapes)
+				n *= 2;
+			skel->rodata->fast_mask = n - 1;
+		}
 	}
 	t->skel = skel;
 	configure_outstanding(t, cfg, vmlinux);
