@@ -68,7 +68,9 @@ static __always_inline void outstanding_alloc(const struct km_alloc_key *shape, 
 {
 	struct km_outstanding o = {};
 
-	if (!track_outstanding || !ptr)
+	if (!track_outstanding)
+		return;
+	if (!ptr)
 		return;
 	o.shape = *shape;
 	o.ts = bpf_ktime_get_ns();
@@ -80,7 +82,9 @@ static __always_inline void outstanding_page_alloc(const struct page *page, __u3
 {
 	struct km_outstanding o = {};
 
-	if (!track_outstanding || !page)
+	if (!track_outstanding)
+		return;
+	if (!page)
 		return;
 	o.shape.bytes_req = outstanding_page_size << order;
 	o.shape.bytes_alloc = o.shape.bytes_req;
@@ -110,9 +114,12 @@ static __always_inline bool outstanding_delete(__u64 addr)
 /* kfree, kmem_cache_free, mm_page_free: whoever frees, wherever. */
 static __always_inline void outstanding_free(const void *ptr)
 {
-	if (!track_outstanding || (unsigned long)ptr <= 16) /* NULL, ZERO_SIZE_PTR */
+	/* the gate alone first: the verifier then drops everything after it */
+	if (!track_outstanding)
 		return;
-	outstanding_delete((__u64)ptr);
+	barrier_var(ptr);
+	if ((unsigned long)ptr > 16) /* NULL, ZERO_SIZE_PTR */
+		outstanding_delete((__u64)ptr);
 }
 
 SEC("fentry/kmem_cache_free_bulk")

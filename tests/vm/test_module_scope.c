@@ -273,6 +273,12 @@ static void test_inject_split(const char *backend)
 	struct proc p;
 
 	tap_diag("backend %s", backend);
+	if (dfs && access("/sys/kernel/debug/failslab/require-start", F_OK)) {
+		tap_skip("inject --backend debugfs --module A",
+			 "this kernel has no failslab require-start knob "
+			 "(CONFIG_FAULT_INJECTION_STACKTRACE_FILTER is not set)");
+		return;
+	}
 	cmd("reset");
 	if (!proc_start_until(&p, dfs ? dfs_argv : bpf_argv, "kmscope: injecting")) {
 		proc_finish(&p);
@@ -355,7 +361,11 @@ static void test_trace_follows_reload(void)
 	unload_ko(SPLIT);
 	ASSERT_EQ(load_ko(HOLE), 0, "load S while A is gone");
 	hole_text = section_of(HOLE, ".text");
-	ASSERT_TRUE(hole_text && hole_text == old_text, "layout: S's text is where A's was");
+	if (kernel_splits_modules())
+		ASSERT_TRUE(hole_text && hole_text == old_text, "layout: S's text is where A's was");
+	else
+		tap_skip("layout: S's text is where A's was",
+			 "one allocation per module here: S goes to a hole of its whole size");
 	hole_alloc(4);
 	ASSERT_EQ(load_ko(SPLIT), 0, "load A again");
 	new_text = section_of(SPLIT, ".text");

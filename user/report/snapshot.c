@@ -245,7 +245,7 @@ static int read_counter_array(int fd, __u64 *out, __u32 n)
  * The outstanding map in batches (a 64k-entry map in a few syscalls). Entries come
  * and go meanwhile: the copy is of each entry as it was when its batch was read.
  */
-static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps)
+static int read_outstanding_once(struct snapshot *snap, const struct snapshot_maps *maps)
 {
 	__u64 in = 0, out = 0, *keys;
 	struct km_outstanding *vals;
@@ -291,14 +291,39 @@ static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *m
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snap->now_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (!err)
-		err = read_counter_array(maps->out_counters_fd, snap->out_counters, KM_OUT_NR);
 	snap->out_max = maps->out_max;
 	snap->out_hooks = maps->out_hooks;
 	snap->outstanding_on = !err;
 out:
 	free(keys);
 	free(vals);
+	return err;
+}
+
+/*
+ * The entries and the counters agree (tracked - replaced - freed = entries) when nothing
+ * allocated or freed meanwhile: read the counters around the map, and again while they
+ * moved (a free from any context, e.g. an RCU callback, can come at any time).
+ */
+static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps)
+{
+	__u64 before[KM_OUT_NR];
+	int err, tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		memset(before, 0, sizeof(before));
+		memset(snap->out_counters, 0, sizeof(snap->out_counters));
+		free(snap->outstanding);
+		snap->outstanding = NULL;
+		snap->nr_outstanding = 0;
+		err = read_counter_array(maps->out_counters_fd, before, KM_OUT_NR);
+		if (!err)
+			err = read_outstanding_once(snap, maps);
+		if (!err)
+			err = read_counter_array(maps->out_counters_fd, snap->out_counters, KM_OUT_NR);
+		if (err || !memcmp(before, snap->out_counters, sizeof(before)))
+			break;
+	}
 	return err;
 }
 
