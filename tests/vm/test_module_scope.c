@@ -370,7 +370,12 @@ static void test_trace_follows_reload(void)
 	ASSERT_EQ(load_ko(SPLIT), 0, "load A again");
 	new_text = section_of(SPLIT, ".text");
 	tap_diag("A's text %#lx, then S's there, then A's at %#lx", old_text, new_text);
-	ASSERT_TRUE(new_text && new_text != old_text, "layout: A came back elsewhere");
+	/* without split layouts S need not take A's hole, and A may come back in it */
+	if (kernel_splits_modules() || new_text != old_text)
+		ASSERT_TRUE(new_text && new_text != old_text, "layout: A came back elsewhere");
+	else
+		tap_skip("layout: A came back elsewhere",
+			 "one allocation per module here: A's old place was free again");
 	split_cmd(6);
 	doc = stop_and_parse(&p);
 	ASSERT_EQ(p.status, 0, "trace across unload and reload: clean exit");
