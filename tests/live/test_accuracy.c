@@ -254,7 +254,7 @@ static void test_intervals_on_every_cpu(void)
  */
 static void test_intervals_system_wide_with_softirqs(void)
 {
-	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", "-d", "4", NULL };
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", "-d", "8", NULL };
 	char *wl[] = { self, "workload", "cpus", NULL };
 	char *net[] = { self, "workload", "udp", "5000", NULL };
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN);
