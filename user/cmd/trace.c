@@ -345,15 +345,9 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	}
 	if (o->scope.cmd) {
-		ret = km_command_check(o->scope.cmd[0]);
+		ret = km_child__start(&c, o->scope.cmd);
 		if (ret)
 			goto out;
-		err = km_child__spawn(&c, o->scope.cmd);
-		if (err) {
-			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
-			ret = KM_EXIT_FAILURE;
-			goto out;
-		}
 	}
 	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;

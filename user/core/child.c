@@ -104,6 +104,20 @@ static void take_terminal(struct km_child *c)
 	c->has_terminal = false;
 }
 
+int km_child__start(struct km_child *c, char **cmd)
+{
+	int err = km_command_check(cmd[0]);
+
+	if (err)
+		return err;
+	err = km_child__spawn(c, cmd);
+	if (err) {
+		km_error("cannot start '%s': %s", cmd[0], strerror(-err));
+		return KM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 int km_child__release(struct km_child *c)
 {
 	int e = 0;

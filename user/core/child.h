@@ -30,6 +30,11 @@ struct km_child {
 int km_command_check(const char *cmd);
 /* Forks a child, in a process group of its own, blocked until km_child__release(); 0 or -errno. */
 int km_child__spawn(struct km_child *c, char **cmd);
+/*
+ * km_command_check(), then km_child__spawn(): 0, or the exit code to return after one
+ * error line (127 when CMD cannot be found, KM_EXIT_FAILURE when it cannot be started).
+ */
+int km_child__start(struct km_child *c, char **cmd);
 /* Returns 0 once CMD runs, or exec's negative errno. */
 int km_child__release(struct km_child *c);
 /* Releases CMD; when it cannot run, says so, reaps it and returns 127 (as a shell would). */

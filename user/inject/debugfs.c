@@ -735,15 +735,9 @@ int inject_debugfs_run(struct inject_opts *o, const struct km_inject_log *log,
 	if (ret)
 		goto out;
 	if (o->scope.cmd) {
-		ret = km_command_check(o->scope.cmd[0]);
+		ret = km_child__start(&c, o->scope.cmd);
 		if (ret)
 			goto out;
-		err = km_child__spawn(&c, o->scope.cmd);
-		if (err) {
-			km_error("cannot start '%s': %s", o->scope.cmd[0], strerror(-err));
-			ret = KM_EXIT_FAILURE;
-			goto out;
-		}
 		/* blocked before exec: what it forks inherits make-it-fail */
 		snprintf(tid, sizeof(tid), "%d", c.pid);
 		err = mark_task(r, c.pid, tid);
