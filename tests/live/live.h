@@ -68,6 +68,16 @@ static inline void live_require(void)
 		tap_plan_skip_all("no kmscope binary at %s (set KMSCOPE)", kmscope_path());
 }
 
+/* This test binary's own path, for running itself as a workload (or skip them all). */
+static inline void live_self_path(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n <= 0)
+		tap_plan_skip_all("cannot find this test's own path");
+	buf[n] = '\0';
+}
+
 /* Starts argv[0] with stdout and stderr piped; as user pw when it is not NULL. */
 static inline void proc_start_as(struct proc *p, char *const argv[], const struct passwd *pw)
 {

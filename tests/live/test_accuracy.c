@@ -500,15 +500,10 @@ static void test_max_shapes_no_memory(void)
 
 int main(int argc, char **argv)
 {
-	ssize_t n;
-
 	if (argc > 2 && !strcmp(argv[1], "workload"))
 		return workload(argc, argv);
 	live_require();
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		tap_plan_skip_all("cannot find this test's own path");
-	self[n] = '\0';
+	live_self_path(self, sizeof(self));
 	test_intervals_on_every_cpu();
 	test_intervals_system_wide_with_softirqs();
 	test_irq_not_charged();

@@ -494,15 +494,10 @@ static void test_off_and_usage(void)
 
 int main(int argc, char **argv)
 {
-	ssize_t n;
-
 	if (argc > 2 && !strcmp(argv[1], "workload"))
 		return workload(argc, argv);
 	live_require();
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		tap_plan_skip_all("cannot find this test's own path");
-	self[n] = '\0';
+	live_self_path(self, sizeof(self));
 	test_left_by_cmd_not_others();
 	test_freed_by_another_process();
 	test_roundtrip_leaves_nothing();

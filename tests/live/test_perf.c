@@ -20,7 +20,6 @@ int main(int argc, char **argv)
 	bool perf_lost;
 	struct jp *doc, *site;
 	struct proc p;
-	ssize_t n;
 	FILE *f;
 	int fd;
 
@@ -29,10 +28,7 @@ int main(int argc, char **argv)
 	live_require();
 	if (system("perf --version >/dev/null 2>&1"))
 		tap_plan_skip_all("perf is not installed (apt-get install linux-perf)");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		tap_plan_skip_all("cannot find this test's own path");
-	self[n] = '\0';
+	live_self_path(self, sizeof(self));
 	fd = mkstemp(data);
 	close(fd);
 

@@ -582,8 +582,6 @@ static void test_slabinfo_names(void)
 
 int main(int argc, char **argv)
 {
-	ssize_t n;
-
 	if (argc > 2 && !strcmp(argv[1], "workload")) {
 		if (!strcmp(argv[2], "pipefail")) {
 			int pfd[2], i;
@@ -598,10 +596,7 @@ int main(int argc, char **argv)
 		return workload(argc, argv);
 	}
 	live_require();
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		tap_plan_skip_all("cannot find this test's own path");
-	self[n] = '\0';
+	live_self_path(self, sizeof(self));
 	test_cmd_exact();
 	test_follow_forks_and_ignore_others();
 	test_interval_sums();
