@@ -22,6 +22,7 @@
 #include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modsyms.h"
 #include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
@@ -46,6 +47,8 @@ struct report_state {
 	int stacks_fd; /* >= 0 with --folded */
 	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
+	const char *module;	 /* --module's kernel name, or NULL */
+	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool json;
 };
 
@@ -66,6 +69,25 @@ static char *read_text(const char *path)
 		fclose(mem);
 	fclose(f);
 	return buf;
+}
+
+/*
+ * --module: the module's symbols by (range, offset) whenever it is seen loaded, kept
+ * when it goes, so what it left outstanding is named after an rmmod or a failed init
+ * (a module that loads and goes between two looks is named by address only).
+ */
+static void refresh_modsyms(struct report_state *rs)
+{
+	struct modsyms *fresh;
+
+	if (!rs->module)
+		return;
+	fresh = modsyms__snapshot(rs->module);
+	if (!fresh)
+		return; /* not loaded now: keep the last */
+	modsyms__free(rs->modsyms);
+	rs->modsyms = fresh;
+	rs->env.modsyms = fresh;
 }
 
 /*
@@ -93,6 +115,7 @@ static void refresh_ksyms(struct report_state *rs)
 	ksyms__free(rs->ksyms);
 	rs->ksyms = fresh;
 	rs->env.ksyms = fresh;
+	refresh_modsyms(rs);
 	free(rs->modules);
 	rs->modules = modules;
 }
@@ -255,6 +278,11 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
 	rs->env.scope = scope;
+	if (o->outstanding && o->scope.module) {
+		rs->module = o->scope.module_name;
+		rs->env.module = rs->module;
+		refresh_modsyms(rs); /* now, in case it goes before the first report */
+	}
 	rs->json = o->json;
 	rs->interval = o->interval > 0 ? 0 : -1;
 	return 0;
@@ -427,6 +455,7 @@ out:
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
+	modsyms__free(rs.modsyms);
 	km_scope_free(&o->scope);
 	free(rs.modules);
 	if (t.skel)
