@@ -6,6 +6,8 @@
  * fail. Ground truth: the counts the test asks for, and kt_leak_alloc's address in
  * /proc/kallsyms while the module is loaded. Plain kallsyms cannot name these call
  * sites at report time: the module's text is freed (or holds another load of it).
+ * With the .ko's path on CMD's command line trace names them from the file, init text
+ * included, at the offsets kallsyms gave.
  * Needs $KMSCOPE and $KMSCOPE_KMOD_DIR (kmscope_leak.ko, kmscope_hole.ko).
  */
 #define _GNU_SOURCE
@@ -19,15 +21,22 @@
 #define INIT_SIZE 111
 
 static char self[4096];
+static double kallsyms_offset = -1; /* kt_leak_alloc's call site, named from kallsyms */
 
-/* finit_module of $KMSCOPE_KMOD_DIR/NAME.ko with params; 0 or -errno. */
-static int load_ko(const char *name, const char *params)
+static const char *ko_path(const char *name)
 {
+	static char path[4096];
 	const char *dir = getenv("KMSCOPE_KMOD_DIR");
-	char path[4096];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : ".", name);
+	return path;
+}
+
+/* finit_module of a .ko with params; 0 or -errno. */
+static int load_path(const char *path, const char *params)
+{
+	int fd, ret = 0;
+
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -35,6 +44,11 @@ static int load_ko(const char *name, const char *params)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+static int load_ko(const char *name, const char *params)
+{
+	return load_path(ko_path(name), params);
 }
 
 static int unload(const char *name)
@@ -99,6 +113,15 @@ static int workload(int argc, char **argv)
 		snprintf(params, sizeof(params), "init_leak=%d fail_init=1", atoi(argv[3]));
 		return load_ko(LEAK, params) == -ENOMEM && !loaded(LEAK) ? 0 : 94;
 	}
+	/* the .ko's path on CMD's command line: trace takes its symbols from the file */
+	if (!strcmp(w, "failing-init-ko") && argc == 5) {
+		char params[64];
+
+		snprintf(params, sizeof(params), "init_leak=%d fail_init=1", atoi(argv[4]));
+		return load_path(argv[3], params) == -ENOMEM && !loaded(LEAK) ? 0 : 95;
+	}
+	if (!strcmp(w, "insmod-leak") && argc == 5)
+		return load_path(argv[3], "") || leak(atoi(argv[4])) || unload(LEAK) ? 96 : 0;
 	return 89;
 }
 
@@ -183,6 +206,7 @@ static void test_named_after_rmmod(void)
 		ASSERT_STREQ(jp_str(row, "module"), LEAK, "in module kmscope_leak");
 		ASSERT_LT(jp_num(row, "offset"), fe - fs, "at an offset inside kt_leak_alloc");
 		ASSERT_GT(jp_num(row, "offset"), 0, "past its first instruction (a call)");
+		kallsyms_offset = jp_num(row, "offset");
 	}
 	jp_free(doc);
 	proc_free(&p);
@@ -251,6 +275,49 @@ static void test_failed_init(void)
 	proc_free(&p);
 }
 
+/* Symbols from the .ko that CMD loads: the same offset as kallsyms gave, and init text. */
+static void test_named_from_the_file(void)
+{
+	char path[4096];
+	char *w[] = { self, "workload", "insmod-leak", path, "6", NULL };
+	char *wi[] = { self, "workload", "failing-init-ko", path, "2", NULL };
+	double count, bytes;
+	struct proc p;
+	struct jp *doc, *row, *rows;
+	int i, named = 0;
+
+	snprintf(path, sizeof(path), "%s", ko_path(LEAK));
+	unload(LEAK);
+	doc = trace(&p, w);
+	ASSERT_EQ(p.status, 0, "trace exits 0: CMD loaded the .ko, leaked 6, removed it");
+	row = out_site(doc, "kt_leak_alloc", &count, &bytes);
+	if (!ASSERT_TRUE(row, "named kt_leak_alloc from the .ko's symbol table"))
+		tap_diag("stdout %.600s / stderr %.300s", p.out, p.err);
+	ASSERT_EQ(count, 6, "its 6 objects");
+	if (kallsyms_offset >= 0)
+		ASSERT_EQ(row ? jp_num(row, "offset") : -1, kallsyms_offset,
+			  "at the offset kallsyms gave: the file's layout is the kernel's");
+	jp_free(doc);
+	proc_free(&p);
+
+	doc = trace(&p, wi);
+	ASSERT_EQ(p.status, 0, "trace exits 0: init leaked 2 and failed");
+	rows = doc ? jp_get(doc, "outstanding.callsites") : NULL;
+	for (i = 0; rows && rows->type == JP_ARR && i < rows->n; i++) {
+		const char *f = jp_str(rows->kids[i], "function");
+
+		/* the compiler may have cloned it: kt_leak_init_alloc.isra.0 */
+		if (f && !strncmp(f, "kt_leak_init_alloc", 18) &&
+		    jp_num(rows->kids[i], "count") == 2 &&
+		    jp_num(rows->kids[i], "bytes_req") == 2 * INIT_SIZE)
+			named++;
+	}
+	if (!ASSERT_EQ(named, 1, "the failed init's leak is named kt_leak_init_alloc (init text)"))
+		tap_diag("stdout %.600s / stderr %.300s", p.out, p.err);
+	jp_free(doc);
+	proc_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "workload"))
@@ -261,6 +328,7 @@ int main(int argc, char **argv)
 	test_named_after_rmmod();
 	test_named_after_reload_elsewhere();
 	test_failed_init();
+	test_named_from_the_file();
 	unload(LEAK);
 	unload(HOLE);
 	return tap_done();

@@ -6,6 +6,9 @@
  * module memory, so offsets are taken from the range's page, as the BPF side does.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +139,134 @@ struct modsyms *modsyms__snapshot(const char *module)
 		return NULL;
 	}
 	return modsyms__load("/proc/kallsyms", module, ranges, n);
+}
+
+/* Where each text section of the .ko lands: its range and offset; range 0 for others. */
+struct ko_layout {
+	unsigned int *range;
+	unsigned long *offset;
+	unsigned long size[3]; /* by KM_OUT_MOD_* */
+};
+
+/* kernel/module/main.c layout_sections(): executable, allocated, in header order. */
+static int ko_layout_sections(Elf *elf, struct ko_layout *l, size_t nsec)
+{
+	size_t shstrndx, i;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return -EINVAL;
+	for (i = 0; i < nsec; i++) {
+		Elf_Scn *scn = elf_getscn(elf, i);
+		GElf_Shdr sh;
+		const char *name;
+		unsigned long align;
+		unsigned int r;
+
+		if (!scn || !gelf_getshdr(scn, &sh))
+			continue;
+		if ((sh.sh_flags & (SHF_EXECINSTR | SHF_ALLOC)) != (SHF_EXECINSTR | SHF_ALLOC))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		r = name && !strncmp(name, ".init", 5) ? KM_OUT_MOD_INIT : KM_OUT_MOD_TEXT;
+		align = sh.sh_addralign ? sh.sh_addralign : 1;
+		l->size[r] = (l->size[r] + align - 1) / align * align;
+		l->range[i] = r;
+		l->offset[i] = l->size[r];
+		l->size[r] += sh.sh_size;
+	}
+	return 0;
+}
+
+static int ko_add_symbols(struct modsyms *m, Elf *elf, const struct ko_layout *l, size_t nsec)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		m->syms = calloc(n + 1, sizeof(*m->syms));
+		if (!data || !m->syms)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+			struct modsym *s = &m->syms[m->nr];
+			int type;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx >= nsec ||
+			    !l->range[sym.st_shndx])
+				continue;
+			type = GELF_ST_TYPE(sym.st_info);
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if ((type != STT_FUNC && type != STT_NOTYPE) || !name || !*name ||
+			    name[0] == '$' || !strncmp(name, ".L", 2))
+				continue;
+			s->range = l->range[sym.st_shndx];
+			s->offset = l->offset[sym.st_shndx] + sym.st_value;
+			s->end = l->size[s->range];
+			s->name = strdup(name);
+			if (!s->name)
+				return -ENOMEM;
+			m->nr++;
+		}
+		return 0;
+	}
+	return -ENOENT; /* stripped */
+}
+
+struct modsyms *modsyms__from_ko(const char *path, const char *module)
+{
+	struct modsyms *m = calloc(1, sizeof(*m));
+	struct ko_layout l = {};
+	Elf *elf = NULL;
+	size_t nsec = 0;
+	int fd = -1, err;
+
+	if (!m)
+		return NULL;
+	err = strlen(module) < sizeof(m->module) ? 0 : -EINVAL;
+	if (!err && elf_version(EV_CURRENT) == EV_NONE)
+		err = -EINVAL;
+	if (!err) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		err = fd < 0 ? -errno : 0;
+	}
+	if (!err) {
+		elf = elf_begin(fd, ELF_C_READ, NULL);
+		err = !elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrnum(elf, &nsec) ? -ENOEXEC
+										     : 0;
+	}
+	if (!err) {
+		l.range = calloc(nsec + 1, sizeof(*l.range));
+		l.offset = calloc(nsec + 1, sizeof(*l.offset));
+		err = l.range && l.offset ? ko_layout_sections(elf, &l, nsec) : -ENOMEM;
+	}
+	if (!err) {
+		snprintf(m->module, sizeof(m->module), "%s", module);
+		m->page_size = (unsigned long)sysconf(_SC_PAGESIZE);
+		err = ko_add_symbols(m, elf, &l, nsec);
+	}
+	if (!err && !m->nr)
+		err = -ENOENT;
+	free(l.range);
+	free(l.offset);
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		modsyms__free(m);
+		errno = -err;
+		return NULL;
+	}
+	qsort(m->syms, m->nr, sizeof(*m->syms), cmp_modsym);
+	return m;
 }
 
 const char *modsyms__module(const struct modsyms *m)

@@ -14,14 +14,17 @@
  *	modsyms__format(m, o->mod_range, o->mod_offset, buf, sizeof(buf));
  *						// "foo_probe+0x1a [foo]", foo loaded or not
  *
- * Take the snapshot while the module is loaded and before its init returns if init
- * text is to be named (kallsyms drops init symbols once init has run). A module whose
+ * A kallsyms snapshot has init symbols only while init runs (kallsyms drops them
+ * after); modsyms__from_ko() has them from the file. A module whose
  * text of one kind is split over several ranges is placed from each range's own page.
  */
 #ifndef KMSCOPE_MODSYMS_H
 #define KMSCOPE_MODSYMS_H
 
 #include <stddef.h>
+#include <linux/types.h>
+#include "kmscope.h"
+#include "outstanding.h" /* KM_OUT_MOD_TEXT, KM_OUT_MOD_INIT */
 #include "kernel/modules.h"
 
 struct modsyms;
@@ -36,6 +39,13 @@ struct modsyms *modsyms__snapshot(const char *module);
  */
 struct modsyms *modsyms__load(const char *kallsyms, const char *module,
 			      const struct km_text_range *ranges, int nr_ranges);
+
+/*
+ * The same from the module's .ko: its text sections placed as the kernel lays them
+ * out (in section order, each aligned, .init* ones in the init text), so a module
+ * never seen loaded - one whose init fails - has names, init text included.
+ */
+struct modsyms *modsyms__from_ko(const char *path, const char *module);
 
 void modsyms__free(struct modsyms *m);
 
