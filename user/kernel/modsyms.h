@@ -9,14 +9,19 @@
  * The BPF side records the same pair for each outstanding allocation of a --module
  * scope (struct km_outstanding mod_range / mod_offset), so:
  *
- *	struct modsyms *m = modsyms__snapshot("foo");	// while foo is loaded
- *	...
- *	modsyms__format(m, o->mod_range, o->mod_offset, buf, sizeof(buf));
- *						// "foo_probe+0x1a [foo]", foo loaded or not
+ *	struct modsyms *m = modsyms__from_ko("foo.ko", "foo");	// or, while foo is
+ *	// loaded: modsyms__snapshot("foo")
+ *	...					// the point's run, teardown (rmmod foo)
+ *	snapshot_read_outstanding(&snap, &maps);	// report/snapshot.h
+ *	for each snap.outstanding[i].o with mod_range != KM_OUT_MOD_NONE:
+ *		modsyms__format(m, o->mod_range, o->mod_offset, buf, sizeof(buf));
+ *					// "foo_probe+0x1a [foo]", foo loaded or not
  *
  * A kallsyms snapshot has init symbols only while init runs (kallsyms drops them
- * after); modsyms__from_ko() has them from the file. A module whose
- * text of one kind is split over several ranges is placed from each range's own page.
+ * after); modsyms__from_ko() has them from the file, at the offsets kallsyms gives
+ * (checked in tests/vm/test_outstanding_module.c). A module whose text of one kind is
+ * split over several ranges is placed from each range's own page. Entries of pages
+ * and of call sites outside the module (mod_range 0) are named by ksyms as before.
  */
 #ifndef KMSCOPE_MODSYMS_H
 #define KMSCOPE_MODSYMS_H
