@@ -435,6 +435,9 @@ static void test_junit(void)
 		    "the warning's text");
 	ASSERT_CONTAINS(out, "kernel log:\n    WARNING: CPU: 1 PID: 77", "has the kernel log");
 	ASSERT_CONTAINS(out, "bad \xef\xbf\xbd byte", "a byte that is not UTF-8 is U+FFFD");
+	ASSERT_TRUE(xpath(path, "string(//testcase[failure][2]/failure/@message)", out, sizeof(out)) &&
+			    !strcmp(out, "warning: WARNING in kt_pages"),
+		    "a message is one line");
 	ASSERT_TRUE(xpath(path, "string(//testcase[1]/@classname)", out, sizeof(out)) &&
 			    !strcmp(out, "kmscope.sweep.kt"), "classname: the module");
 	ASSERT_TRUE(xpath(path, "string(//testcase[1]/system-err)", out, sizeof(out)) &&
