@@ -215,10 +215,16 @@ static int sweep_option(void *ctx, int id, const char *arg)
 			return usage_error("empty %s command", id == OPT_SETUP ? "--setup" : "--teardown");
 		*(id == OPT_SETUP ? &o->setup : &o->teardown) = arg;
 		return 0;
-	case OPT_POINTS:
-		free(o->points);
-		switch (sweep_points_parse(arg, &o->points, &o->nr_points)) {
+	case OPT_POINTS: {
+		struct sweep_range *r;
+		int n;
+
+		/* checked here, kept by sweep_opts_parse (a handler owns no memory) */
+		err = sweep_points_parse(arg, &r, &n);
+		free(r);
+		switch (err) {
 		case 0:
+			o->points_arg = arg;
 			return 0;
 		case -ERANGE:
 			return usage_error("invalid points '%s': a range's first point is above its last",
@@ -229,6 +235,7 @@ static int sweep_option(void *ctx, int id, const char *arg)
 			return usage_error("invalid points '%s': expected a list like 3,7,10-20 of points "
 					   "from 1", arg);
 		}
+	}
 	case OPT_MAX:
 		return km_opt_u64(&sweep_spec, "--max", arg, 1, POINT_MAX, &o->max);
 	case OPT_MODE:
@@ -300,6 +307,8 @@ int sweep_opts_parse(struct sweep_opts *o, int argc, char **argv)
 	err = km_options_parse(&sweep_spec, argc, argv, o, &o->cmd);
 	if (!err)
 		err = check_combination(o);
+	if (!err && o->points_arg && sweep_points_parse(o->points_arg, &o->points, &o->nr_points))
+		err = usage_error("out of memory");
 	if (err) {
 		sweep_opts_free(o);
 		return err;

@@ -23,6 +23,7 @@ struct sweep_opts {
 	struct inject_opts inject;
 	char **cmd;		/* after "--" */
 	const char *setup, *teardown; /* shell strings, NULL when not given */
+	const char *points_arg;	      /* --points as given */
 	struct sweep_range *points;   /* --points, sorted and merged; NULL: every point */
 	int nr_points;
 	uint64_t max;		/* --max; 0: no limit */
