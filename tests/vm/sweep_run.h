@@ -86,13 +86,14 @@ static inline struct jp *sweep_point_at(struct sweep *s, int i)
 									    : NULL;
 }
 
-/* The point's verdict word ("leak"), or "(no such point)". */
+/* The point's verdict word ("leak"), or NULL when there is no such point. */
 static inline const char *sweep_result(struct sweep *s, int index)
 {
 	struct jp *pt = sweep_point(s, index);
-	const char *r = pt ? jp_str(pt, "result") : NULL;
 
-	return r ? r : "(no such point)";
+	if (!pt)
+		tap_diag("  no point %d in the report", index);
+	return pt ? jp_str(pt, "result") : NULL;
 }
 
 /* How many points have this verdict. */
