@@ -59,8 +59,11 @@ int main(void)
 	ASSERT_EQ(verdict(&f, "kmemleak"), SWEEP_LEAK, "kmemleak's word is a leak");
 	f = base;
 	f.teardown_status = 1;
-	ASSERT_EQ(verdict(&f, "teardown failed (status 1)"), SWEEP_WARNING,
-		  "a clean run whose teardown fails: warning");
+	ASSERT_EQ(verdict(&f, "CMD exited with status 12"), SWEEP_FAILED_CLEANLY,
+		  "a teardown failing after CMD failed (rmmod after a failed insmod): no change");
+	f.exit_status = 0;
+	ASSERT_EQ(verdict(&f, "; teardown failed (status 1)"), SWEEP_PASSED,
+		  "after a passed run: said in the detail");
 	f = base;
 	f.failed_site = "other+0x10";
 	ASSERT_TRUE(sweep_site_differs(&f), "a different call site than the baseline's");
@@ -70,7 +73,11 @@ int main(void)
 	ASSERT_TRUE(!sweep_site_differs(&f), "a lost baseline event cannot differ");
 	f = base;
 	f.untracked = 4;
-	ASSERT_EQ(verdict(&f, "; 4 allocations or frees were not tracked"), SWEEP_FAILED_CLEANLY,
+	ASSERT_EQ(verdict(&f, "; 4 allocations were not tracked"), SWEEP_FAILED_CLEANLY,
 		  "what the outstanding map missed, said");
+	f = base;
+	f.frees_lost = 3;
+	ASSERT_EQ(verdict(&f, "; 3 frees could not be matched"), SWEEP_FAILED_CLEANLY,
+		  "frees the map could not match, said");
 	return tap_done();
 }

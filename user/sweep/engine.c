@@ -100,14 +100,10 @@ static int open_injector(struct sweep_engine *e, struct sweep_opts *o, const str
 static int resolve_scope(struct sweep_opts *o)
 {
 	struct km_scope *s = &o->inject.scope;
-	char **cmd = s->cmd;
-	int ret;
 
-	/* --module may be loaded by --setup or CMD: allowed as for inject's `-- insmod` */
-	s->cmd = o->cmd;
-	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER);
-	s->cmd = cmd;
-	return ret;
+	/* --module may be loaded by --setup or CMD, for the injector's resolve too */
+	s->wait_module = true;
+	return km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER);
 }
 
 /* Symbols for naming leaks, read again whenever the set of modules changed. */
@@ -290,6 +286,7 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 		.failed_site = run->first.call_site,
 		.baseline_site = p->site.call_site,
 		.untracked = run->untracked,
+		.frees_lost = run->frees_lost,
 		.teardown_status = run->teardown_status,
 	};
 	char *last = NULL;

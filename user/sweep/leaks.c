@@ -291,15 +291,15 @@ int sweep_tracker_mark(struct sweep_tracker *tk)
 
 int sweep_tracker_check(struct sweep_tracker *tk, uint64_t since_ns,
 			const struct sweep_leak_set *baseline, struct sweep_leak_set *out,
-			uint64_t *untracked)
+			uint64_t *untracked, uint64_t *frees_lost)
 {
 	struct snapshot snap;
 	int err = read_counters(tk, &snap);
 
 	if (err)
 		return err;
-	*untracked = snap.out_counters[KM_OUT_DROPPED] - tk->dropped +
-		     snap.out_counters[KM_OUT_FREE_LOST] - tk->free_lost;
+	*untracked = snap.out_counters[KM_OUT_DROPPED] - tk->dropped;
+	*frees_lost = snap.out_counters[KM_OUT_FREE_LOST] - tk->free_lost;
 	err = sweep_leaks_group(snap.outstanding, snap.nr_outstanding, since_ns, tk->by_stack,
 				out);
 	if (!err && baseline)

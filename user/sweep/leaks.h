@@ -80,12 +80,13 @@ int sweep_tracker_follow(struct sweep_tracker *tk, pid_t pid);
 /* At a run's start: remembers the loss counters. 0 or -errno. */
 int sweep_tracker_mark(struct sweep_tracker *tk);
 /*
- * What is outstanding since since_ns, grouped (less baseline when given); *untracked:
- * allocations the map had no room for, and frees it missed, since the mark. 0 or -errno.
+ * What is outstanding since since_ns, grouped (less baseline when given); since the
+ * mark, *untracked: allocations the map had no room for, *frees_lost: frees it could
+ * not match. 0 or -errno.
  */
 int sweep_tracker_check(struct sweep_tracker *tk, uint64_t since_ns,
 			const struct sweep_leak_set *baseline, struct sweep_leak_set *out,
-			uint64_t *untracked);
+			uint64_t *untracked, uint64_t *frees_lost);
 unsigned int *sweep_tracker_asleep(struct sweep_tracker *tk);
 void sweep_tracker_close(struct sweep_tracker *tk);
 

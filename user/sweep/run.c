@@ -331,7 +331,7 @@ static int settle_tick(void *ctx)
 	sweep_leak_set_free(&io->r->leaks);
 	err = sweep_tracker_check(&e->tk, io->r->since_ns,
 				  e->process_scope && !e->baseline ? &e->baseline_leaks : NULL,
-				  &io->r->leaks, &io->r->untracked);
+				  &io->r->leaks, &io->r->untracked, &io->r->frees_lost);
 	if (err)
 		return err;
 	return io->r->leaks.n ? 0 : SESSION_DONE;

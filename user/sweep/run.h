@@ -36,7 +36,7 @@ struct sweep_run {
 	struct km_kmsg kmsg;
 	bool kmsg_open;
 	struct sweep_leak_set leaks;
-	uint64_t untracked;
+	uint64_t untracked, frees_lost; /* the outstanding map's losses during the run */
 	struct km_inject_summary sum;
 	/* the events: the first failure (points) */
 	uint64_t events;

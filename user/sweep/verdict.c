@@ -46,13 +46,12 @@ enum sweep_verdict sweep_verdict_of(const struct sweep_facts *f, char **detail)
 		snprintf(line, sizeof(line), "the run made %llu matching allocations: point %llu "
 			 "was never reached", (unsigned long long)f->matched,
 			 (unsigned long long)f->point);
-	} else if (f->teardown_status) {
-		v = SWEEP_WARNING;
-		snprintf(line, sizeof(line), "teardown failed (status %d) after failing %s",
-			 f->teardown_status, where(f));
 	} else if (!f->exit_status) {
 		v = SWEEP_PASSED;
-		snprintf(line, sizeof(line), "CMD succeeded with %s failed", where(f));
+		n = snprintf(line, sizeof(line), "CMD succeeded with %s failed", where(f));
+		if (f->teardown_status && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, "; teardown failed (status %d)",
+				 f->teardown_status);
 	} else {
 		v = SWEEP_FAILED_CLEANLY;
 		n = snprintf(line, sizeof(line), "CMD exited with status %d", f->exit_status);
@@ -63,8 +62,12 @@ enum sweep_verdict sweep_verdict_of(const struct sweep_facts *f, char **detail)
 		snprintf(note, sizeof(note), "; failed %s, not the baseline's %s: the path is not "
 			 "deterministic", f->failed_site, f->baseline_site);
 	else if (f->untracked)
-		snprintf(note, sizeof(note), "; %llu allocations or frees were not tracked (the "
-			 "outstanding map was full or busy)", (unsigned long long)f->untracked);
+		snprintf(note, sizeof(note), "; %llu allocations were not tracked (the outstanding "
+			 "map was full)", (unsigned long long)f->untracked);
+	else if (f->frees_lost)
+		snprintf(note, sizeof(note), "; %llu frees could not be matched (the outstanding "
+			 "map was busy): leaks may be missed or overstated",
+			 (unsigned long long)f->frees_lost);
 	n = strlen(line) + strlen(note) + 1;
 	*detail = malloc(n);
 	if (*detail)

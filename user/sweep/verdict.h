@@ -21,15 +21,16 @@ struct sweep_facts {
 	const char *baseline_site;  /* the baseline's at this point, NULL when its event was lost */
 	const struct sweep_leak *leaks;
 	int nr_leaks;
-	uint64_t untracked;	    /* allocations (or frees) the outstanding map missed */
+	uint64_t untracked;	    /* allocations the outstanding map had no room for */
+	uint64_t frees_lost;	    /* frees it could not match (busy) */
 	int teardown_status;	    /* 0 when it succeeded or there is none */
 	const char *stderr_last;    /* CMD's last stderr line, NULL when none */
 };
 
 /*
- * crash > hang > warning > leak > not-injected > failed-cleanly / passed; a teardown
- * that fails after a clean run is a warning (the error path left the driver unable to
- * go). *detail: malloc'ed, one line; NULL when out of memory.
+ * crash > hang > warning > leak > not-injected > failed-cleanly / passed. A failing
+ * teardown changes no verdict (after a failed `insmod`, `rmmod` fails by design); after
+ * a passed run the detail says so. *detail: malloc'ed, one line; NULL when out of memory.
  */
 enum sweep_verdict sweep_verdict_of(const struct sweep_facts *f, char **detail);
 /* Whether the failed call site differs from the baseline's (both known). */
