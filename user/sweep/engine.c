@@ -106,7 +106,6 @@ static int resolve_scope(struct sweep_opts *o)
 	return km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER);
 }
 
-/* Symbols for naming leaks, read again whenever the set of modules changed. */
 static char *read_modules(void)
 {
 	char *buf = NULL, chunk[4096];
@@ -124,7 +123,7 @@ static char *read_modules(void)
 	return buf;
 }
 
-static void refresh_ksyms(struct sweep_engine *e)
+void sweep_refresh_ksyms(struct sweep_engine *e)
 {
 	char *modules = read_modules();
 	struct ksyms *fresh;
@@ -184,7 +183,6 @@ static int check_baseline(struct sweep_engine *e, struct sweep_run *run, struct 
 		struct sweep_leak *l;
 		int nr;
 
-		refresh_ksyms(e);
 		if (!sweep_leaks_name(&run->leaks, e->ksyms, NULL, NULL, &l, &nr)) {
 			sweep_leaks_describe(l, nr, leak, sizeof(leak));
 			sweep_point_free(&(struct sweep_point){ .leaks = l, .nr_leaks = nr });
@@ -293,7 +291,6 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 	__s32 stack_fd = e->tk.stacks_fd;
 	int err;
 
-	refresh_ksyms(e);
 	err = sweep_leaks_name(&run->leaks, e->ksyms, stack_fd >= 0 ? folded_map_lookup : NULL,
 			       &stack_fd, &p->leaks, &p->nr_leaks);
 	if (!err)

@@ -296,20 +296,24 @@ static int run_cmd(struct sweep_engine *e, const struct km_inject_rule *rule, st
 	t0 = km_now();
 	err = km_child__release(&c);
 	if (err) {
-		/* km_command_check passed before: CMD vanished since */
-		km_injector_disarm(e->in);
+		/* exec itself failed: the injected failure (alloc_bprm), or CMD vanished */
+		char line[160];
+		int n = snprintf(line, sizeof(line), "kmscope: cannot run '%s': %s\n", o->cmd[0],
+				 strerror(-err));
+
+		disarm_err = km_injector_disarm(e->in);
+		keep_stderr(r, line, n);
 		r->exit_status = 127;
-		keep_stderr(r, "cannot run CMD\n", 15);
 		err = 0;
-		goto out;
+	} else {
+		session_setup(&s, &io, &c, o->timeout);
+		err = km_session_run(&s);
+		/* nothing fails from here on: teardown, the reads, kmscope itself */
+		disarm_err = km_injector_disarm(e->in);
+		r->timed_out = !err && s.stop == KM_STOP_DURATION;
+		r->interrupted = s.stop == KM_STOP_SIGNAL;
+		r->exit_status = km_session_end_child(&s);
 	}
-	session_setup(&s, &io, &c, o->timeout);
-	err = km_session_run(&s);
-	/* nothing fails from here on: teardown, the reads, kmscope itself */
-	disarm_err = km_injector_disarm(e->in);
-	r->timed_out = !err && s.stop == KM_STOP_DURATION;
-	r->interrupted = s.stop == KM_STOP_SIGNAL;
-	r->exit_status = km_session_end_child(&s);
 	if (!err)
 		err = disarm_err;
 	if (!err)
@@ -398,6 +402,7 @@ int sweep_run_once(struct sweep_engine *e, const struct km_inject_rule *rule,
 	err = run_cmd(e, rule, r);
 	if (err)
 		return fail("the run of CMD failed", err);
+	sweep_refresh_ksyms(e);
 	if (o->teardown) {
 		err = run_shell(e, r, o->teardown, r->interrupted || km_exiting, &status);
 		if (err)

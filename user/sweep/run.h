@@ -63,6 +63,11 @@ struct sweep_engine {
 	int error;		  /* -ENOMEM from an event callback */
 };
 
+/*
+ * Symbols for naming leaks, read again when the set of modules changed: after CMD,
+ * before a teardown that may unload the module whose call sites they name.
+ */
+void sweep_refresh_ksyms(struct sweep_engine *e);
 /* The injector's log callback (ctx: the engine). */
 void sweep_on_injection(void *ctx, const struct km_injection *ev);
 
