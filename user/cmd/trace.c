@@ -27,6 +27,7 @@
 #include "trace/tracer.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
+#include "kernel/vmlinux_btf.h"
 #include "cmd/trace_opts.h"
 
 struct range_set {
@@ -283,7 +284,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 {
 	int err;
 
-	err = gfp_bits__load(&rs->gfp, "/sys/kernel/btf/vmlinux",
+	err = gfp_bits__load(&rs->gfp, km_vmlinux_btf_path(),
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err) {
 		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
@@ -393,9 +394,10 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
 	o->scope.ksyms = NULL;
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = km_vmlinux_btf();
 	if (!vmlinux) {
-		km_error("cannot read this kernel's BTF: %s", strerror(errno));
+		km_error("cannot read this kernel's BTF from %s: %s", km_vmlinux_btf_path(),
+			 strerror(errno));
 		ret = KM_EXIT_NO_FEATURE;
 		goto out;
 	}

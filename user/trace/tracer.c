@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/features.h"
+#include "kernel/vmlinux_btf.h"
 #include "kernel/tp_layout.h"
 #include "trace/tracer.h"
 #include "kmscope.h"
@@ -147,7 +148,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 
 	memset(t, 0, sizeof(*t));
 	libbpf_set_print(libbpf_print);
-	skel = trace_bpf__open();
+	skel = trace_bpf__open_opts(km_bpf_open_opts());
 	if (!skel) {
 		err = -errno;
 		km_error("cannot open the BPF object: %s", strerror(-err));
