@@ -435,6 +435,9 @@ static void test_junit(void)
 		    "the warning's text");
 	ASSERT_CONTAINS(out, "kernel log:\n    WARNING: CPU: 1 PID: 77", "has the kernel log");
 	ASSERT_CONTAINS(out, "bad \xef\xbf\xbd byte", "a byte that is not UTF-8 is U+FFFD");
+	ASSERT_TRUE(xpath(path, "string(//testcase[failure][2]/failure/@message)", out, sizeof(out)) &&
+			    !strcmp(out, "warning: WARNING in kt_pages"),
+		    "a message is one line");
 	ASSERT_TRUE(xpath(path, "string(//testcase[1]/@classname)", out, sizeof(out)) &&
 			    !strcmp(out, "kmscope.sweep.kt"), "classname: the module");
 	ASSERT_TRUE(xpath(path, "string(//testcase[1]/system-err)", out, sizeof(out)) &&
@@ -445,6 +448,46 @@ static void test_junit(void)
 	sweep_report_free(&r);
 }
 
+/* A report with nothing in it (no request strings, no points) through every printer. */
+static void test_empty(void)
+{
+	struct sweep_report r = { .fail_on = SWEEP_FAIL_DEFAULT, .interrupted = true };
+	char path[64], cmd[128], out[256];
+	char *text;
+	int err;
+
+	text = render(sweep_print_text, &r, &err);
+	ASSERT_EQ(err, 0, "empty: text printed");
+	ASSERT_CONTAINS(text, "\n(no point ran)\n", "empty: the table says no point ran");
+	ASSERT_CONTAINS(text, "\n0 of 0 chosen points run (of 0 matching allocations) in 0.00 s, interrupted\n",
+			"empty: interrupted");
+	ASSERT_CONTAINS(text, "\nexit 0: no point", "empty: exit 0");
+	free(text);
+	text = render(sweep_print_json, &r, &err);
+	ASSERT_TRUE(!err && jp_valid(text), "empty: valid JSON");
+	{
+		struct jp *doc = jp_parse(text, NULL);
+
+		ASSERT_TRUE(jp_is_null(doc, "request.command"), "empty: command null");
+		ASSERT_EQ(jp_len(doc, "points"), 0, "empty: points []");
+		ASSERT_EQ(jp_bool(doc, "summary.interrupted"), 1, "empty: summary.interrupted");
+		ASSERT_EQ(jp_num(doc, "summary.exit_code"), 0, "empty: summary.exit_code 0");
+		jp_free(doc);
+	}
+	free(text);
+	if (run("command -v xmllint >/dev/null", NULL, 0)) {
+		tap_skip("empty: JUnit checked by xmllint", "xmllint is not installed (libxml2-utils)");
+		return;
+	}
+	if (!ASSERT_TRUE(render_file(sweep_print_junit, &r, path, sizeof(path)), "empty: junit written"))
+		return;
+	snprintf(cmd, sizeof(cmd), "xmllint --noout %s 2>&1", path);
+	ASSERT_EQ(run(cmd, out, sizeof(out)), 0, "empty: JUnit well-formed");
+	ASSERT_TRUE(xpath(path, "string(//testsuite/@tests)", out, sizeof(out)) && !strcmp(out, "0"),
+		    "empty: tests=0");
+	unlink(path);
+}
+
 int main(void)
 {
 	test_verdicts();
@@ -453,5 +496,6 @@ int main(void)
 	test_json();
 	test_ktap();
 	test_junit();
+	test_empty();
 	return tap_done();
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/json.h"
@@ -49,6 +50,21 @@ static void put_xml(FILE *out, const char *s, bool attribute)
 		}
 		p += n;
 	}
+}
+
+/* A message attribute, which CI systems show as one line: each newline a space. */
+static void put_one_line(FILE *out, const char *s)
+{
+	char *line = strdup(s), *nl;
+
+	if (!line) {
+		put_xml(out, s, true);
+		return;
+	}
+	for (nl = line; (nl = strchr(nl, '\n')); nl++)
+		*nl = ' ';
+	put_xml(out, line, true);
+	free(line);
 }
 
 static void put_attr(FILE *out, const char *name, const char *value)
@@ -154,7 +170,7 @@ static void junit_testcase(FILE *out, const struct sweep_report *r, const struct
 		snprintf(name, sizeof(name), "%s: ", sweep_verdict_name(p->verdict));
 		fputs(" message=\"", out);
 		put_xml(out, name, true);
-		put_xml(out, p->detail ? p->detail : "", true);
+		put_one_line(out, p->detail ? p->detail : "");
 		fputs("\"", out);
 		put_attr(out, "type", sweep_verdict_name(p->verdict));
 		fputs(">", out);

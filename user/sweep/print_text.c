@@ -191,6 +191,10 @@ static void text_table(FILE *out, const struct sweep_report *r)
 	fputs("  ", out);
 	put_cell(out, "RESULT", w.result, false, false);
 	fputs("  DETAIL\n", out);
+	for (i = 0; i < r->nr_points && !r->points[i].started; i++)
+		;
+	if (i == r->nr_points)
+		fputs("(no point ran)\n", out);
 	for (i = 0; i < r->nr_points; i++) {
 		const struct sweep_point *p = &r->points[i];
 

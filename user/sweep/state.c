@@ -68,7 +68,8 @@ static int sync_dir(const char *path)
 	if (!copy)
 		return -ENOMEM;
 	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (fsync(fd) && errno != EINVAL)) /* some filesystems cannot sync a directory */
+	/* a filesystem that cannot sync a directory says EINVAL or ENOTSUP: nothing to do */
+	if (fd < 0 || (fsync(fd) && errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP))
 		err = -errno;
 	if (fd >= 0)
 		close(fd);
