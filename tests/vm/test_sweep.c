@@ -235,7 +235,7 @@ static void test_mode_from(void)
 	if (!ASSERT_EQ(s.p.status, 1, "--mode from: exit 1"))
 		sweep_diag(&s);
 	ASSERT_EQ(sweep_nr_points(&s), KF_OP_ALLOCS, "--mode from: 8 points");
-	ASSERT_TRUE(jp_str_is(s.doc, "mode", "from"), "--mode from: the report says so");
+	ASSERT_TRUE(jp_str_is(s.doc, "request.mode", "from"), "--mode from: the report says so");
 	for (i = 1; i <= KF_OP_ALLOCS; i++)
 		check_point(&s, i, true);
 	check_driver_failed_at(&a, &b, ",1,2,3,4,5,6,7,8,", "--mode from");
