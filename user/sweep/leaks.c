@@ -285,7 +285,7 @@ int sweep_tracker_follow(struct sweep_tracker *tk, pid_t pid)
 
 static int read_counters(struct sweep_tracker *tk, struct snapshot *snap)
 {
-	int err = snapshot_read(snap, &tk->maps);
+	int err = snapshot_read_outstanding(snap, &tk->maps);
 
 	if (err)
 		km_error("cannot read the outstanding allocations: %s", strerror(-err));
