@@ -128,7 +128,7 @@ static void test_name(void)
 	if (!ASSERT_TRUE(ks, "the kallsyms fixture loads"))
 		return;
 	sweep_leaks_group(e, 4, 0, true, &s);
-	ASSERT_EQ(sweep_leaks_name(&s, ks, fake_lookup, NULL, &l, &nr), 0, "name");
+	ASSERT_EQ(sweep_leaks_name(&s, NULL, ks, fake_lookup, NULL, &l, &nr), 0, "name");
 	ASSERT_EQ(nr, 3, "three leaks");
 	if (nr == 3) {
 		ASSERT_STREQ(l[0].call_site, "(pages, order 2)", "pages first (most bytes)");

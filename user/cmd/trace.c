@@ -93,29 +93,6 @@ static void refresh_modsyms(struct report_state *rs)
 }
 
 /*
- * `-- insmod DIR/foo.ko ...`: the file CMD loads names foo's code, init text included,
- * even when init fails before the module was ever seen loaded (a module-init sweep).
- */
-static struct modsyms *cmd_module_file_syms(char **cmd, const char *module)
-{
-	char name[KM_MODULE_NAME_LEN];
-	int i;
-
-	for (i = 0; cmd && cmd[i]; i++) {
-		const char *base = strrchr(cmd[i], '/') ? strrchr(cmd[i], '/') + 1 : cmd[i];
-		size_t len = strlen(base);
-
-		if (len < 4 || len - 3 >= sizeof(name) || strcmp(base + len - 3, ".ko"))
-			continue;
-		memcpy(name, base, len - 3);
-		name[len - 3] = 0;
-		if (km_module_name(name, name, sizeof(name)) && !strcmp(name, module))
-			return modsyms__from_ko(cmd[i], module);
-	}
-	return NULL;
-}
-
-/*
  * Symbols are read when the first report is due, not before attaching (it takes
  * ~50 ms), and again whenever the set of modules changed, so a module loaded
  * while tracing has names.
@@ -306,7 +283,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	if (o->outstanding && o->scope.module) {
 		rs->module = o->scope.module_name;
 		rs->env.module = rs->module;
-		rs->modsyms = cmd_module_file_syms(o->scope.cmd, rs->module);
+		rs->modsyms = modsyms__from_cmd(o->scope.cmd, rs->module);
 		rs->modsyms_from_file = rs->modsyms != NULL;
 		rs->env.modsyms = rs->modsyms;
 		refresh_modsyms(rs); /* now, in case it goes before the first report */

@@ -331,3 +331,22 @@ int modsyms__place(const struct modsyms *m, unsigned long addr, unsigned int *ra
 	}
 	return -ENOENT;
 }
+
+struct modsyms *modsyms__from_cmd(char *const *cmd, const char *module)
+{
+	char name[KM_MODULE_NAME_LEN];
+	int i;
+
+	for (i = 0; cmd && cmd[i]; i++) {
+		const char *base = strrchr(cmd[i], '/') ? strrchr(cmd[i], '/') + 1 : cmd[i];
+		size_t len = strlen(base);
+
+		if (len < 4 || len - 3 >= sizeof(name) || strcmp(base + len - 3, ".ko"))
+			continue;
+		memcpy(name, base, len - 3);
+		name[len - 3] = 0;
+		if (km_module_name(name, name, sizeof(name)) && !strcmp(name, module))
+			return modsyms__from_ko(cmd[i], module);
+	}
+	return NULL;
+}

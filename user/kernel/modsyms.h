@@ -52,6 +52,12 @@ struct modsyms *modsyms__load(const char *kallsyms, const char *module,
  */
 struct modsyms *modsyms__from_ko(const char *path, const char *module);
 
+/*
+ * `insmod DIR/foo.ko ...`: the .ko among cmd's words that is module's, through
+ * modsyms__from_ko(); NULL when there is none (moved here from cmd/trace.c for sweep).
+ */
+struct modsyms *modsyms__from_cmd(char *const *cmd, const char *module);
+
 void modsyms__free(struct modsyms *m);
 
 /* The module's name, as the kernel spells it. */

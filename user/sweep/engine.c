@@ -10,6 +10,7 @@
 #include "core/child.h"
 #include "core/common.h"
 #include "kernel/ksyms.h"
+#include "kernel/modsyms.h"
 #include "report/folded.h"
 #include "sweep/engine.h"
 #include "sweep/print.h"
@@ -132,6 +133,15 @@ void sweep_refresh_ksyms(struct sweep_engine *e)
 		free(modules);
 		return;
 	}
+	/* --module's own symbols while it is loaded, unless CMD's .ko gave them */
+	if (e->scope->module && !e->modsyms_from_file) {
+		struct modsyms *m = modsyms__snapshot(e->scope->module_name);
+
+		if (m) {
+			modsyms__free(e->modsyms);
+			e->modsyms = m;
+		}
+	}
 	fresh = ksyms__load("/proc/kallsyms");
 	if (!fresh) {
 		free(modules);
@@ -183,7 +193,7 @@ static int check_baseline(struct sweep_engine *e, struct sweep_run *run, struct 
 		struct sweep_leak *l;
 		int nr;
 
-		if (!sweep_leaks_name(&run->leaks, e->ksyms, NULL, NULL, &l, &nr)) {
+		if (!sweep_leaks_name(&run->leaks, e->modsyms, e->ksyms, NULL, NULL, &l, &nr)) {
 			sweep_leaks_describe(l, nr, leak, sizeof(leak));
 			sweep_point_free(&(struct sweep_point){ .leaks = l, .nr_leaks = nr });
 		} else {
@@ -291,7 +301,7 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 	__s32 stack_fd = e->tk.stacks_fd;
 	int err;
 
-	err = sweep_leaks_name(&run->leaks, e->ksyms, stack_fd >= 0 ? folded_map_lookup : NULL,
+	err = sweep_leaks_name(&run->leaks, e->modsyms, e->ksyms, stack_fd >= 0 ? folded_map_lookup : NULL,
 			       &stack_fd, &p->leaks, &p->nr_leaks);
 	if (!err)
 		err = sweep_klog_take(&run->klog, run->kmsg.dropped, &p->kernel_log,
@@ -441,6 +451,7 @@ static void engine_free(struct sweep_engine *e)
 	sweep_tracker_close(&e->tk);
 	km_injector_close(e->in);
 	ksyms__free(e->ksyms);
+	modsyms__free(e->modsyms);
 	free(e->modules);
 }
 
@@ -506,6 +517,11 @@ int sweep_engine_run(struct sweep_opts *o, struct sweep_report *r)
 	if (ret)
 		return ret;
 	e.process_scope = !o->inject.scope.module && !o->inject.scope.caller;
+	if (o->inject.scope.module) {
+		/* `-- insmod foo.ko`: its file names foo's code even if its init fails */
+		e.modsyms = modsyms__from_cmd(o->cmd, o->inject.scope.module_name);
+		e.modsyms_from_file = e.modsyms != NULL;
+	}
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		km_error("cannot read this kernel's BTF: %s", strerror(errno));

@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include "core/common.h"
 #include "kernel/ksyms.h"
+#include "kernel/modsyms.h"
 #include "report/folded.h"
 #include "sweep/leaks.h"
 
@@ -50,6 +51,8 @@ int sweep_leaks_group(const struct outstanding_entry *e, size_t n, uint64_t sinc
 			.stack_id = by_stack ? e[i].o.shape.stack_id : -1,
 			.page = e[i].o.page,
 			.order = e[i].o.page ? e[i].o.order : 0,
+			.mod_range = e[i].o.mod_range,
+			.mod_offset = e[i].o.mod_offset,
 		};
 		/* a run leaves few sites: a linear search is cheaper than a hash */
 		for (j = 0; j < out->n && !same_key(&out->g[j], &key); j++)
@@ -101,12 +104,24 @@ void sweep_leak_set_free(struct sweep_leak_set *s)
 }
 
 /* "func+0x1a [mod]" into call_site, function, module; NULL function when unknown. */
-static int name_site(struct sweep_leak *l, const struct ksyms *ksyms, uint64_t addr)
+static int name_site(struct sweep_leak *l, const struct modsyms *modsyms,
+		     const struct ksyms *ksyms, const struct sweep_leak_group *g)
 {
+	uint64_t addr = g->call_site;
 	const struct ksym *sym = ksyms && addr ? ksyms__map_addr(ksyms, addr, NULL) : NULL;
+	const char *fn = NULL;
+	unsigned long off;
 	char buf[256];
 
-	if (sym) {
+	if (modsyms && g->mod_range != KM_OUT_MOD_NONE)
+		fn = modsyms__map(modsyms, g->mod_range, g->mod_offset, &off);
+	if (fn) {
+		modsyms__format(modsyms, g->mod_range, g->mod_offset, buf, sizeof(buf));
+		l->function = strdup(fn);
+		l->module = strdup(modsyms__module(modsyms));
+		if (!l->function || !l->module)
+			return -ENOMEM;
+	} else if (sym) {
 		ksyms__format(ksyms, addr, buf, sizeof(buf));
 		l->function = strdup(sym->name);
 		l->module = sym->module ? strdup(sym->module) : NULL;
@@ -166,7 +181,8 @@ static void leak_free(struct sweep_leak *l)
 	free(l->stack);
 }
 
-int sweep_leaks_name(const struct sweep_leak_set *s, const struct ksyms *ksyms,
+int sweep_leaks_name(const struct sweep_leak_set *s, const struct modsyms *modsyms,
+		     const struct ksyms *ksyms,
 		     sweep_stack_lookup lookup, void *lookup_ctx, struct sweep_leak **out, int *nr)
 {
 	struct sweep_leak *v;
@@ -192,7 +208,7 @@ int sweep_leaks_name(const struct sweep_leak_set *s, const struct ksyms *ksyms,
 			v[i].call_site = strdup(name);
 			err = v[i].call_site ? 0 : -ENOMEM;
 		} else {
-			err = name_site(&v[i], ksyms, g->call_site);
+			err = name_site(&v[i], modsyms, ksyms, g);
 		}
 		if (!err)
 			err = leak_stack(&v[i], ksyms, lookup, lookup_ctx, g->stack_id,
@@ -269,7 +285,7 @@ int sweep_tracker_follow(struct sweep_tracker *tk, pid_t pid)
 
 static int read_counters(struct sweep_tracker *tk, struct snapshot *snap)
 {
-	int err = snapshot_read(snap, &tk->maps);
+	int err = snapshot_read_outstanding(snap, &tk->maps);
 
 	if (err)
 		km_error("cannot read the outstanding allocations: %s", strerror(-err));

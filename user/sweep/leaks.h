@@ -19,6 +19,7 @@
 #include "trace/tracer.h"
 
 struct ksyms;
+struct modsyms;
 
 /* Outstanding allocations of one call site (pages: of one order). */
 struct sweep_leak_group {
@@ -27,6 +28,7 @@ struct sweep_leak_group {
 	bool page;
 	uint32_t order;	    /* pages */
 	uint64_t count, bytes; /* bytes allocated (the memory lost) */
+	uint32_t mod_range, mod_offset; /* --module: where in it (kernel/modsyms.h) */
 };
 
 struct sweep_leak_set {
@@ -48,10 +50,12 @@ void sweep_leak_set_free(struct sweep_leak_set *s);
 typedef int (*sweep_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
 
 /*
- * The groups as the report's leaks, named with ksyms (may be NULL: addresses), with
+ * The groups as the report's leaks, named with modsyms (--module's, so a module
+ * unloaded since has names; may be NULL) or else ksyms (may be NULL: addresses), with
  * their stacks when lookup is given. 0 or -ENOMEM.
  */
-int sweep_leaks_name(const struct sweep_leak_set *s, const struct ksyms *ksyms,
+int sweep_leaks_name(const struct sweep_leak_set *s, const struct modsyms *modsyms,
+		     const struct ksyms *ksyms,
 		     sweep_stack_lookup lookup, void *lookup_ctx, struct sweep_leak **out,
 		     int *nr);
 /* "2 x 128 bytes at foo_probe+0x2a [foo]" (the first leak; "and N more sites"). */

@@ -51,6 +51,8 @@ struct sweep_engine {
 	struct sweep_tracker tk;
 	struct ksyms *ksyms;	  /* for naming leaks; reloaded when the modules change */
 	char *modules;		  /* /proc/modules when ksyms was loaded */
+	struct modsyms *modsyms;  /* --module's, from CMD's .ko or the last time it was loaded */
+	bool modsyms_from_file;
 	bool process_scope;	  /* CMD's tree: the baseline's leaks are subtracted */
 	struct sweep_leak_set baseline_leaks;
 	bool refresh;		  /* --module without the load hooks: poll its text */
