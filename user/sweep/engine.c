@@ -412,7 +412,7 @@ static int state_begin(struct sweep_engine *e, struct sweep_report *r, struct sw
 	const struct sweep_opts *o = e->o;
 	int i;
 
-	*st = NULL;
+	/* with --resume, *st is the state sweep_state_resume() opened: keep it */
 	if (!o->state)
 		return 0;
 	if (!o->resume)
