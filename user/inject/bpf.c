@@ -27,6 +27,7 @@
 #include "inject.h"
 #include "inject/debugfs.h"
 #include "inject/injector.h"
+#include "inject/site_name.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
@@ -53,6 +54,7 @@ struct km_injector {
 	struct inject_opts *o;
 	struct km_inject_log log;
 	char frames[KM_INJECT_STACK][256]; /* one event's stack, formatted */
+	struct km_site_name site_name;	    /* one event's call site, as the kernel named it */
 	const char *frame_ptrs[KM_INJECT_STACK];
 	struct inject_bpf *skel;
 	struct ring_buffer *rb;
@@ -531,6 +533,35 @@ static int first_frame(const struct km_injector *in, const struct km_inject_even
 	return 0;
 }
 
+/*
+ * A module's call site by the name the kernel gave it when it failed: by the time we
+ * read the event the module may be gone (a failed init) or loaded after our kallsyms
+ * copy, where the nearest lower symbol would be some other function. The core
+ * kernel's symbols do not move: kallsyms names those, as for every other frame.
+ * Returns the kallsyms symbol used, or NULL (ev's names set from the kernel's).
+ */
+static const struct ksym *site_symbolize(struct km_injector *in, const struct km_inject_event *e,
+					 char *site, size_t len, struct km_injection *ev)
+{
+	struct km_site_name *n = &in->site_name;
+	unsigned long addr = e->stack[e->site], off = 0;
+	const struct ksym *sym = ksyms__map_addr(in->ksyms, addr, &off);
+	char name[KM_INJECT_SITE_NAME_LEN + 1];
+
+	memcpy(name, e->site_name, KM_INJECT_SITE_NAME_LEN);
+	name[KM_INJECT_SITE_NAME_LEN] = '\0';
+	if (!km_site_name_parse(name, n) && (n->module[0] || (sym && sym->module))) {
+		km_site_name_format(n, site, len);
+		ev->function = n->function;
+		ev->offset = n->offset;
+		ev->module = n->module[0] ? n->module : NULL;
+		return NULL;
+	}
+	ksyms__format(in->ksyms, addr, site, len);
+	ev->offset = off;
+	return sym;
+}
+
 /* Into the form every backend logs, for the caller's printer. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -539,16 +570,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	char site[256] = "unknown", gfp[256], msg[512];
 	struct km_injection ev = { .order = -1 };
 	const struct ksym *sym = NULL;
-	unsigned long off;
 	int nr, len, i, first;
 
 	if (size < sizeof(*e))
 		return 0;
 	nr = e->nr_frames < 0 ? 0 : e->nr_frames > KM_INJECT_STACK ? KM_INJECT_STACK : e->nr_frames;
-	if (e->site >= 0 && e->site < nr) {
-		ksyms__format(in->ksyms, e->stack[e->site], site, sizeof(site));
-		sym = ksyms__map_addr(in->ksyms, e->stack[e->site], &off);
-	}
+	if (e->site >= 0 && e->site < nr)
+		sym = site_symbolize(in, e, site, sizeof(site), &ev);
 	gfp_format(&in->gfp, e->gfp, gfp, sizeof(gfp));
 	first = first_frame(in, e, nr);
 	for (i = first; i < nr; i++) {
@@ -564,8 +592,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	ev.comm = e->comm;
 	ev.allocator = kind_name(e->kind);
 	ev.call_site = site;
-	ev.function = sym ? sym->name : NULL;
-	ev.module = sym ? sym->module : NULL;
+	if (sym) {
+		ev.function = sym->name;
+		ev.module = sym->module;
+	}
 	ev.size = e->size;
 	if (e->kind == KM_INJECT_PAGE)
 		ev.order = e->order;
