@@ -72,3 +72,18 @@ vm_build_test() {
 		cc -Wall -Wextra -Werror -O2 -g -I"$repo/tests" -o "$bin" "$1" >&2 || return 1
 	fi
 }
+
+# Exports what guest tests know of the kernel from build-kernel's output $1:
+# KMSCOPE_VM_KERNEL_CONFIG (its .config) and KMSCOPE_VM_MODULES_DIR (its
+# in-tree modules, lib/modules/RELEASE; unset for a kernel without any).
+vm_export_kernel() {
+	local mods
+	export KMSCOPE_VM_KERNEL_CONFIG
+	KMSCOPE_VM_KERNEL_CONFIG=$(sed -n 's/^config=//p' <<<"$1")
+	mods=$(sed -n 's/^modules=//p' <<<"$1")
+	if [[ -n $mods ]]; then
+		export KMSCOPE_VM_MODULES_DIR=$mods
+	else
+		unset KMSCOPE_VM_MODULES_DIR
+	fi
+}

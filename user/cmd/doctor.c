@@ -17,6 +17,7 @@
 #include "kernel/ksyms.h"
 #include "trace/tracer.h"
 #include "kernel/sizeclass.h"
+#include "kernel/vmlinux_btf.h"
 #include "kmscope.h"
 #include "kernel/module_hook.h"
 #include "trace.skel.h"
@@ -274,7 +275,7 @@ int cmd_doctor(int argc, char **argv)
 	/* knobs left armed by a kmscope inject --backend debugfs that was killed */
 	inject_debugfs_recover(INJECT_DEBUGFS_STATE);
 	libbpf_set_print(silent_print);
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = km_vmlinux_btf();
 	check_features(&d, r);
 	add(&d, "tracefs kmem events", path_ok("/sys/kernel/tracing/events/kmem") ||
 					       path_ok("/sys/kernel/debug/tracing/events/kmem"),

@@ -15,6 +15,7 @@
 #include "core/session.h"
 #include "inject/debugfs.h"
 #include "inject/injector.h"
+#include "kernel/vmlinux_btf.h"
 #include "report/json.h"
 
 static void kv_count(struct json_writer *jw, const char *key, uint64_t v)
@@ -374,9 +375,10 @@ static int run(struct inject_opts *o, struct km_inject_summary *sum)
 	if (o->has_probability && !o->seed_given &&
 	    getrandom(&o->seed, sizeof(o->seed), 0) != sizeof(o->seed))
 		o->seed = (uint64_t)time(NULL) ^ getpid();
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = km_vmlinux_btf();
 	if (!vmlinux) {
-		km_error("cannot read this kernel's BTF: %s", strerror(errno));
+		km_error("cannot read this kernel's BTF from %s: %s", km_vmlinux_btf_path(),
+			 strerror(errno));
 		return KM_EXIT_NO_FEATURE;
 	}
 	if (o->scope.cmd) {

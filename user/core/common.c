@@ -95,9 +95,9 @@ void km_warn(const char *fmt, ...)
 
 int km_preflight(void)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (!getenv("KMSCOPE_BTF") && access("/sys/kernel/btf/vmlinux", R_OK)) {
 		km_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): kmscope needs "
-			 "CONFIG_DEBUG_INFO_BTF=y");
+			 "CONFIG_DEBUG_INFO_BTF=y, or KMSCOPE_BTF=FILE naming its BTF");
 		return KM_EXIT_NO_FEATURE;
 	}
 	return km_check_caps();

@@ -87,7 +87,10 @@ int km_session_run(struct km_session *s)
 			err = s->on_tick ? s->on_tick(s->ctx) : 0;
 			if (err)
 				break;
-			next_tick = now + s->tick;
+			/* on a grid from the start, as intervals: a late wake does not push
+			 * every later tick back; ticks missed meanwhile are not run twice */
+			while (next_tick <= now)
+				next_tick += s->tick;
 		}
 	}
 	if (err)

@@ -34,6 +34,7 @@
 #include "kernel/tp_layout.h"
 #include "kernel/module_hook.h"
 #include "kernel/modules.h"
+#include "kernel/vmlinux_btf.h"
 #include "inject.skel.h"
 
 #define MAX_SITES 256
@@ -862,7 +863,7 @@ static int prepare(struct km_injector *in, const struct btf *vmlinux)
 		km_error("%s", why);
 		return ret;
 	}
-	err = gfp_bits__load(&in->gfp, "/sys/kernel/btf/vmlinux",
+	err = gfp_bits__load(&in->gfp, km_vmlinux_btf_path(),
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err) {
 		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
@@ -875,7 +876,7 @@ static int prepare(struct km_injector *in, const struct btf *vmlinux)
 	}
 	ranges_build(in);
 	libbpf_set_print(libbpf_print);
-	in->skel = inject_bpf__open();
+	in->skel = inject_bpf__open_opts(km_bpf_open_opts());
 	if (!in->skel) {
 		km_error("cannot open the BPF object: %s", strerror(errno));
 		return KM_EXIT_FAILURE;

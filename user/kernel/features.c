@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/features.h"
+#include "kernel/vmlinux_btf.h"
 #include "kmscope.h"
 #include "probe.skel.h"
 #include "trace.skel.h"
@@ -97,7 +98,7 @@ static struct btf *kernel_btf(void)
 {
 	if (!vmlinux_tried) {
 		vmlinux_tried = true;
-		vmlinux = btf__load_vmlinux_btf();
+		vmlinux = km_vmlinux_btf();
 	}
 	return vmlinux;
 }
@@ -228,7 +229,7 @@ static bool path_exists(const char *path)
 /* One probe.bpf.c program, loaded alone, attached when attach. */
 static int probe_program(const char *prog, const char *target, bool attach)
 {
-	struct probe_bpf *skel = probe_bpf__open();
+	struct probe_bpf *skel = probe_bpf__open_opts(km_bpf_open_opts());
 	struct bpf_program *p, *mine = NULL;
 	struct bpf_link *l;
 	int err;
@@ -280,7 +281,7 @@ static void probe_tracepoint(enum km_tp tp, struct km_feature_result *r)
 		snprintf(r->why, sizeof(r->why), "unknown layout (%.200s)", proto);
 		return;
 	}
-	skel = trace_bpf__open();
+	skel = trace_bpf__open_opts(km_bpf_open_opts());
 	if (!skel) {
 		snprintf(r->why, sizeof(r->why), "%s", strerror(errno));
 		return;

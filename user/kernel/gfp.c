@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 
 #include "kernel/gfp.h"
+#include "kernel/vmlinux_btf.h"
 
 #define NO_FIELD ((size_t)-1)
 
@@ -554,31 +555,6 @@ fail:
 	return NULL;
 }
 
-/*
- * Raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section; anything else is
- * not tried, which also keeps libbpf from logging about a file that was never BTF.
- */
-static struct btf *open_btf(const char *path)
-{
-	unsigned char magic[4];
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	n = fread(magic, 1, sizeof(magic), f);
-	fclose(f);
-	if (n == sizeof(magic) && !memcmp(magic, "\x7f" "ELF", 4))
-		return btf__parse_elf(path, NULL);
-	/* BTF_MAGIC 0xeB9F, in either byte order */
-	if (n >= 2 && ((magic[0] == 0x9f && magic[1] == 0xeb) ||
-		       (magic[0] == 0xeb && magic[1] == 0x9f)))
-		return btf__parse_raw(path);
-	errno = EINVAL;
-	return NULL;
-}
-
 int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_path)
 {
 	int err;
@@ -587,7 +563,7 @@ int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_
 		return -EINVAL;
 	memset(g, 0, sizeof(*g));
 	if (btf_path) {
-		struct btf *btf = open_btf(btf_path);
+		struct btf *btf = km_btf_open(btf_path);
 
 		if (btf) {
 			err = gfp_bits__from_btf(g, btf);

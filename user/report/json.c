@@ -86,7 +86,7 @@ static void value_start(struct json_writer *jw)
  * E0 80..9F, F0 80..8F), a UTF-16 surrogate (ED A0..BF), a code point above U+10FFFF
  * (F4 90.., F5..FF), or a sequence cut short (also by the end of the string).
  */
-static int utf8_len(const unsigned char *p)
+int jw_utf8_len(const unsigned char *p)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	int n, i;
@@ -130,7 +130,7 @@ static void put_escaped(struct json_writer *jw, const char *s)
 
 	putc('"', jw->out);
 	while (*p) {
-		n = utf8_len(p);
+		n = jw_utf8_len(p);
 		if (!n) {
 			fputs("\\ufffd", jw->out);
 			p++;

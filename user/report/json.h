@@ -28,6 +28,11 @@ void jw_kv_uint(struct json_writer *jw, const char *key, uint64_t v);
 void jw_kv_int(struct json_writer *jw, const char *key, int64_t v);
 void jw_kv_double(struct json_writer *jw, const char *key, double v);
 void jw_kv_bool(struct json_writer *jw, const char *key, bool v);
+/*
+ * Length of the well-formed UTF-8 sequence at p, or 0 when p does not start one: what
+ * the writer replaces by U+FFFD (and the JUnit printer too, XML wanting UTF-8 as well).
+ */
+int jw_utf8_len(const unsigned char *p);
 /* Ends a top-level document with a newline. */
 void jw_newline(struct json_writer *jw);
 
