@@ -83,6 +83,8 @@ static void test_bpf_alone(void)
 
 int main(void)
 {
+	/* auto opens twice (bpf, then kprobe): on the lockdep test kernel under TCG, 60 s was short */
+	setenv("KMSCOPE_TEST_TIMEOUT", "240", 0);
 	live_require();
 	kt_require_module();
 	test_auto_falls_back();
