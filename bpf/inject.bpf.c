@@ -246,6 +246,9 @@ static __always_inline bool rule_fires(__u64 match)
 	return true;
 }
 
+/* Backtrace form: a return address is looked up one byte back (a call at a function's end). */
+static const char site_fmt[] = "%pB";
+
 static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u32 gfp,
 					struct kmem_cache *s, const struct stack_buf *buf, long n,
 					__s32 site, __u64 match, __u64 failure)
@@ -276,6 +279,17 @@ static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u
 		__builtin_memcpy(e->stack, buf->ips, sizeof(e->stack));
 	else
 		__builtin_memset(e->stack, 0, sizeof(e->stack));
+	e->site_name[0] = '\0';
+	if (site >= 0 && site < KM_INJECT_STACK) {
+		__u32 i = site;
+		__u64 addr;
+
+		/* keep the mask: without it clang relies on the test above, which 6.1's
+		 * verifier loses when the index is spilled and reloaded */
+		asm volatile("" : "+r"(i));
+		addr = e->stack[i & (KM_INJECT_STACK - 1)];
+		bpf_snprintf(e->site_name, sizeof(e->site_name), site_fmt, &addr, sizeof(addr));
+	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	__builtin_memset(e->cache_name, 0, sizeof(e->cache_name));
 	if (s)

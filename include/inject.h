@@ -10,6 +10,7 @@
 #define KM_INJECT_SCOPE_RANGES 2  /* --module, --caller */
 #define KM_INJECT_COMM_LEN     16
 #define KM_INJECT_CACHE_LEN    32
+#define KM_INJECT_SITE_NAME_LEN 128
 
 enum km_inject_kind {
 	KM_INJECT_KMALLOC = 0,
@@ -63,6 +64,11 @@ struct km_inject_event {
 	__u16 pad;
 	char comm[KM_INJECT_COMM_LEN];
 	char cache_name[KM_INJECT_CACHE_LEN];
+	/*
+	 * The call site as the kernel named it when it failed ("%pB": "func+0x1a/0x40
+	 * [mod]"): a module whose init failed is gone before user space reads this.
+	 */
+	char site_name[KM_INJECT_SITE_NAME_LEN];
 };
 
 /* Counters in .bss, read by the loader at exit. */

@@ -7,6 +7,7 @@
 #   vm-args: ARGS                  more options for scripts/vm/run (--mem 5G)
 #   vm-kernels: NAME... [-- WHY]   the kernels it runs in (default: every one);
 #                                  elsewhere it is "1..0 # SKIP WHY"
+#   vm-link: libkmscope [-- WHY]   built by the Makefile, linked with kmscope's library
 
 # tests/vm/NAME.c, or the tests/live/NAME.c of a live test binary.
 vm_test_source() {
@@ -61,6 +62,12 @@ vm_build_test() {
 	bin=$(vm_test_binary "$1")
 	[[ $1 == *.c ]] || return 0
 	mkdir -p "$repo/tests/vm/build"
+	# "vm-link: libkmscope": it calls kmscope's own API, so the Makefile links it
+	if [[ -n $(vm_test_decl "$1" vm-link) ]]; then
+		make -s -C "$repo" "build/tests/vm/$(basename "$1" .c)" >&2 &&
+			cp "$repo/build/tests/vm/$(basename "$1" .c)" "$bin"
+		return
+	fi
 	if [[ ! -x $bin || $1 -nt $bin || -n $(find "$repo/tests" -name '*.h' -newer "$bin") ]]; then
 		cc -Wall -Wextra -Werror -O2 -g -I"$repo/tests" -o "$bin" "$1" >&2 || return 1
 	fi

@@ -23,10 +23,12 @@
 #include "cmd/commands.h"
 #include "core/common.h"
 #include "core/session.h"
+#include "kernel/features.h"
 #include "kernel/gfp.h"
 #include "inject.h"
 #include "inject/debugfs.h"
 #include "inject/injector.h"
+#include "inject/site_name.h"
 #include "cmd/inject_opts.h"
 #include "report/json.h"
 #include "kernel/ksyms.h"
@@ -54,6 +56,7 @@ struct km_injector {
 	struct inject_opts *o;
 	struct km_inject_log log;
 	char frames[KM_INJECT_STACK][256]; /* one event's stack, formatted */
+	struct km_site_name site_name;	    /* one event's call site, as the kernel named it */
 	const char *frame_ptrs[KM_INJECT_STACK];
 	struct inject_bpf *skel;
 	struct ring_buffer *rb;
@@ -79,25 +82,19 @@ struct km_injector {
 
 /* ---- the backend: is it there, and does it reach the allocators' callers? ---- */
 
-struct kallsyms_facts {
-	bool error_injection; /* CONFIG_FUNCTION_ERROR_INJECTION */
-	char clone[256];      /* a should_fail* compiler clone, if any */
-};
-
-static void kallsyms_scan(struct kallsyms_facts *f)
+/* A should_fail* compiler clone in kallsyms, if any: callers would use it, not the hook. */
+static void hook_clone(char *clone, size_t len)
 {
 	char line[512], name[256];
 	FILE *fp = fopen("/proc/kallsyms", "re");
 
-	memset(f, 0, sizeof(*f));
-	while (fp && fgets(line, sizeof(line), fp)) {
+	clone[0] = '\0';
+	while (fp && !clone[0] && fgets(line, sizeof(line), fp)) {
 		if (sscanf(line, "%*s %*s %255s", name) != 1)
 			continue;
-		if (!strcmp(name, "within_error_injection_list"))
-			f->error_injection = true;
-		else if ((!strncmp(name, "should_failslab.", 16) ||
-			  !strncmp(name, "should_fail_alloc_page.", 23)) && !f->clone[0])
-			snprintf(f->clone, sizeof(f->clone), "%s", name);
+		if (!strncmp(name, "should_failslab.", 16) ||
+		    !strncmp(name, "should_fail_alloc_page.", 23))
+			snprintf(clone, len, "%s", name);
 	}
 	if (fp)
 		fclose(fp);
@@ -111,46 +108,64 @@ static void list_add(char *a, size_t alen, char *b, size_t blen, const char *x, 
 	snprintf(b + m, blen - m, "%s%s", m ? ", " : "", y);
 }
 
-static bool kprobe_override_works(void)
+/* One of kernel/features.c's probes, the same that doctor shows. */
+static bool feature_ok(enum km_feature f, struct km_feature_result *r)
 {
-	return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 &&
-	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return, NULL) > 0;
+	return !km_feature_probe(f, r) && r->ok;
 }
 
-/* Which hooks to attach; exit 3, why naming what the kernel lacks. */
+/* "fmod_ret on should_failslab failed: ...", with the options the config has unset. */
+static int feature_failed(enum km_feature f, const struct km_feature_result *r, char *why,
+			  size_t why_len)
+{
+	snprintf(why, why_len, "%s failed: %.200s%s%.200s%s", km_feature_info(f)->name, r->why,
+		 r->missing[0] ? " (unset: " : "", r->missing, r->missing[0] ? ")" : "");
+	return KM_EXIT_NO_FEATURE;
+}
+
+/*
+ * Which hooks to attach; exit 3, why naming what the kernel lacks. The facts are
+ * doctor's (kernel/features.c: fmod_ret attached once to each hook, the override
+ * helper, the error-injection list, the BPF features the programs use), so doctor's
+ * "a backend is available" and what inject finds cannot disagree.
+ */
 static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux, bool kprobe,
 			 bool *slab, bool *page, char *why, size_t why_len)
 {
-	bool want_slab = o->kinds & ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE));
-	bool want_page = o->kinds & (1U << KM_INJECT_PAGE);
-	bool has_slab = btf__find_by_name_kind(vmlinux, "should_failslab", BTF_KIND_FUNC) >= 0;
-	bool has_page = btf__find_by_name_kind(vmlinux, "should_fail_alloc_page", BTF_KIND_FUNC) >= 0;
-	struct kallsyms_facts f;
-	char hooks[128] = "", configs[256] = "";
+	static const enum km_feature bpf_needs[] = { KM_FEAT_ATOMICS, KM_FEAT_BPF_LOOP,
+						     KM_FEAT_RINGBUF };
+	static const enum km_feature fmod_ret[KM_HOOK_NR] = { KM_FEAT_FMOD_RET_FAILSLAB,
+							      KM_FEAT_FMOD_RET_FAIL_PAGE };
+	bool want[KM_HOOK_NR], has[KM_HOOK_NR];
+	char hooks[128] = "", configs[256] = "", clone[256];
+	struct km_feature_result r;
+	size_t i;
 	int h;
 
-	kallsyms_scan(&f);
+	want[KM_HOOK_FAILSLAB] = o->kinds & ((1U << KM_INJECT_KMALLOC) | (1U << KM_INJECT_CACHE));
+	want[KM_HOOK_FAIL_PAGE] = o->kinds & (1U << KM_INJECT_PAGE);
 	/* the programs read the hooks' arguments by position: only a known prototype will do */
 	for (h = 0; h < KM_HOOK_NR; h++) {
 		char proto[256];
 		enum km_tpl l = km_hook_layout(vmlinux, h, proto, sizeof(proto));
 
-		if (l == KM_TPL_UNKNOWN && (h == KM_HOOK_FAILSLAB ? want_slab : want_page)) {
+		has[h] = l != KM_TPL_ABSENT;
+		if (l == KM_TPL_UNKNOWN && want[h]) {
 			snprintf(why, why_len, "'%s' has a prototype kmscope does not know (%s): "
 				 "its arguments would be misread", km_hook_name(h), proto);
 			return KM_EXIT_NO_FEATURE;
 		}
 	}
-	if (want_slab && !has_slab)
+	if (want[KM_HOOK_FAILSLAB] && !has[KM_HOOK_FAILSLAB])
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_failslab",
 			 "CONFIG_FAILSLAB=y");
-	if (want_page && !has_page)
+	if (want[KM_HOOK_FAIL_PAGE] && !has[KM_HOOK_FAIL_PAGE])
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "should_fail_alloc_page",
 			 "CONFIG_FAIL_PAGE_ALLOC=y");
-	if (!f.error_injection)
+	if (!feature_ok(KM_FEAT_ERROR_INJECTION, &r))
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "error-injection list",
 			 "CONFIG_FUNCTION_ERROR_INJECTION=y");
-	if (kprobe && !hooks[0] && !kprobe_override_works())
+	if (kprobe && !hooks[0] && !feature_ok(KM_FEAT_KPROBE_OVERRIDE, &r))
 		list_add(hooks, sizeof(hooks), configs, sizeof(configs), "kprobe override",
 			 "CONFIG_KPROBES=y, CONFIG_BPF_KPROBE_OVERRIDE=y");
 	if (hooks[0]) {
@@ -158,16 +173,25 @@ static int backend_probe(const struct inject_opts *o, const struct btf *vmlinux,
 			 hooks, configs);
 		return KM_EXIT_NO_FEATURE;
 	}
-	if (f.clone[0]) {
+	hook_clone(clone, sizeof(clone));
+	if (clone[0]) {
 		/* Callers would go to the clone: a probe on the symbol would fail nothing. */
 		snprintf(why, why_len, "'%s' is a compiler clone that callers use instead of the "
-			 "hook: %s cannot inject on this kernel build", f.clone,
+			 "hook: %s cannot inject on this kernel build", clone,
 			 kprobe ? "a kprobe" : "fmod_ret");
 		return KM_EXIT_NO_FEATURE;
 	}
-	*slab = want_slab;
-	/* Large kmallocs come straight from the page allocator. */
-	*page = has_page && (want_page || (o->kinds & (1U << KM_INJECT_KMALLOC)));
+	for (i = 0; i < sizeof(bpf_needs) / sizeof(bpf_needs[0]); i++)
+		if (!feature_ok(bpf_needs[i], &r))
+			return feature_failed(bpf_needs[i], &r, why, why_len);
+	for (h = 0; h < KM_HOOK_NR && !kprobe; h++)
+		if (want[h] && !feature_ok(fmod_ret[h], &r))
+			return feature_failed(fmod_ret[h], &r, why, why_len);
+	*slab = want[KM_HOOK_FAILSLAB];
+	/* Large kmallocs come straight from the page allocator: that hook too, if it works. */
+	*page = want[KM_HOOK_FAIL_PAGE] ||
+		(has[KM_HOOK_FAIL_PAGE] && (o->kinds & (1U << KM_INJECT_KMALLOC)) &&
+		 (kprobe || feature_ok(KM_FEAT_FMOD_RET_FAIL_PAGE, &r)));
 	return 0;
 }
 
@@ -367,6 +391,9 @@ static int injector_load(struct km_injector *in)
 	bpf_program__set_autoattach(skel->progs.inject_page, false);
 	bpf_program__set_autoattach(skel->progs.inject_slab_kprobe, false);
 	bpf_program__set_autoattach(skel->progs.inject_page_kprobe, false);
+	/* tests only: an fmod_ret that passed the probes but that the kernel rejects */
+	if (!in->kprobe && getenv("KMSCOPE_TEST_FMOD_RET_LOAD_FAILS"))
+		bpf_program__set_type(skel->progs.inject_slab, BPF_PROG_TYPE_SOCKET_FILTER);
 	err = inject_bpf__load(skel);
 	if (!err)
 		in->module_hook.scope = &skel->bss->module_scope;
@@ -532,6 +559,35 @@ static int first_frame(const struct km_injector *in, const struct km_inject_even
 	return 0;
 }
 
+/*
+ * A module's call site by the name the kernel gave it when it failed: by the time we
+ * read the event the module may be gone (a failed init) or loaded after our kallsyms
+ * copy, where the nearest lower symbol would be some other function. The core
+ * kernel's symbols do not move: kallsyms names those, as for every other frame.
+ * Returns the kallsyms symbol used, or NULL (ev's names set from the kernel's).
+ */
+static const struct ksym *site_symbolize(struct km_injector *in, const struct km_inject_event *e,
+					 char *site, size_t len, struct km_injection *ev)
+{
+	struct km_site_name *n = &in->site_name;
+	unsigned long addr = e->stack[e->site], off = 0;
+	const struct ksym *sym = ksyms__map_addr(in->ksyms, addr, &off);
+	char name[KM_INJECT_SITE_NAME_LEN + 1];
+
+	memcpy(name, e->site_name, KM_INJECT_SITE_NAME_LEN);
+	name[KM_INJECT_SITE_NAME_LEN] = '\0';
+	if (!km_site_name_parse(name, n) && (n->module[0] || (sym && sym->module))) {
+		km_site_name_format(n, site, len);
+		ev->function = n->function;
+		ev->offset = n->offset;
+		ev->module = n->module[0] ? n->module : NULL;
+		return NULL;
+	}
+	ksyms__format(in->ksyms, addr, site, len);
+	ev->offset = off;
+	return sym;
+}
+
 /* Into the form every backend logs, for the caller's printer. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -540,16 +596,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	char site[256] = "unknown", gfp[256], msg[512];
 	struct km_injection ev = { .order = -1 };
 	const struct ksym *sym = NULL;
-	unsigned long off;
 	int nr, len, i, first;
 
 	if (size < sizeof(*e))
 		return 0;
 	nr = e->nr_frames < 0 ? 0 : e->nr_frames > KM_INJECT_STACK ? KM_INJECT_STACK : e->nr_frames;
-	if (e->site >= 0 && e->site < nr) {
-		ksyms__format(in->ksyms, e->stack[e->site], site, sizeof(site));
-		sym = ksyms__map_addr(in->ksyms, e->stack[e->site], &off);
-	}
+	if (e->site >= 0 && e->site < nr)
+		sym = site_symbolize(in, e, site, sizeof(site), &ev);
 	gfp_format(&in->gfp, e->gfp, gfp, sizeof(gfp));
 	first = first_frame(in, e, nr);
 	for (i = first; i < nr; i++) {
@@ -565,8 +618,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	ev.comm = e->comm;
 	ev.allocator = kind_name(e->kind);
 	ev.call_site = site;
-	ev.function = sym ? sym->name : NULL;
-	ev.module = sym ? sym->module : NULL;
+	if (sym) {
+		ev.function = sym->name;
+		ev.module = sym->module;
+	}
 	ev.size = e->size;
 	if (e->kind == KM_INJECT_PAGE)
 		ev.order = e->order;

@@ -53,6 +53,7 @@ struct km_injection {
 	const char *allocator; /* "kmalloc", "cache", "page"; debugfs: "slab" or "page" */
 	const char *knob;      /* debugfs: "failslab" / "fail_page_alloc"; else NULL */
 	const char *call_site, *function, *module; /* NULL when unknown */
+	uint64_t offset;			   /* of call_site in function */
 	uint32_t size;
 	int order; /* pages; -1 for slab */
 	const char *cache;
