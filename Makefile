@@ -31,6 +31,7 @@ LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB := $(OUTPUT)/libkmscope.a
 UNIT_TESTS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/*.c))
 LIVE_TESTS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/live/*.c))
+VMHOST_TESTS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(wildcard tests/vmhost/*.c))
 LIBS := -lbpf -lelf -lz
 INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 
@@ -41,7 +42,7 @@ INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 
 all: $(OUTPUT)/kmscope
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/live:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/live $(OUTPUT)/tests/vmhost:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
@@ -70,7 +71,7 @@ $(OUTPUT)/kmscope: $(OUTPUT)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h user/*/*.h) $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live
+$(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h user/*/*.h) $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live $(OUTPUT)/tests/vmhost
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(LIB) $(LDFLAGS) $(LIBS) -o $@
 
@@ -87,9 +88,11 @@ test: tests
 	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(UNIT_TESTS) $(LIVE_TESTS)
 
 # The kernel matrix under qemu (scripts/vm/build-kernel --list): tests/vm/*.c (the test
-# driver, injection: what the host kernel lacks) and the live tests, in every kernel.
-vmtest: $(OUTPUT)/kmscope $(LIVE_TESTS)
-	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test $(abspath $(LIVE_TESTS)) $(wildcard tests/vm/*.c)
+# driver, injection: what the host kernel lacks) and the live tests, in every kernel;
+# then tests/vmhost/ on the host, which drive scripts/vm themselves (vm/sweep's reboots).
+vmtest: $(OUTPUT)/kmscope $(LIVE_TESTS) $(VMHOST_TESTS)
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) scripts/vm/test $(abspath $(LIVE_TESTS)) $(wildcard tests/vm/*.c); \
+	rc=$$?; KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(VMHOST_TESTS) || rc=1; exit $$rc
 
 # The BPF objects against every kernel's BTF we can get (scripts/compile-test says which),
 # and the binary built from Debian 6.1's BTF running the live trace tests here.

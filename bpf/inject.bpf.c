@@ -41,15 +41,6 @@ const volatile __u32 gfp_movable = 0;
 const volatile __u32 gfp_highmem = 0;
 const volatile __u32 page_size = 4096;
 
-/* When. */
-const volatile __u64 rule_after = 0;
-const volatile __u64 rule_nth = 0;
-const volatile __u64 rule_every = 0;
-const volatile __u64 rule_times = 0;
-const volatile bool use_probability = false;
-const volatile __u64 prob_threshold = 0; /* fail when hash >> 32 < threshold (<= 1 << 32) */
-const volatile __u64 seed = 0;
-const volatile bool dry_run = false;
 /* Tell kmalloc from kmem_cache by the stack even where SLAB_KMALLOC is in BTF (tests). */
 const volatile bool kind_from_stack = false;
 
@@ -58,6 +49,10 @@ struct km_inject_range alloc_ranges[KM_INJECT_ALLOC_RANGES] = {};
 __u32 nr_alloc_ranges = 0;
 struct km_inject_range scope_ranges[KM_INJECT_SCOPE_RANGES] = {};
 struct km_inject_counters counters = {};
+/* When, and whether at all: set by km_injector_set_rule / arm / disarm (.bss, no reload). */
+struct km_inject_when when = {};
+__u32 armed = 0;
+struct km_inject_busy busy[KM_INJECT_BUSY_SLOTS] = {};
 /* Self-test: 1 fails kmscope's next slab allocation, 2 its next pipe page. */
 __u32 probe_mode = 0;
 __u32 probe_pid = 0;
@@ -236,16 +231,17 @@ static __always_inline bool rule_fires(__u64 match)
 {
 	__u64 k;
 
-	if (match <= rule_after)
+	if (match <= when.after)
 		return false;
-	k = match - rule_after;
-	if (rule_nth && k != rule_nth)
+	k = match - when.after;
+	if (when.nth && k != when.nth)
 		return false;
-	if (rule_every && k % rule_every)
+	if (when.every && k % when.every)
 		return false;
-	if (use_probability && (km_inject_hash(seed, match) >> 32) >= prob_threshold)
+	if (when.use_probability &&
+	    (km_inject_hash(when.seed, match) >> 32) >= when.prob_threshold)
 		return false;
-	if (__sync_fetch_and_add(&counters.fired, 1) >= rule_times && rule_times)
+	if (__sync_fetch_and_add(&counters.fired, 1) >= when.times && when.times)
 		return false;
 	return true;
 }
@@ -272,7 +268,7 @@ static __always_inline void log_failure(__u32 kind, __u64 size, __u32 order, __u
 	e->size = size > 0xffffffffULL ? 0xffffffffU : size;
 	e->order = order;
 	e->kind = kind;
-	e->injected = !dry_run;
+	e->injected = !when.dry_run;
 	e->pad = 0;
 	e->site = site;
 	e->nr_frames = n > 0 ? (__u64)n / 8 : -1;
@@ -345,20 +341,17 @@ static __always_inline bool self_probe(void *ctx, __u32 pid, __u32 kind, __u64 s
 	return false;
 }
 
-static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 order, __u32 gfp,
-				   struct kmem_cache *s)
+static __always_inline bool decide_armed(void *ctx, __u64 id, __u32 kind, __u64 size,
+					 __u32 order, __u32 gfp, struct kmem_cache *s)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct walk w = { .site = -1 };
 	struct stack_buf *buf = NULL;
-	__u32 tgid = id >> 32, zero = 0;
 	bool is_page = kind == KM_INJECT_PAGE;
 	bool kind_known = kind < KM_INJECT_NR_KINDS;
 	__u64 match, failure;
+	__u32 zero = 0;
 	long n = -1;
 
-	if (tgid == self_tgid)
-		return self_probe(ctx, (__u32)id, kind, size, gfp);
 	if (!process_in_scope(id) || !gfp_matches(gfp))
 		return false;
 	if (kind_known && !is_page && !what_matches(kind, size, order))
@@ -410,7 +403,33 @@ static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 orde
 		}
 	}
 	log_failure(kind, size, order, gfp, s, buf, n, w.site, match, failure);
-	return !dry_run;
+	return !when.dry_run;
+}
+
+#define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+
+/*
+ * Disarmed, a hook costs the self check and one load. Armed, the busy count brackets
+ * the decision: with `armed` read again after the (fully ordered) increment, disarm's
+ * store-then-wait sees either this program's count or this program sees armed == 0.
+ */
+static __always_inline bool decide(void *ctx, __u32 kind, __u64 size, __u32 order, __u32 gfp,
+				   struct kmem_cache *s)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct km_inject_busy *b;
+	bool fail = false;
+
+	if ((__u32)(id >> 32) == self_tgid)
+		return self_probe(ctx, (__u32)id, kind, size, gfp);
+	if (!READ_ONCE_U32(armed))
+		return false;
+	b = &busy[bpf_get_smp_processor_id() & (KM_INJECT_BUSY_SLOTS - 1)];
+	__sync_fetch_and_add(&b->n, 1);
+	if (READ_ONCE_U32(armed))
+		fail = decide_armed(ctx, id, kind, size, order, gfp, s);
+	__sync_fetch_and_add(&b->n, -1);
+	return fail;
 }
 
 /*

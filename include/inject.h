@@ -79,6 +79,31 @@ struct km_inject_counters {
 	__u64 kind_unknown;	 /* slab allocations neither the cache nor the stack could place */
 };
 
+/*
+ * When to fail, in .bss: the loader changes it between runs while disarmed (sweep runs
+ * one rule per point without reloading); the programs read it only while armed.
+ */
+struct km_inject_when {
+	__u64 after;	      /* skip the first after matches */
+	__u64 nth;	      /* then fail only the nth (0: any) */
+	__u64 every;	      /* then every Nth (0: any) */
+	__u64 times;	      /* at most this many failures (0: no limit) */
+	__u64 prob_threshold; /* --probability: fail when hash >> 32 < threshold (<= 1 << 32) */
+	__u64 seed;
+	__u32 use_probability;
+	__u32 dry_run;	      /* log what would fail, fail nothing */
+};
+
+/*
+ * Programs inside the armed part, per CPU slot (a cache line each): disarm clears
+ * `armed`, then waits for these to drain, so nothing decides to fail after it returns.
+ */
+#define KM_INJECT_BUSY_SLOTS 64
+struct km_inject_busy {
+	__u64 n;
+	__u64 pad[7];
+};
+
 /* splitmix64 of (seed, match index): --probability decisions that repeat with --seed. */
 static inline __u64 km_inject_hash(__u64 seed, __u64 match)
 {

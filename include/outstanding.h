@@ -16,7 +16,18 @@ struct km_outstanding {
 	__u64 ts;		   /* bpf_ktime_get_ns() at the allocation */
 	__u32 order;		   /* pages only */
 	__u32 page;		   /* 1 for a page allocation */
+	/*
+	 * --module: which of the module's text ranges the call site was in when it
+	 * allocated (KM_OUT_MOD_*) and its offset from that range's page, so the call
+	 * site can be named after the module is gone (user/kernel/modsyms.h).
+	 */
+	__u32 mod_range;
+	__u32 mod_offset;
 };
+
+#define KM_OUT_MOD_NONE 0 /* not --module, or a page / a call site outside the module */
+#define KM_OUT_MOD_TEXT 1 /* the module's core text */
+#define KM_OUT_MOD_INIT 2 /* its init text */
 
 /* Which frees without a kmem tracepoint are seen (fentry programs loaded). */
 #define KM_OUT_HOOK_BULK 0x1 /* kmem_cache_free_bulk, kfree_bulk */

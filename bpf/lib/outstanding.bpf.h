@@ -20,6 +20,7 @@
 #define KMSCOPE_OUTSTANDING_BPF_H
 
 #include "outstanding.h"
+#include "module_scope.bpf.h"
 
 const volatile bool track_outstanding = false;
 const volatile __u32 outstanding_page_size = 4096;
@@ -63,6 +64,29 @@ static __always_inline void outstanding_insert(__u64 addr, const struct km_outst
 		outstanding_count(KM_OUT_TRACKED);
 }
 
+/*
+ * --module: the range of the module that holds the call site, and the offset from its
+ * page. Only here, under --outstanding: the filters' own lookup stays a plain bool.
+ */
+static __always_inline void outstanding_mod_place(struct km_outstanding *o, __u64 addr)
+{
+	__u64 page_mask = ~((__u64)outstanding_page_size - 1);
+	int i;
+
+	if (!module_scope_wanted)
+		return;
+	for (i = 0; i < KM_MODULE_RANGES; i++) {
+		__u64 start = module_scope.ranges[i].start;
+
+		if (start && addr >= start && addr < module_scope.ranges[i].end) {
+			o->mod_range = module_scope.ranges[i].init ? KM_OUT_MOD_INIT
+								   : KM_OUT_MOD_TEXT;
+			o->mod_offset = addr - (start & page_mask);
+			return;
+		}
+	}
+}
+
 /* A slab allocation in scope, counted under shape. */
 static __always_inline void outstanding_alloc(const struct km_alloc_key *shape, const void *ptr)
 {
@@ -74,6 +98,7 @@ static __always_inline void outstanding_alloc(const struct km_alloc_key *shape, 
 		return;
 	o.shape = *shape;
 	o.ts = bpf_ktime_get_ns();
+	outstanding_mod_place(&o, shape->call_site);
 	outstanding_insert((__u64)ptr, &o);
 }
 
@@ -122,14 +147,24 @@ static __always_inline void outstanding_free(const void *ptr)
 		outstanding_delete((__u64)ptr);
 }
 
+/*
+ * The pointer arguments below (void **p, rcu_callback_t func) are read with
+ * bpf_get_func_arg(): before 6.x the verifier refuses a typed fentry argument that
+ * points to anything but a struct or void ("arg2 type PTR is not a struct"), and the
+ * whole object then fails to load. The loader loads these only where the helper exists.
+ */
 SEC("fentry/kmem_cache_free_bulk")
-int BPF_PROG(outstanding_free_bulk, struct kmem_cache *s, size_t size, void **p)
+int BPF_PROG(outstanding_free_bulk, struct kmem_cache *s, size_t size)
 {
-	__u64 ptr;
+	__u64 ptr, arg = 0;
+	void **p;
 	__u32 i;
 
 	if (!track_outstanding)
 		return 0;
+	if (bpf_get_func_arg(ctx, 2, &arg))
+		return 0;
+	p = (void **)arg;
 	for (i = 0; i < KM_BULK_MAX; i++) {
 		if (i >= size)
 			return 0;
@@ -149,14 +184,18 @@ int BPF_PROG(outstanding_free_bulk, struct kmem_cache *s, size_t size, void **p)
 }
 
 SEC("fentry/kvfree_call_rcu")
-int BPF_PROG(outstanding_free_rcu, void *head, void *ptr_or_offset)
+int BPF_PROG(outstanding_free_rcu)
 {
-	__u64 ptr = (__u64)ptr_or_offset;
+	/* ptr: 6.3+ the object; before, its offset of head (a "callback"). Both scalars:
+	 * a typed head is a pointer the verifier allows no arithmetic on */
+	__u64 head = 0, ptr = 0;
 
 	if (!track_outstanding)
 		return 0;
+	if (bpf_get_func_arg(ctx, 0, &head) || bpf_get_func_arg(ctx, 1, &ptr))
+		return 0;
 	if (rcu_free_by_offset)
-		ptr = (__u64)head - ptr;
+		ptr = head - ptr;
 	if (ptr > 16 && outstanding_delete(ptr))
 		outstanding_count(KM_OUT_RCU_FREED);
 	return 0;

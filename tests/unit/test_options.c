@@ -6,6 +6,7 @@
 #include "core/common.h"
 #include "cmd/commands.h"
 #include "cmd/inject_opts.h"
+#include "cmd/sweep_opts.h"
 #include "cmd/trace_opts.h"
 #include "core/options.h"
 
@@ -62,6 +63,7 @@ static void check_row(const struct km_command_spec *spec, const struct km_option
 	union {
 		struct trace_opts t;
 		struct inject_opts i;
+		struct sweep_opts s;
 	} ctx;
 	char want[64], *p;
 	int i, handled;

@@ -19,9 +19,6 @@ enum {
 	OPT_TIMES,
 	OPT_PROBABILITY,
 	OPT_SEED,
-	OPT_BACKEND,
-	OPT_SIZE,
-	OPT_ORDER,
 	OPT_DRY_RUN,
 };
 
@@ -31,20 +28,9 @@ static const struct km_option inject_options[] = {
 	KM_OPT("pid", 'p', true, "PID", "allocations made by a process", KM_COMPLETE_PID),
 	KM_OPT("cgroup", 'g', true, "PATH", "by tasks in a cgroup v2 directory and its descendants",
 	  KM_COMPLETE_DIR),
-	KM_OPT("module", 'm', true, "NAME", "whose call site is in module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "whose call site is in kernel function FUNC"),
-	KM_OPT("stack", KM_OPT_STACK, false, NULL, "with --module/--caller: any kernel stack frame matches"),
+	INJECT_CODE_SCOPE_ROWS,
 	KM_OPT("all", 'a', true, NULL, "the whole system (use with care)"),
-	KM_OPT_SECTION("What (default: every allocation in scope):"),
-	KM_OPT("allocator", 'A', true, "LIST", "kmalloc, cache (kmem_cache_alloc), page; comma-separated",
-	  KM_COMPLETE_WORDS, "kmalloc cache page kmalloc,cache"),
-	KM_OPT("size", OPT_SIZE, false, "MIN[-MAX]", "bytes; slab objects: the cache's object size\n"
-	  "(kmalloc(100) is 128, kmalloc-128's), pages: PAGE_SIZE << order"),
-	KM_OPT("order", OPT_ORDER, false, "MIN[-MAX]", "page-allocator requests of these orders (slab\n"
-	  "unaffected), 0 to 20; MIN- for MIN and above"),
-	KM_OPT("gfp", 'G', true, "LIST", "sleeping, atomic, nowait (any of them) and/or dma\n"
-	  "(__GFP_DMA or __GFP_DMA32, required when given)", KM_COMPLETE_WORDS,
-	  "sleeping atomic nowait dma atomic,nowait"),
+	INJECT_WHAT_ROWS,
 	KM_OPT_SECTION("When (counted over matching allocations, across CPUs; default: every one):"),
 	KM_OPT("after", OPT_AFTER, false, "N", "skip the first N"),
 	KM_OPT("nth", OPT_NTH, false, "N", "only the N-th (after --after)"),
@@ -58,13 +44,7 @@ static const struct km_option inject_options[] = {
 	KM_OPT("json", 'j', true, NULL, "one JSON object per failure, then a summary object"),
 	KM_OPT("output", 'o', true, "FILE", "write the log and the summary to FILE, not stdout",
 	  KM_COMPLETE_FILE),
-	KM_OPT("backend", OPT_BACKEND, false, "NAME", "bpf: fmod_ret on should_failslab and\n"
-	  "should_fail_alloc_page; kprobe: kprobes with\n"
-	  "bpf_override_return on them; debugfs: the failslab /\n"
-	  "fail_page_alloc knobs (saved and restored; fewer\n"
-	  "rules: see docs/inject.md); auto (default): bpf, then\n"
-	  "kprobe, then debugfs, the first that loads and attaches",
-	  KM_COMPLETE_WORDS, "auto bpf kprobe debugfs"),
+	INJECT_BACKEND_ROW,
 	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
 	KM_OPT("help", 'h', true, NULL, "this help"),
 	KM_OPT_END,
@@ -150,53 +130,82 @@ static int parse_count(const char *arg, const char *what, uint64_t min, uint64_t
 	return km_opt_u64(&inject_spec, what, arg, min, UINT64_MAX / 2, out);
 }
 
-static int parse_one(void *ctx, int c, const char *arg)
+#define what_error(...) km_usage_error(spec, __VA_ARGS__)
+
+int inject_opts_what(struct inject_opts *o, const struct km_command_spec *spec, int c,
+		     const char *arg)
 {
-	struct inject_opts *o = ctx;
 	unsigned int mask;
 	uint64_t lo, hi;
 	char bad[64];
-	int err = km_scope_option(&o->scope, &inject_spec, c, arg);
+	int err = km_scope_option(&o->scope, spec, c, arg);
 
 	if (err != KM_OPT_UNHANDLED)
 		return err;
 	switch (c) {
 	case 'A':
 		if (parse_list(arg, allocator_names, 3, &mask, bad, sizeof(bad)))
-			return usage_error("unknown allocator '%s': use kmalloc, cache or page", bad);
+			return what_error("unknown allocator '%s': use kmalloc, cache or page", bad);
 		o->kinds = mask;
 		return 0;
-	case OPT_SIZE:
+	case INJECT_OPT_SIZE:
 		switch (parse_range(arg, UINT32_MAX, false, &lo, &hi)) {
 		case 0:
 			break;
 		case -ERANGE:
-			return usage_error("invalid size range '%s': MIN is above MAX", arg);
+			return what_error("invalid size range '%s': MIN is above MAX", arg);
 		default:
-			return usage_error("invalid size '%s': expected BYTES or MIN-MAX", arg);
+			return what_error("invalid size '%s': expected BYTES or MIN-MAX", arg);
 		}
 		o->size_min = lo;
 		o->size_max = hi;
 		return 0;
-	case OPT_ORDER:
+	case INJECT_OPT_ORDER:
 		switch (parse_range(arg, MAX_ORDER_ARG, true, &lo, &hi)) {
 		case 0:
 			break;
 		case -ERANGE:
-			return usage_error("invalid order range '%s': MIN is above MAX", arg);
+			return what_error("invalid order range '%s': MIN is above MAX", arg);
 		default:
-			return usage_error("invalid order '%s': expected 0..20, MIN-MAX or MIN-", arg);
+			return what_error("invalid order '%s': expected 0..20, MIN-MAX or MIN-", arg);
 		}
 		o->order_min = lo;
 		o->order_max = hi;
 		return 0;
 	case 'G':
 		if (parse_list(arg, gfp_names, 4, &mask, bad, sizeof(bad)))
-			return usage_error("unknown GFP class '%s': use sleeping, atomic, nowait or dma",
-					   bad);
+			return what_error("unknown GFP class '%s': use sleeping, atomic, nowait or dma",
+					  bad);
 		o->gfp_classes = mask & 7;
 		o->gfp_dma = mask & 8;
 		return 0;
+	case INJECT_OPT_BACKEND:
+		if (!strcmp(arg, "auto"))
+			o->backend = INJECT_BACKEND_AUTO;
+		else if (!strcmp(arg, "bpf"))
+			o->backend = INJECT_BACKEND_BPF;
+		else if (!strcmp(arg, "debugfs"))
+			o->backend = INJECT_BACKEND_DEBUGFS;
+		else if (!strcmp(arg, "kprobe"))
+			o->backend = INJECT_BACKEND_KPROBE;
+		else
+			return what_error("unknown backend '%s': use auto, bpf, kprobe or debugfs", arg);
+		return 0;
+	case 'v':
+		km_verbose = true;
+		return 0;
+	}
+	return KM_OPT_UNHANDLED;
+}
+
+static int parse_one(void *ctx, int c, const char *arg)
+{
+	struct inject_opts *o = ctx;
+	int err = inject_opts_what(o, &inject_spec, c, arg);
+
+	if (err != KM_OPT_UNHANDLED)
+		return err;
+	switch (c) {
 	case OPT_NTH:
 		return parse_count(arg, "--nth", 1, &o->nth);
 	case OPT_EVERY:
@@ -215,18 +224,6 @@ static int parse_one(void *ctx, int c, const char *arg)
 			return -EINVAL;
 		o->seed_given = true;
 		return 0;
-	case OPT_BACKEND:
-		if (!strcmp(arg, "auto"))
-			o->backend = INJECT_BACKEND_AUTO;
-		else if (!strcmp(arg, "bpf"))
-			o->backend = INJECT_BACKEND_BPF;
-		else if (!strcmp(arg, "debugfs"))
-			o->backend = INJECT_BACKEND_DEBUGFS;
-		else if (!strcmp(arg, "kprobe"))
-			o->backend = INJECT_BACKEND_KPROBE;
-		else
-			return usage_error("unknown backend '%s': use auto, bpf, kprobe or debugfs", arg);
-		return 0;
 	case OPT_DRY_RUN:
 		o->dry_run = true;
 		return 0;
@@ -239,9 +236,6 @@ static int parse_one(void *ctx, int c, const char *arg)
 		return 0;
 	case 'j':
 		o->json = true;
-		return 0;
-	case 'v':
-		km_verbose = true;
 		return 0;
 	}
 	return KM_OPT_UNHANDLED;
@@ -267,14 +261,19 @@ static int check_combination(const struct inject_opts *o, bool seed_given)
 	return 0;
 }
 
-int inject_opts_parse(struct inject_opts *o, int argc, char **argv)
+void inject_opts_init(struct inject_opts *o)
 {
-	int err;
-
 	memset(o, 0, sizeof(*o));
 	o->kinds = (1U << KM_INJECT_NR_KINDS) - 1;
 	o->size_max = UINT32_MAX;
 	o->order_max = MAX_ORDER_ARG;
+}
+
+int inject_opts_parse(struct inject_opts *o, int argc, char **argv)
+{
+	int err;
+
+	inject_opts_init(o);
 	err = km_options_parse(&inject_spec, argc, argv, o, &o->scope.cmd);
 	if (err)
 		return err;

@@ -48,6 +48,57 @@ struct inject_opts {
 	double duration; /* 0: until Ctrl-C, CMD's or --pid's exit */
 };
 
+/*
+ * Rows shared with sweep (one table row, one parser: inject_opts_what): the code scope,
+ * what to fail, and the backend. Their ids are long-only ones above each command's own.
+ */
+enum {
+	INJECT_OPT_SIZE = KM_OPT_LONG_ONLY + 50,
+	INJECT_OPT_ORDER,
+	INJECT_OPT_BACKEND,
+};
+
+#define INJECT_CODE_SCOPE_ROWS                                                               \
+	KM_OPT("module", 'm', true, "NAME", "whose call site is in module NAME's text",        \
+	       KM_COMPLETE_MODULE),                                                            \
+	KM_OPT("caller", 'C', true, "FUNC", "whose call site is in kernel function FUNC"),      \
+	KM_OPT("stack", KM_OPT_STACK, false, NULL,                                             \
+	       "with --module/--caller: any kernel stack frame matches")
+
+#define INJECT_WHAT_ROWS                                                                     \
+	KM_OPT_SECTION("What (default: every allocation in scope):"),                          \
+	KM_OPT("allocator", 'A', true, "LIST",                                                 \
+	       "kmalloc, cache (kmem_cache_alloc), page; comma-separated", KM_COMPLETE_WORDS,  \
+	       "kmalloc cache page kmalloc,cache"),                                            \
+	KM_OPT("size", INJECT_OPT_SIZE, false, "MIN[-MAX]",                                    \
+	       "bytes; slab objects: the cache's object size\n"                                \
+	       "(kmalloc(100) is 128, kmalloc-128's), pages: PAGE_SIZE << order"),             \
+	KM_OPT("order", INJECT_OPT_ORDER, false, "MIN[-MAX]",                                  \
+	       "page-allocator requests of these orders (slab\n"                               \
+	       "unaffected), 0 to 20; MIN- for MIN and above"),                                \
+	KM_OPT("gfp", 'G', true, "LIST", "sleeping, atomic, nowait (any of them) and/or dma\n"  \
+	       "(__GFP_DMA or __GFP_DMA32, required when given)", KM_COMPLETE_WORDS,           \
+	       "sleeping atomic nowait dma atomic,nowait")
+
+#define INJECT_BACKEND_ROW                                                                   \
+	KM_OPT("backend", INJECT_OPT_BACKEND, false, "NAME",                                   \
+	       "bpf: fmod_ret on should_failslab and\n"                                        \
+	       "should_fail_alloc_page; kprobe: kprobes with\n"                                \
+	       "bpf_override_return on them; debugfs: the failslab /\n"                        \
+	       "fail_page_alloc knobs (saved and restored; fewer\n"                            \
+	       "rules: see docs/inject.md); auto (default): bpf, then\n"                       \
+	       "kprobe, then debugfs, the first that loads and attaches",                      \
+	       KM_COMPLETE_WORDS, "auto bpf kprobe debugfs")
+
+/*
+ * One of those rows (scope rows included, and -v), its usage errors naming spec's
+ * command: 0, -EINVAL, or KM_OPT_UNHANDLED for an id that is not one of them.
+ */
+int inject_opts_what(struct inject_opts *o, const struct km_command_spec *spec, int id,
+		     const char *arg);
+/* The defaults: every allocator, any size, order and GFP class, backend auto. */
+void inject_opts_init(struct inject_opts *o);
+
 /* Its handler takes a struct inject_opts. */
 extern const struct km_command_spec inject_spec;
 

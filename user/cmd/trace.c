@@ -22,6 +22,7 @@
 #include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
+#include "kernel/modsyms.h"
 #include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/report.h"
@@ -47,6 +48,9 @@ struct report_state {
 	int stacks_fd; /* >= 0 with --folded */
 	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
+	const char *module;	 /* --module's kernel name, or NULL */
+	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
+	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
 	bool json;
 };
 
@@ -67,6 +71,48 @@ static char *read_text(const char *path)
 		fclose(mem);
 	fclose(f);
 	return buf;
+}
+
+/*
+ * --module: the module's symbols by (range, offset) whenever it is seen loaded, kept
+ * when it goes, so what it left outstanding is named after an rmmod or a failed init
+ * (a module that loads and goes between two looks is named by address only).
+ */
+static void refresh_modsyms(struct report_state *rs)
+{
+	struct modsyms *fresh;
+
+	if (!rs->module || rs->modsyms_from_file)
+		return;
+	fresh = modsyms__snapshot(rs->module);
+	if (!fresh)
+		return; /* not loaded now: keep the last */
+	modsyms__free(rs->modsyms);
+	rs->modsyms = fresh;
+	rs->env.modsyms = fresh;
+}
+
+/*
+ * `-- insmod DIR/foo.ko ...`: the file CMD loads names foo's code, init text included,
+ * even when init fails before the module was ever seen loaded (a module-init sweep).
+ */
+static struct modsyms *cmd_module_file_syms(char **cmd, const char *module)
+{
+	char name[KM_MODULE_NAME_LEN];
+	int i;
+
+	for (i = 0; cmd && cmd[i]; i++) {
+		const char *base = strrchr(cmd[i], '/') ? strrchr(cmd[i], '/') + 1 : cmd[i];
+		size_t len = strlen(base);
+
+		if (len < 4 || len - 3 >= sizeof(name) || strcmp(base + len - 3, ".ko"))
+			continue;
+		memcpy(name, base, len - 3);
+		name[len - 3] = 0;
+		if (km_module_name(name, name, sizeof(name)) && !strcmp(name, module))
+			return modsyms__from_ko(cmd[i], module);
+	}
+	return NULL;
 }
 
 /*
@@ -94,6 +140,7 @@ static void refresh_ksyms(struct report_state *rs)
 	ksyms__free(rs->ksyms);
 	rs->ksyms = fresh;
 	rs->env.ksyms = fresh;
+	refresh_modsyms(rs);
 	free(rs->modules);
 	rs->modules = modules;
 }
@@ -256,6 +303,14 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
 	rs->env.scope = scope;
+	if (o->outstanding && o->scope.module) {
+		rs->module = o->scope.module_name;
+		rs->env.module = rs->module;
+		rs->modsyms = cmd_module_file_syms(o->scope.cmd, rs->module);
+		rs->modsyms_from_file = rs->modsyms != NULL;
+		rs->env.modsyms = rs->modsyms;
+		refresh_modsyms(rs); /* now, in case it goes before the first report */
+	}
 	rs->json = o->json;
 	rs->interval = o->interval > 0 ? 0 : -1;
 	return 0;
@@ -429,6 +484,7 @@ out:
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
+	modsyms__free(rs.modsyms);
 	km_scope_free(&o->scope);
 	free(rs.modules);
 	if (t.skel)

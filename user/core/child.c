@@ -67,6 +67,9 @@ int km_child__spawn(struct km_child *c, char **cmd)
 		close(err[0]);
 		/* its own process group: kmscope can end CMD and everything it started */
 		setpgid(0, 0);
+		if ((c->stdout_to > 0 && dup2(c->stdout_to, STDOUT_FILENO) < 0) ||
+		    (c->stderr_to > 0 && dup2(c->stderr_to, STDERR_FILENO) < 0))
+			_exit(127);
 		if (read(go[0], &byte, 1) != 1)
 			_exit(127); /* kmscope failed before releasing us */
 		execvp(cmd[0], cmd);

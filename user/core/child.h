@@ -16,6 +16,8 @@ struct km_child {
 	int pidfd;
 	int status;	   /* km_child__stop()'s result */
 	bool has_terminal; /* its group is the terminal's foreground */
+	/* set before spawning: dup2'ed onto CMD's stdout / stderr; 0 inherits kmscope's */
+	int stdout_to, stderr_to;
 };
 
 #define KM_CHILD_INIT { .pid = 0, .go_fd = -1, .err_fd = -1, .pidfd = -1 }

@@ -98,8 +98,11 @@ static int resolve_module(struct km_scope *s, unsigned int flags)
 	s->module_text_more = err == -E2BIG;
 	if (s->module_loaded)
 		return 0;
-	/* `-- insmod M.ko` loads it: the module_load hook adds it before its init */
-	if (((flags & KM_SCOPE_MODULE_LATER) && s->cmd) ||
+	/*
+	 * `-- insmod M.ko` loads it (or sweep's --setup, which sets wait_module): the
+	 * module_load hook adds it before its init
+	 */
+	if (((flags & KM_SCOPE_MODULE_LATER) && (s->cmd || s->wait_module)) ||
 	    ((flags & KM_SCOPE_WAIT_MODULE) && s->wait_module))
 		return 0;
 	if (flags & KM_SCOPE_WAIT_MODULE)

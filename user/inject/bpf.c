@@ -61,8 +61,10 @@ struct km_injector {
 	struct gfp_bits gfp;
 	struct km_inject_range ranges[KM_INJECT_ALLOC_RANGES];
 	int nr_ranges;
-	bool slab_hook, page_hook; /* attached */
+	bool slab_hook, page_hook; /* attached from the self-test to close */
 	bool kprobe;		   /* backend kprobe, else fmod_ret */
+	bool armed;
+	bool dry_run;		   /* the rule's, for the summary */
 	struct km_module_hook module_hook;
 	bool module_sync;	   /* a module loaded later is added before its init runs */
 	double started;		   /* CLOCK_MONOTONIC seconds */
@@ -333,15 +335,16 @@ static void rule_configure(struct km_injector *in, struct inject_bpf *skel)
 	skel->rodata->gfp_movable = g->movable;
 	skel->rodata->gfp_highmem = g->highmem;
 	skel->rodata->page_size = getpagesize();
-	skel->rodata->rule_after = o->after;
-	skel->rodata->rule_nth = o->nth;
-	skel->rodata->rule_every = o->every;
-	skel->rodata->rule_times = o->times;
-	skel->rodata->use_probability = o->has_probability;
+	skel->bss->when.after = o->after;
+	skel->bss->when.nth = o->nth;
+	skel->bss->when.every = o->every;
+	skel->bss->when.times = o->times;
+	skel->bss->when.use_probability = o->has_probability;
 	/* P of 2^32: 1.0 always fires, 0 never */
-	skel->rodata->prob_threshold = (__u64)(o->probability * 4294967296.0);
-	skel->rodata->seed = o->seed;
-	skel->rodata->dry_run = o->dry_run;
+	skel->bss->when.prob_threshold = (__u64)(o->probability * 4294967296.0);
+	skel->bss->when.seed = o->seed;
+	skel->bss->when.dry_run = o->dry_run;
+	in->dry_run = o->dry_run;
 	/* tests force the pre-6.9 way (kind from the stack) on a kernel that has the flag */
 	skel->rodata->kind_from_stack = getenv("KMSCOPE_TEST_KIND_FROM_STACK") != NULL;
 	memcpy(skel->bss->alloc_ranges, in->ranges, sizeof(in->ranges));
@@ -624,7 +627,7 @@ void km_injector_summary(struct km_injector *in, double seconds, struct km_injec
 	if (in->slab_hook)
 		sum->slab_kind_from = c->probe_kind_source == KM_KIND_FROM_STACK ? "stack" : "flags";
 	sum->seconds = seconds;
-	sum->dry_run = in->o->dry_run;
+	sum->dry_run = in->dry_run;
 	sum->matched = c->matched;
 	sum->failures = c->injected;
 	sum->failslab = sum->fail_page_alloc = KM_INJECT_UNKNOWN;
@@ -687,24 +690,33 @@ static int attach_hooks(struct km_injector *in)
 	return 0;
 }
 
-static void detach_hooks(struct km_injector *in)
+int km_injector_set_rule(struct km_injector *in, const struct km_inject_rule *r)
 {
-	struct bpf_link **link;
-	int i;
+	struct km_inject_when *w = &in->skel->bss->when;
 
-	for (i = 0; i < 2; i++) {
-		hook_prog(in, i, &link);
-		bpf_link__destroy(*link);
-		*link = NULL;
-	}
+	if (in->armed)
+		return -EBUSY;
+	w->after = r->after;
+	w->nth = r->nth;
+	w->every = r->every;
+	w->times = r->times;
+	w->dry_run = r->dry_run;
+	in->dry_run = r->dry_run;
+	return 0;
 }
 
+/*
+ * The hooks stay attached from the self-test to close: arming is a store to .bss,
+ * not a re-attach (a trampoline rebuild or a kprobe registration per sweep point).
+ */
 int km_injector_arm(struct km_injector *in)
 {
 	struct km_inject_counters *c = &in->skel->bss->counters;
 	__u64 kind_source = c->probe_kind_source;
-	int i, err;
+	int i;
 
+	if (in->armed)
+		return -EBUSY;
 	/* each run counts from zero: --nth, --every and --times start again */
 	memset(c, 0, sizeof(*c));
 	c->probe_kind_source = kind_source;
@@ -713,18 +725,49 @@ int km_injector_arm(struct km_injector *in)
 	in->nr_sites = 0;
 	in->other_sites = 0;
 	in->started = km_now();
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	err = attach_hooks(in);
-	if (err)
-		detach_hooks(in);
-	return err;
+	__atomic_store_n(&in->skel->bss->armed, 1, __ATOMIC_SEQ_CST);
+	in->armed = true;
+	return 0;
+}
+
+static __u64 busy_programs(const struct km_injector *in)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < KM_INJECT_BUSY_SLOTS; i++)
+		n += __atomic_load_n(&in->skel->bss->busy[i].n, __ATOMIC_SEQ_CST);
+	return n;
+}
+
+/* A program is inside its decision for microseconds, unless preempted: wait up to 1 s. */
+static int wait_programs(const struct km_injector *in)
+{
+	const struct timespec pause = { .tv_nsec = 50000 };
+	double deadline = km_now() + 1.0;
+	int spins = 0;
+
+	while (busy_programs(in)) {
+		if (++spins < 1000)
+			continue;
+		if (km_now() > deadline)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
 }
 
 int km_injector_disarm(struct km_injector *in)
 {
-	detach_hooks(in);
-	/* what was queued before the links went is logged now */
-	return ring_buffer__consume(in->rb) < 0 ? -EIO : 0;
+	int err;
+
+	__atomic_store_n(&in->skel->bss->armed, 0, __ATOMIC_SEQ_CST);
+	in->armed = false;
+	err = wait_programs(in);
+	/* what was queued before is logged now */
+	if (ring_buffer__consume(in->rb) < 0 && !err)
+		err = -EIO;
+	return err;
 }
 
 int km_injector_fd(const struct km_injector *in)
@@ -817,12 +860,11 @@ static int prepare(struct km_injector *in, const struct btf *vmlinux)
 	ret = injector_load(in);
 	if (ret)
 		return ret;
-	/* the self-test arms the hooks for kmscope's own allocations only, then disarms */
+	/* attached for good: disarmed, they fail only the self-test's own allocations */
 	err = attach_hooks(in);
 	if (err)
 		return err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
 	err = self_test(in);
-	detach_hooks(in);
 	if (err)
 		return KM_EXIT_NO_FEATURE;
 	in->rb = ring_buffer__new(bpf_map__fd(in->skel->maps.events), handle_event, in, NULL);

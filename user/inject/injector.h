@@ -72,15 +72,28 @@ struct km_injector;
 
 /*
  * The BPF backends (fmod_ret, or kprobe with bpf_override_return) as an object: open
- * loads and self-tests the rule of o (not armed); arm counts from zero and fails from
- * then on; disarm stops (nothing fails once it returns); arm again for another run of
- * the same rule. Events go to log as drain() reads them.
+ * loads, attaches and self-tests the rule of o (not armed); arm counts from zero (match
+ * 1 is the first matching allocation after it) and fails from then on; disarm stops
+ * (no failure is decided once it returns); arm again for another run. Arm and disarm
+ * are stores to the programs' .bss, not re-attaches (microseconds). Events go to log
+ * as drain() reads them.
  * open: 0, or the exit code after one error line (3: this kernel lacks the backend).
+ * arm: 0 or -EBUSY (armed already); disarm: 0 or -errno (events or programs lost).
  */
 int km_injector_open(struct km_injector **in, struct inject_opts *o, const struct btf *vmlinux,
 		     bool kprobe, const struct km_inject_log *log);
 int km_injector_arm(struct km_injector *in);
 int km_injector_disarm(struct km_injector *in);
+
+/* The "when" of a rule; probability and seed stay as opened. */
+struct km_inject_rule {
+	uint64_t after, nth, every, times;
+	bool dry_run;
+};
+
+/* Disarmed only: the when-part the next km_injector_arm() uses (the what-part —
+ * scope, kinds, size, gfp — stays as opened). 0 or -EBUSY when armed. */
+int km_injector_set_rule(struct km_injector *in, const struct km_inject_rule *r);
 /* -- CMD: its process (and what it forks from now on) is in scope; 0 or -errno. */
 int km_injector_follow(struct km_injector *in, pid_t pid);
 /* Readable when failures wait to be logged; drain() logs them: 0 or -errno. */

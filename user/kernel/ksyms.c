@@ -456,6 +456,30 @@ const struct ksym *ksyms__map_addr(const struct ksyms *ksyms, unsigned long addr
 	return &ksyms->syms[i];
 }
 
+size_t ksyms__in_range(const struct ksyms *ksyms, unsigned long start, unsigned long end,
+		       const struct ksym **first)
+{
+	long i;
+	size_t j;
+
+	*first = NULL;
+	if (!ksyms || start >= end)
+		return 0;
+	i = find_le(ksyms, start);
+	if (i < 0)
+		i = 0;
+	else if (ksyms->syms[i].addr < start)
+		i++;
+	else
+		while (i > 0 && ksyms->syms[i - 1].addr == start)
+			i--;
+	for (j = i; j < ksyms->nr && ksyms->syms[j].addr < end; j++)
+		;
+	if (j > (size_t)i)
+		*first = &ksyms->syms[i];
+	return j - i;
+}
+
 /* The lowest-addressed symbol of that name (in that module unless module is NULL). */
 const struct ksym *ksyms__get_symbol(const struct ksyms *ksyms, const char *name,
 				     const char *module)

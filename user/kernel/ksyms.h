@@ -19,6 +19,9 @@ void ksyms__free(struct ksyms *ksyms);
 /* The symbol containing addr and addr's offset in it; NULL if addr is below every symbol. */
 const struct ksym *ksyms__map_addr(const struct ksyms *ksyms, unsigned long addr,
 				   unsigned long *offset);
+/* The symbols at start <= addr < end, in address order: how many, the first in *first. */
+size_t ksyms__in_range(const struct ksyms *ksyms, unsigned long start, unsigned long end,
+		       const struct ksym **first);
 /* The first symbol of that name (module may be NULL for any). */
 const struct ksym *ksyms__get_symbol(const struct ksyms *ksyms, const char *name,
 				     const char *module);

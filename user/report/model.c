@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/model.h"
+#include "kernel/modsyms.h"
 
 static struct report_row *table_get(struct report_table *t, __u64 call_site, const char *name)
 {
@@ -532,23 +533,34 @@ static int out_add_group(struct report_model *m, const struct snapshot *snap,
 		struct alloc_shape as = { .key = e->o.shape, .count = n };
 		const struct ksym *sym = NULL;
 		char cname[KM_CACHE_NAME_LEN + 16];
+		const char *modfn = NULL, *module = NULL;
 		unsigned long off = 0;
 
 		shape_cache_name(snap, env, &as, cname, sizeof(cname));
-		if (env->ksyms && e->o.shape.call_site)
+		/* a module call site by where it was in the module: kallsyms may no longer
+		 * have it, or have someone else there */
+		if (env->modsyms && e->o.mod_range != KM_OUT_MOD_NONE)
+			modfn = modsyms__map(env->modsyms, e->o.mod_range, e->o.mod_offset, &off);
+		if (modfn)
+			module = modsyms__module(env->modsyms);
+		else if (e->o.mod_range != KM_OUT_MOD_NONE && env->module)
+			module = env->module; /* its address only: kallsyms may name a neighbour */
+		else if (env->ksyms && e->o.shape.call_site)
 			sym = ksyms__map_addr(env->ksyms, e->o.shape.call_site, &off);
-		site = out_row_get(&o->sites, e->o.shape.call_site, cname,
-				   sym && sym->module ? sym->module : "",
+		if (!modfn && !module)
+			module = sym && sym->module ? sym->module : "";
+		site = out_row_get(&o->sites, e->o.shape.call_site, cname, module,
 				   env->stack_lookup ? e->o.shape.stack_id : -1, 0, &si);
 		cache = site ? out_row_get(&o->caches, 0, cname, "", -1, 0, &ci) : NULL;
-		mod = cache ? out_row_get(&o->modules, 0, "", sym && sym->module ? sym->module : "",
-					  -1, 0, &mi) : NULL;
+		mod = cache ? out_row_get(&o->modules, 0, "", module, -1, 0, &mi) : NULL;
 		if (!mod)
 			return -ENOMEM;
 		if (!site->function[0]) {
-			site->has_symbol = sym != NULL;
+			site->has_symbol = sym != NULL || modfn;
 			site->offset = off;
-			if (sym)
+			if (modfn)
+				snprintf(site->function, sizeof(site->function), "%s", modfn);
+			else if (sym)
 				snprintf(site->function, sizeof(site->function), "%s", sym->name);
 			else
 				snprintf(site->function, sizeof(site->function), "0x%llx",

@@ -39,6 +39,8 @@ enum report_sort {
 	SORT_FAILED,
 };
 
+struct modsyms;
+
 /* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
 typedef int (*report_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
 
@@ -54,6 +56,10 @@ struct report_env {
 	enum report_sort sort;
 	int top;	  /* rows per table; 0 for all */
 	const char *scope; /* what was traced, for the header */
+	/* --module: its symbols by (range, offset), naming outstanding call sites of a
+	 * module since unloaded or moved (kernel/modsyms.h); NULL without */
+	const struct modsyms *modsyms;
+	const char *module; /* --module's name: a call site placed in it without a name */
 	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
 	void *stack_ctx;
 };

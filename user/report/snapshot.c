@@ -327,6 +327,19 @@ static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *m
 	return err;
 }
 
+int snapshot_read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps)
+{
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	if (maps->outstanding_fd < 0)
+		return -EINVAL;
+	err = read_outstanding(snap, maps);
+	if (err)
+		snapshot_free(snap);
+	return err;
+}
+
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps)
 {
 	int ncpus = libbpf_num_possible_cpus();

@@ -68,6 +68,12 @@ struct snapshot_maps {
 };
 
 int snapshot_read(struct snapshot *snap, const struct snapshot_maps *maps);
+/*
+ * Only the outstanding map and its counters (sweep's leak check after each point):
+ * snap->outstanding, out_counters, out_max, now_ns; the rest stays empty. -EINVAL
+ * without --outstanding (maps->outstanding_fd < 0).
+ */
+int snapshot_read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps);
 /* out = cur - prev, shape by shape; caches are copied from cur. */
 int snapshot_delta(const struct snapshot *cur, struct snapshot *prev, struct snapshot *out);
 void snapshot_free(struct snapshot *snap);

@@ -79,6 +79,22 @@ static const char *func_param_name(const struct btf *vmlinux, const char *func, 
 	return btf__name_by_offset(vmlinux, btf_params(t)[idx].name_off);
 }
 
+/* Whether enum NAME of the kernel's BTF has the value VALUE. */
+static bool btf_enum_has(const struct btf *vmlinux, const char *name, const char *value)
+{
+	int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(vmlinux, id);
+	const struct btf_enum *e;
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0, e = btf_enum(t); i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), value))
+			return true;
+	return false;
+}
+
 /*
  * --outstanding: the map is only as large as asked, and the programs that see frees
  * without a kmem tracepoint (bulk frees, kfree_rcu) load only where the kernel has them.
@@ -98,6 +114,10 @@ static void configure_outstanding(struct tracer *t, const struct tracer_config *
 		if (!fentry.ok) {
 			km_warn("fentry programs cannot load here (%s): objects freed in bulk "
 				"(kfree_bulk) or with kfree_rcu may show as outstanding", fentry.why);
+			bulk = rcu = false;
+		} else if (!btf_enum_has(vmlinux, "bpf_func_id", "BPF_FUNC_get_func_arg")) {
+			km_warn("this kernel has no bpf_get_func_arg() (5.17+): objects freed in "
+				"bulk (kfree_bulk) or with kfree_rcu may show as outstanding");
 			bulk = rcu = false;
 		} else {
 			if (!bulk)
