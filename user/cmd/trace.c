@@ -54,25 +54,6 @@ struct report_state {
 	bool json;
 };
 
-static char *read_text(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "re"), *mem;
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	mem = open_memstream(&buf, &len);
-	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	if (mem)
-		fclose(mem);
-	fclose(f);
-	return buf;
-}
-
 /*
  * --module: the module's symbols by (range, offset) whenever it is seen loaded, kept
  * when it goes, so what it left outstanding is named after an rmmod or a failed init
@@ -99,7 +80,7 @@ static void refresh_modsyms(struct report_state *rs)
  */
 static void refresh_ksyms(struct report_state *rs)
 {
-	char *modules = read_text("/proc/modules");
+	char *modules = km_read_text("/proc/modules");
 	struct ksyms *fresh;
 
 	if (rs->ksyms && (!modules || (rs->modules && !strcmp(modules, rs->modules)))) {
@@ -268,7 +249,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		return KM_EXIT_NO_FEATURE;
 	}
 	rs->ksyms = ksyms; /* from --caller, or loaded at the first report */
-	rs->modules = read_text("/proc/modules");
+	rs->modules = km_read_text("/proc/modules");
 	rs->env.ksyms = rs->ksyms;
 	rs->env.gfp = &rs->gfp;
 	rs->env.classes = &rs->classes;

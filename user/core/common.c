@@ -201,3 +201,22 @@ const char *human_bytes(uint64_t v, char *buf, int len)
 	snprintf(buf, len, "%.1f%c", d, units[i]);
 	return buf;
 }
+
+char *km_read_text(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re"), *mem;
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	mem = open_memstream(&buf, &len);
+	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	if (mem)
+		fclose(mem);
+	fclose(f);
+	return buf;
+}

@@ -30,6 +30,8 @@ extern volatile sig_atomic_t km_signals;
 void km_catch_signals(void);
 /* CLOCK_MONOTONIC in seconds. */
 double km_now(void);
+/* A whole text file (procfs included: its size is unknown) in a malloc()ed string, or NULL. */
+char *km_read_text(const char *path);
 
 /* "kmscope: error: ..." on stderr, or a JSON error document on stdout with --json. */
 void km_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

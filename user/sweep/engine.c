@@ -107,26 +107,9 @@ static int resolve_scope(struct sweep_opts *o)
 	return km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER);
 }
 
-static char *read_modules(void)
-{
-	char *buf = NULL, chunk[4096];
-	size_t len = 0, n;
-	FILE *f = fopen("/proc/modules", "re"), *mem;
-
-	if (!f)
-		return NULL;
-	mem = open_memstream(&buf, &len);
-	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	if (mem)
-		fclose(mem);
-	fclose(f);
-	return buf;
-}
-
 void sweep_refresh_ksyms(struct sweep_engine *e)
 {
-	char *modules = read_modules();
+	char *modules = km_read_text("/proc/modules");
 	struct ksyms *fresh;
 
 	if (e->ksyms && (!modules || (e->modules && !strcmp(modules, e->modules)))) {
