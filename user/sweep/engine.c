@@ -353,12 +353,11 @@ static int run_point(struct sweep_engine *e, struct sweep_point *p, struct sweep
 	if (!ret && e->error)
 		ret = KM_EXIT_FAILURE;
 	if (!ret && run.interrupted) {
-		/*
-		 * Not a result. The state file has no record for "stopped, run it again":
-		 * its "start" stays, and --resume takes the point for a crash.
-		 */
+		/* not a result: "stopped" tells --resume to run it again, not a crash */
 		p->started = false;
 		sweep_run_free(&run);
+		if (st && sweep_state_point_stopped(st, p))
+			return KM_EXIT_FAILURE;
 		return -EINTR;
 	}
 	if (!ret && fill_point(e, p, &run)) {
