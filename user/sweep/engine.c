@@ -149,6 +149,7 @@ static int check_baseline(struct sweep_engine *e, struct sweep_run *run, struct 
 	r->baseline_lost = r->baseline_matched - named;
 	r->baseline_status = run->exit_status;
 	r->baseline_seconds = run->seconds;
+	r->baseline_timings = run->t;
 	if (!r->backend && run->sum.backend)
 		r->backend = strdup(run->sum.backend);
 	if (run->interrupted)
@@ -309,6 +310,7 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 	p->exit_status = run->exit_status;
 	p->timed_out = run->timed_out;
 	p->seconds = run->seconds;
+	p->timings = run->t;
 	p->started = p->done = true;
 	return 0;
 }
