@@ -7,8 +7,6 @@
 #include "cmd/commands.h"
 #include "core/common.h"
 
-#define KMSCOPE_VERSION "0.1.0"
-
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
