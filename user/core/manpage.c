@@ -82,7 +82,7 @@ static void options_section(FILE *out, const struct km_command_spec *spec)
 		fputc('\n', out);
 	}
 	if (spec->takes_command) {
-		fputs(".TP\n\\fB\\-\\-\\fR \\fICMD\\fR [\\fIARGS\\fR...]\n", out);
+		fputs(".TP\n\\fB\\-\\-\\fR \\fICMD ARGS\\fR...\n", out); /* as --help shows it */
 		roff_lines(out, km_options_cmd_help, false);
 	}
 }
