@@ -80,3 +80,23 @@ const char *km_human_seconds(double seconds, char *buf, size_t len)
 		snprintf(buf, len, "%.1f h", seconds / 3600);
 	return buf;
 }
+
+static char *slot(struct km_human *h)
+{
+	return h->buf[h->next++ % KM_HUMAN_SLOTS];
+}
+
+const char *km_hbytes(struct km_human *h, uint64_t bytes)
+{
+	return km_human_bytes(bytes, slot(h), KM_HUMAN_LEN);
+}
+
+const char *km_hcount(struct km_human *h, uint64_t n)
+{
+	return km_human_count(n, slot(h), KM_HUMAN_LEN);
+}
+
+const char *km_hseconds(struct km_human *h, double seconds)
+{
+	return km_human_seconds(seconds, slot(h), KM_HUMAN_LEN);
+}

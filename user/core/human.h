@@ -19,4 +19,18 @@ const char *km_human_count(uint64_t n, char *buf, size_t len);
 /* "0 s" for 0; ns, us and ms below a second ("850 us"), then "12.3 s", "4.2 min", "3.1 h". */
 const char *km_human_seconds(double seconds, char *buf, size_t len);
 
+/*
+ * For several numbers in one printf: each call formats into the next of h's buffers
+ * (one printf may use up to KM_HUMAN_SLOTS of them).
+ */
+#define KM_HUMAN_SLOTS 16
+struct km_human {
+	char buf[KM_HUMAN_SLOTS][KM_HUMAN_LEN];
+	unsigned int next;
+};
+
+const char *km_hbytes(struct km_human *h, uint64_t bytes);
+const char *km_hcount(struct km_human *h, uint64_t n);
+const char *km_hseconds(struct km_human *h, double seconds);
+
 #endif
