@@ -101,6 +101,33 @@ static const char *site_label(const struct report_row *r, char *buf, size_t len)
 	return buf;
 }
 
+/* "NAME stands for the caches SLUB merged into it: a, b, c" */
+static void text_aliases(FILE *out, const char *indent, const char *name,
+			 const char *const *aliases, int n)
+{
+	int i;
+
+	fprintf(out, "%s%s is a merged cache, also standing for: ", indent, name);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", aliases[i]);
+	fputc('\n', out);
+}
+
+/* After a call-site table: each merged cache its rows name, once. */
+static void text_site_aliases(FILE *out, const struct report_row *rows, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!rows[i].nr_aliases)
+			continue;
+		for (j = 0; j < i && strcmp(rows[j].cache, rows[i].cache); j++)
+			;
+		if (j == i)
+			text_aliases(out, "  ", rows[i].cache, rows[i].aliases, rows[i].nr_aliases);
+	}
+}
+
 static void text_waste_table(FILE *out, const char *title, const struct report_model *m,
 			     const struct report_table *t, bool sites)
 {
@@ -151,7 +178,11 @@ static void text_waste_table(FILE *out, const char *title, const struct report_m
 			else
 				fprintf(out, "      %s\n", advice);
 		}
+		if (!sites && r->nr_aliases)
+			text_aliases(out, "      ", r->name, r->aliases, r->nr_aliases);
 	}
+	if (sites)
+		text_site_aliases(out, t->rows, n);
 }
 
 static void text_failures(FILE *out, const struct report_model *m)
@@ -291,6 +322,8 @@ static void text_out_table(FILE *out, const char *title, const struct report_mod
 			kind ? "" : r->cache, km_hcount(&h, r->count), km_hbytes(&h, r->bytes_req),
 			km_hbytes(&h, r->bytes_alloc), km_hseconds(&h, r->oldest_ns / 1e9),
 			km_hseconds(&h, r->median_ns / 1e9));
+		if (kind == 1 && r->nr_aliases)
+			text_aliases(out, "      ", r->cache, r->aliases, r->nr_aliases);
 		if (kind == 0 && r->stack) {
 			const char *f = r->stack, *nl;
 
