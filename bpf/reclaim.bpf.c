@@ -78,13 +78,15 @@ static __always_inline struct km_reclaim_task *task_entry(bool create)
 
 static __always_inline void reclaim_begin(bool memcg)
 {
+	/* before the entry is made: creating it takes longer than the end's lookup */
+	__u64 now = bpf_ktime_get_ns();
 	struct km_reclaim_task *t = task_entry(true);
 
 	if (!t)
 		return;
 	/* reclaim does not nest (PF_MEMALLOC), but a kernel that did is not misread */
 	if (t->reclaim_depth++ == 0) {
-		t->reclaim_begin = bpf_ktime_get_ns();
+		t->reclaim_begin = now;
 		t->memcg = memcg;
 	}
 }
