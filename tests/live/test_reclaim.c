@@ -327,6 +327,30 @@ static void check_not_enabled(void)
 	proc_free(&p);
 }
 
+/* doctor's line for the stall tracepoints agrees with tracefs. */
+static void check_doctor(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "doctor", "--json", NULL };
+	bool have = !access(TRACEFS "/events/vmscan/mm_vmscan_direct_reclaim_begin", F_OK);
+	struct jp *doc, *checks, *line = NULL;
+	struct proc p;
+	int i;
+
+	run(&p, argv);
+	doc = p.out ? jp_parse(p.out, NULL) : NULL;
+	checks = doc ? jp_arr(doc, "checks") : NULL;
+	for (i = 0; checks && i < checks->n; i++) {
+		const char *name = jp_str(checks->kids[i], "name");
+
+		if (name && strstr(name, "vmscan"))
+			line = checks->kids[i];
+	}
+	if (ASSERT_TRUE(line != NULL, "doctor has a line for the vmscan / compaction tracepoints"))
+		ASSERT_EQ(jp_bool(line, "ok"), have, "doctor's line = tracefs has direct reclaim events");
+	jp_free(doc);
+	proc_free(&p);
+}
+
 int main(void)
 {
 	char dir[128], path[512], pid_in[16], pid_out[16], pids[40], limit[32], gate_byte = 'g';
@@ -365,6 +389,7 @@ int main(void)
 	}
 
 	check_not_enabled();
+	check_doctor();
 
 	if (pipe(gate))
 		abort();

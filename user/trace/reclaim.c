@@ -10,69 +10,27 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/gfp.h"
+#include "kernel/reclaim_tps.h"
 #include "kernel/tp_layout.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/reclaim.h"
 #include "reclaim.skel.h"
 #include "trace.skel.h"
 
-/* The stall events, with their argument count (ctx included) as this code reads them. */
-static const struct {
-	const char *tp, *prog;
-	int nargs;
-	bool required;
-} stall_events[] = {
-	{ "mm_vmscan_direct_reclaim_begin", "reclaim_direct_begin", 3, true },
-	{ "mm_vmscan_direct_reclaim_end", "reclaim_direct_end", 2, true },
-	{ "mm_vmscan_memcg_reclaim_begin", "reclaim_memcg_begin", 3, false },
-	{ "mm_vmscan_memcg_reclaim_end", "reclaim_memcg_end", 2, false },
-	{ "mm_vmscan_wakeup_kswapd", "reclaim_wakeup_kswapd", 5, false },
-	{ "mm_vmscan_throttled", "reclaim_throttled", 5, false },
-	{ "mm_compaction_try_to_compact_pages", "reclaim_try_compact", 4, false },
-	{ "mm_compaction_begin", "reclaim_compaction_begin", 5, false },
-	{ "mm_compaction_end", "reclaim_compaction_end", 6, false },
-};
-
-/* The prototype's argument count of tracepoint tp, -1 when BTF has no btf_trace_tp. */
-static int tp_nargs(const struct btf *btf, const char *tp)
-{
-	char name[128];
-	const struct btf_type *t;
-	int id;
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
-	if (!t || !btf_is_ptr(t))
-		return -1;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, t->type));
-	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
-}
-
+/* Each stall event's program loads only where the kernel has its layout. */
 static int choose_stall_programs(struct reclaim_tracer *r, const struct btf *vmlinux)
 {
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < sizeof(stall_events) / sizeof(stall_events[0]); i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(r->skel->obj,
-									  stall_events[i].prog);
-		bool ok = tp_nargs(vmlinux, stall_events[i].tp) == stall_events[i].nargs;
-
-		bpf_program__set_autoload(p, ok);
-		if (ok)
-			continue;
-		if (stall_events[i].required) {
-			km_error("this kernel has no tracepoint %s of the layout kmscope reads "
-				 "(CONFIG_TRACEPOINTS; see `kmscope doctor`)", stall_events[i].tp);
-			return -ENOENT;
-		}
-		n += snprintf(r->missing + n, n < sizeof(r->missing) ? sizeof(r->missing) - n : 0,
-			      "%s%s", n ? ", " : "", stall_events[i].tp);
-		if (n >= sizeof(r->missing))
-			n = sizeof(r->missing) - 1;
+	if (km_reclaim_tps_check(vmlinux, r->missing, sizeof(r->missing))) {
+		km_error("this kernel has no tracepoint %s of the layout kmscope reads (see "
+			 "`kmscope doctor`)", r->missing);
+		return -ENOENT;
 	}
+	for (i = 0; i < km_reclaim_tps_nr; i++)
+		bpf_program__set_autoload(bpf_object__find_program_by_name(r->skel->obj,
+									   km_reclaim_tps[i].program),
+					  km_reclaim_tp_present(vmlinux, &km_reclaim_tps[i]));
 	return 0;
 }
 
