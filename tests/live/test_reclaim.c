@@ -8,9 +8,12 @@
  * (one raw, for CLOCK_MONOTONIC timestamps in ns; one formatted, for nr_reclaimed):
  * kmscope's stall count, time and pages reclaimed must equal what they recorded.
  *
- * vm-kernels: host -- it needs the v1 memory controller and a disk-backed filesystem
- * whose clean page cache can be reclaimed: test-6.12 and test-6.1 have no memcg, and
- * every guest has only tmpfs to write to (no swap: nothing written there reclaims).
+ * Before that, on any kernel: --reclaim loads and names exactly the stall tracepoints
+ * tracefs lacks (the VM test kernels have no compaction), doctor agrees, and without
+ * --reclaim the JSON key is there with a reason. The memcg part needs the v1 memory
+ * controller and a disk-backed filesystem whose clean page cache can be reclaimed: the
+ * VM guests have neither (test-6.12 and test-6.1 no memcg; all of them only tmpfs to
+ * write to, and no swap), so there it is one SKIP line saying which is missing.
  */
 #include <sys/mount.h>
 #include <sys/vfs.h>
@@ -327,6 +330,46 @@ static void check_not_enabled(void)
 	proc_free(&p);
 }
 
+/* Where tracefs has an event of that name (vmscan/ or compaction/). */
+static bool tracefs_has(const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s",
+		 strncmp(event, "mm_compaction", 13) ? "vmscan" : "compaction", event);
+	return !access(path, F_OK);
+}
+
+/* --reclaim loads here, and lists as missing exactly what tracefs does not have. */
+static void check_loads(void)
+{
+	static const char *const events[] = {
+		"mm_vmscan_memcg_reclaim_begin", "mm_vmscan_memcg_reclaim_end",
+		"mm_vmscan_wakeup_kswapd", "mm_vmscan_throttled",
+		"mm_compaction_try_to_compact_pages", "mm_compaction_begin", "mm_compaction_end",
+	};
+	char *argv[] = { (char *)kmscope_path(), "trace", "--reclaim", "-d", "0.3", "--json", NULL };
+	struct proc p;
+	struct jp *doc;
+	size_t i;
+
+	run(&p, argv);
+	doc = parse_report(&p, "trace --reclaim system-wide");
+	if (doc) {
+		/* absent when nothing is missing */
+		struct jp *m = jp_get(doc, "reclaim.missing_tracepoints");
+		const char *missing = m && m->type == JP_STR ? m->str : NULL;
+
+		ASSERT_EQ(jp_bool(doc, "reclaim.enabled"), 1, "--reclaim: enabled");
+		for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+			if (!tap_ok(!tracefs_has(events[i]) == (missing && strstr(missing, events[i])),
+				    "%s: listed as missing iff tracefs lacks it", events[i]))
+				tap_diag("  missing_tracepoints: %s", missing ? missing : "(none)");
+		jp_free(doc);
+	}
+	proc_free(&p);
+}
+
 /* doctor's line for the stall tracepoints agrees with tracefs. */
 static void check_doctor(void)
 {
@@ -366,30 +409,41 @@ int main(void)
 	pid_t a, b;
 
 	live_require();
-	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK))
-		tap_plan_skip_all("no v1 memory cgroup at /sys/fs/cgroup/memory (CONFIG_MEMCG, "
-				  "mounted as cgroup v1)");
-	if (access(TRACEFS "/events/vmscan/mm_vmscan_memcg_reclaim_begin/id", R_OK))
-		tap_plan_skip_all("no tracepoint vmscan/mm_vmscan_memcg_reclaim_begin in tracefs");
-	if (!pick_dir(dir, sizeof(dir)))
-		tap_plan_skip_all("no writable disk-backed directory (/var/tmp, /tmp, /root are "
-				  "tmpfs or read-only): its page cache would not reclaim");
+	check_not_enabled();
+	check_doctor();
+	check_loads();
+
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK)) {
+		tap_skip("memcg reclaim against tracefs", "no v1 memory cgroup at "
+			 "/sys/fs/cgroup/memory (CONFIG_MEMCG, mounted as cgroup v1)");
+		return tap_done();
+	}
+	if (!tracefs_has("mm_vmscan_memcg_reclaim_begin")) {
+		tap_skip("memcg reclaim against tracefs",
+			 "no tracepoint vmscan/mm_vmscan_memcg_reclaim_begin in tracefs");
+		return tap_done();
+	}
+	if (!pick_dir(dir, sizeof(dir))) {
+		tap_skip("memcg reclaim against tracefs", "no writable disk-backed directory "
+			 "(/var/tmp, /tmp, /root are tmpfs or read-only): its page cache would not "
+			 "reclaim");
+		return tap_done();
+	}
 	atexit(cleanup);
 	snprintf(file_in, sizeof(file_in), "%s/kmscope-test-reclaim-in-%d", dir, getpid());
 	snprintf(file_out, sizeof(file_out), "%s/kmscope-test-reclaim-out-%d", dir, getpid());
-	if (!make_cold_file(file_in) || !make_cold_file(file_out))
-		tap_plan_skip_all("cannot write two %d MiB files in %s: %s", FILE_MB, dir,
-				  strerror(errno));
+	if (!ASSERT_TRUE(make_cold_file(file_in) && make_cold_file(file_out),
+			 "two cold 128 MiB files written"))
+		return tap_done();
 	snprintf(cgroup, sizeof(cgroup), "/sys/fs/cgroup/memory/kmscope-test-%d", getpid());
 	snprintf(limit, sizeof(limit), "%d", LIMIT_MB << 20);
 	if (mkdir(cgroup, 0755) || !write_at(cgroup, "memory.limit_in_bytes", limit)) {
+		tap_diag("cannot make a memory cgroup limited to %d MiB: %s", LIMIT_MB,
+			 strerror(errno));
 		cgroup[0] = '\0';
-		tap_plan_skip_all("cannot make a memory cgroup limited to %d MiB: %s", LIMIT_MB,
-				  strerror(errno));
+		ASSERT_TRUE(false, "a memory cgroup limited to 32 MiB");
+		return tap_done();
 	}
-
-	check_not_enabled();
-	check_doctor();
 
 	if (pipe(gate))
 		abort();
