@@ -23,6 +23,7 @@ enum km_reclaim_counter {
 	KM_RC_DROPPED_TASKS,	/* tasks whose stall found the task map full: lost */
 	KM_RC_DROPPED_SITES,	/* stalls whose call site found the site map full: lost */
 	KM_RC_STACK_LOST,	/* page stalls whose stack could not be taken */
+	KM_RC_MISSED,		/* user space: runs of these programs the kernel skipped (nested) */
 	KM_RC_NR,
 };
 

@@ -204,6 +204,7 @@ int report_reclaim_build(struct report_reclaim *r, const struct reclaim_snapshot
 	r->dropped_tasks = snap->counters[KM_RC_DROPPED_TASKS];
 	r->dropped_sites = snap->counters[KM_RC_DROPPED_SITES];
 	r->stacks_lost = snap->counters[KM_RC_STACK_LOST];
+	r->missed = snap->counters[KM_RC_MISSED];
 	if (snap->n) {
 		r->rows = calloc(snap->n, sizeof(*r->rows));
 		if (!r->rows)

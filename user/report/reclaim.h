@@ -62,7 +62,7 @@ struct report_reclaim {
 	__u64 hist[KM_RECLAIM_HIST_SLOTS];
 	struct km_reclaim_acc pending;
 	__u64 pending_tasks;
-	__u64 dropped_tasks, dropped_sites, stacks_lost;
+	__u64 dropped_tasks, dropped_sites, stacks_lost, missed;
 	struct report_reclaim_row *rows; /* by stall_ns, largest first */
 	size_t n;
 };

@@ -84,6 +84,7 @@ void reclaim_json_print(struct json_writer *jw, const struct report_reclaim *r, 
 	jw_kv_uint(jw, "tasks", r->dropped_tasks);
 	jw_kv_uint(jw, "callsites", r->dropped_sites);
 	jw_kv_uint(jw, "stacks", r->stacks_lost);
+	jw_kv_uint(jw, "missed", r->missed);
 	jw_object_end(jw);
 	jw_key(jw, "callsites");
 	jw_array_start(jw);
@@ -132,10 +133,11 @@ void reclaim_text_print(FILE *out, const struct report_reclaim *r, int top)
 		fprintf(out, "  %llu tasks hold %s not charged to an allocation yet\n",
 			(unsigned long long)r->pending_tasks, total);
 	}
-	if (r->dropped_tasks || r->dropped_sites || r->stacks_lost)
-		fprintf(out, "  lost: %llu tasks, %llu stalls (maps full), %llu stacks\n",
+	if (r->dropped_tasks || r->dropped_sites || r->stacks_lost || r->missed)
+		fprintf(out, "  lost: %llu tasks, %llu stalls (maps full), %llu stacks, %llu events "
+			"(program runs the kernel skipped)\n",
 			(unsigned long long)r->dropped_tasks, (unsigned long long)r->dropped_sites,
-			(unsigned long long)r->stacks_lost);
+			(unsigned long long)r->stacks_lost, (unsigned long long)r->missed);
 	if (!r->n)
 		return;
 	fprintf(out, "  %-44s %-8s %8s %12s %10s %8s %8s\n", "CALL SITE", "KIND", "STALLS",

@@ -184,6 +184,23 @@ static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *s
 	return 0;
 }
 
+/* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
+static __u64 recursion_misses(const struct reclaim_tracer *r)
+{
+	struct bpf_program *p;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(p, r->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(p) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)
 {
 	int fd = bpf_map__fd(r->skel->maps.tasks);
@@ -195,6 +212,7 @@ int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot 
 	for (i = 0; i < KM_RC_NR; i++)
 		snap->counters[i] = __atomic_load_n(&r->skel->bss->reclaim_counters[i],
 						    __ATOMIC_RELAXED);
+	snap->counters[KM_RC_MISSED] = recursion_misses(r);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct km_reclaim_task task;
 
