@@ -677,6 +677,7 @@ void report_model_free(struct report_model *m)
 	free(m->classes.rows);
 	free(m->dma_sites.rows);
 	out_free(&m->out);
+	report_reclaim_free(&m->reclaim);
 	free(m->scope);
 	memset(m, 0, sizeof(*m));
 }
@@ -736,6 +737,9 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	table_sort(&m->classes, env->sort);
 	table_sort(&m->dma_sites, SORT_COUNT);
 	err = out_build(m, snap, env);
+	if (!err)
+		err = report_reclaim_build(&m->reclaim, env->reclaim, env->reclaim_reason,
+					   env->ksyms, env->gfp);
 	if (err)
 		report_model_free(m);
 	return err;

@@ -16,6 +16,7 @@
 #include "kernel/sizeclass.h"
 #include "kernel/zones.h"
 #include "report/snapshot.h"
+#include "report/reclaim.h"
 
 #define REPORT_ORDER_SLOTS 16 /* page orders; higher ones are counted in the last */
 #define REPORT_LOG2_SLOTS  64
@@ -64,6 +65,8 @@ struct report_env {
 	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
 	void *stack_ctx;
 	const struct slab_aliases *slab_aliases; /* merged caches' names; NULL: not known */
+	const struct reclaim_snapshot *reclaim; /* trace --reclaim's rows, else NULL */
+	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
 };
 
 /* The time a report covers. */
@@ -181,6 +184,7 @@ struct report_model {
 	struct report_page_row dma_zone_order[KM_MAX_ZONES][REPORT_ORDER_SLOTS];
 	struct report_page_row dma_flag_order[2][REPORT_ORDER_SLOTS];
 	struct report_outstanding out;
+	struct report_reclaim reclaim; /* always built: off, it says why */
 };
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,

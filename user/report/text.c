@@ -396,6 +396,8 @@ int report_text_print(FILE *out, const struct report_model *m, const struct repo
 		text_pages(out, m);
 	if ((m->sections & REPORT_OUTSTANDING) && m->out.on)
 		text_outstanding(out, m);
+	if (m->reclaim.on)
+		reclaim_text_print(out, &m->reclaim, m->top);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }
