@@ -12,9 +12,9 @@
  * pointer argument, which only newer verifiers accept; they use bpf_get_func_arg() now.
  *
  * vm-kernels: host test-6.12 test-6.1 debian-6.1
- * (Debian's stock 6.1 once soft-locked during this file: trace's detach of its softirq
- * raw tracepoints, live-patched under qemu TCG; trace reads the preempt count there now,
- * docs/kernels.md "Known problems".)
+ * (Debian's stock 6.1 under qemu TCG soft-locked during this file where kmscope
+ * live-patched a hot site: the softirq tracepoints, kfree's entry for the fentry probe;
+ * neither is patched now: docs/kernels.md "Known problems".)
  */
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
