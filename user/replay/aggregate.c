@@ -186,6 +186,10 @@ int replay_add(struct replay *r, const struct km_event *ev)
 	case KM_EV_CACHE_ALLOC:
 		if (ev->unscoped)
 			break;
+		if (ev->irq) {
+			r->counters[KM_CNT_IRQ_ALLOC]++;
+			break;
+		}
 		err = add_slab(r, ev);
 		break;
 	case KM_EV_KFREE:
@@ -194,16 +198,28 @@ int replay_add(struct replay *r, const struct km_event *ev)
 		/* kfree(NULL) and ZERO_SIZE_PTR are traced and free nothing */
 		if (ev->unscoped || (ev->type == KM_EV_KFREE ? ev->ptr <= 16 : !ev->ptr))
 			break;
+		if (ev->irq) {
+			r->counters[KM_CNT_IRQ_FREE]++;
+			break;
+		}
 		r->counters[ev->type == KM_EV_KFREE ? KM_CNT_KFREE : KM_CNT_CACHE_FREE]++;
 		break;
 	case KM_EV_PAGE_ALLOC:
-		if (!ev->unscoped)
+		if (ev->unscoped)
+			break;
+		if (ev->irq)
+			r->counters[KM_CNT_IRQ_PAGE]++;
+		else
 			err = add_page(r, ev);
 		break;
 	case KM_EV_PAGE_FREE:
 		live_free(r, ev->ptr);
 		if (ev->unscoped)
 			break;
+		if (ev->irq) {
+			r->counters[KM_CNT_IRQ_FREE]++;
+			break;
+		}
 		r->counters[KM_CNT_PAGE_FREE]++;
 		r->counters[KM_CNT_PAGES_FREED] += ev->order < 64 ? 1ULL << ev->order : 0;
 		break;

@@ -47,7 +47,12 @@ struct km_event {
 	 * outstanding allocation, as trace's free side does, but is not counted as a free.
 	 */
 	__u8 unscoped;
-	__u8 pad[5];
+	/*
+	 * A process scope's event in interrupt context: not the task's, so counted apart
+	 * (KM_CNT_IRQ_*) as trace does; a free still ends an outstanding allocation.
+	 */
+	__u8 irq;
+	__u8 pad[4];
 };
 
 struct replay;	/* the aggregation; opaque */
