@@ -66,7 +66,7 @@ static void write_file(const char *path, int nevents)
 	unsigned char caches[8 + 48] = { 1 }, stacks[8 + 8 + 16] = { 1 };
 	unsigned char counters[8 + 2 * 8 + 16] = { 2 };
 	const char *meta = "release=6.18.0-test\nboot_id=abc\npage_size=4096\nscope=system-wide\n"
-			   "start_ns=1000000000\nend_ns=2000000000\nstack=1\n";
+			   "start_ns=1000000000\nstack=1\n";
 	const char *ksyms = "ffffffff81000000 T func_a\nffffffff81005000 t func_b\t[mod_b]\n";
 	int i;
 
@@ -101,6 +101,7 @@ static void write_file(const char *path, int nevents)
 	rec_writer_section(&w, RECFILE_STACKS, stacks, sizeof(stacks));
 	rec_writer_section(&w, RECFILE_KSYMS, ksyms, strlen(ksyms));
 	rec_writer_section(&w, RECFILE_COUNTERS, counters, sizeof(counters));
+	w.end_ns = 2000000000ULL;
 	rec_writer_finish(&w);
 }
 
@@ -168,6 +169,7 @@ static void test_round_trip(const unsigned char *buf, size_t len)
 	ASSERT_STREQ(rf.release, "6.18.0-test", "release");
 	ASSERT_STREQ(rf.scope, "system-wide", "scope");
 	ASSERT_EQ(rf.page_size, 4096, "page size");
+	ASSERT_EQ(rf.end_ns, 2000000000ULL, "end time from END");
 	ASSERT_TRUE(rf.stack && !rf.outstanding, "flags");
 	ASSERT_EQ(rf.gfp.direct_reclaim, 0x400, "GFP layout: direct reclaim bit");
 	ASSERT_EQ(rf.gfp.high, 0x20, "GFP layout: high bit");

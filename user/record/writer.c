@@ -138,12 +138,13 @@ void rec_writer_zones(struct rec_writer *w, const struct zone_range *z, int nr)
 
 int rec_writer_finish(struct rec_writer *w)
 {
-	unsigned char end[16] = {};
+	unsigned char end[24] = {};
 	int err;
 
 	rec_writer_flush_events(w);
 	recfile_put64(end, w->nr_events);
 	recfile_put32(end + 8, w->nr_sections);
+	recfile_put64(end + 16, w->end_ns);
 	put_section(w, RECFILE_END, end, sizeof(end));
 	err = w->err;
 	if (fflush(w->f) && !err)

@@ -19,6 +19,7 @@ struct rec_writer {
 	struct recfile_codec codec;
 	__u64 nr_events, bytes;
 	__u32 nr_sections;
+	__u64 end_ns; /* set before rec_writer_finish(): the END section holds it */
 	int err; /* the first write error, -errno */
 };
 

@@ -70,7 +70,6 @@ static int parse_meta(struct recfile *rf, const char *t, size_t n, char *why, si
 	text_value(t, n, "scope", rf->scope, sizeof(rf->scope));
 	text_value(t, n, "host", rf->host, sizeof(rf->host));
 	text_u64(t, n, "start_ns", &rf->start_ns);
-	text_u64(t, n, "end_ns", &rf->end_ns);
 	if (text_value(t, n, "start_wall", buf, sizeof(buf)))
 		rf->start_wall = strtod(buf, NULL);
 	rf->stack = text_u64(t, n, "stack", &v) && v;
@@ -325,11 +324,12 @@ int recfile_parse_mem(const void *buf, size_t len, struct recfile *rf, char *why
 		if (!rf->nr_sections && type != RECFILE_META)
 			return fail(why, wl, -EPROTO, "its first section is not META");
 		if (type == RECFILE_END) {
-			if (n < 16 || recfile_get64(b + off) != rf->nr_events ||
+			if (n < 24 || recfile_get64(b + off) != rf->nr_events ||
 			    recfile_get32(b + off + 8) != rf->nr_sections)
 				return fail(why, wl, -EPROTO, "corrupt: the END section does not match "
 					    "the sections before it");
 			seen_end = true;
+			rf->end_ns = recfile_get64(b + off + 16);
 		} else {
 			err = parse_section(rf, type, b + off, n, why, wl);
 			if (err)

@@ -41,7 +41,8 @@ enum recfile_section {
 	RECFILE_KSYMS = 8,    /* text, kallsyms format: the symbols of the addresses seen */
 	RECFILE_COUNTERS = 9, /* u32 nr_cpus, u32 0, u64 lost[nr_cpus], u64 stack_lost,
 			       * u64 cache_lost */
-	RECFILE_END = 15,     /* u64 nr_events, u32 nr_sections (this one excluded), u32 0 */
+	RECFILE_END = 15,     /* u64 nr_events, u32 nr_sections (this one excluded), u32 0,
+			       * u64 end_ns */
 };
 
 struct recfile_cache {
@@ -65,7 +66,7 @@ struct recfile {
 	/* META */
 	char release[128], boot_id[64], scope[256], host[64];
 	__u32 page_size;
-	__u64 start_ns, end_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 start_ns, end_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns); end_ns from END */
 	double start_wall;       /* the start as a Unix time */
 	bool stack, outstanding; /* record --stack, --outstanding */
 	bool zones_valid, caches_from_objects;

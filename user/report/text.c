@@ -36,6 +36,9 @@ static void text_summary(FILE *out, const struct report_summary *s)
 		(unsigned long long)s->dropped_allocs, (unsigned long long)s->dropped_pages,
 		(unsigned long long)s->nested, (unsigned long long)s->dropped_cache_names,
 		(unsigned long long)s->stacks_lost);
+	if (s->lost_events)
+		fprintf(out, "  %-22s %llu (the recording's ring buffer was full)\n", "events lost",
+			(unsigned long long)s->lost_events);
 	fprintf(out, "  %-22s %llu (shape cache names %llu, forks of CMD not followed %llu)\n",
 		"bounds overflowed",
 		(unsigned long long)(s->dropped_shape_caches + s->dropped_follow),
