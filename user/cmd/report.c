@@ -113,6 +113,7 @@ static int run_report(struct report_run *run)
 	run->r = replay_new();
 	if (!run->r)
 		return -ENOMEM;
+	replay_set_outstanding(run->r, run->o->outstanding);
 	run->last_ns = in->start_ns;
 	if (run->o->interval > 0) {
 		run->interval_ns = run->o->interval * 1e9;

@@ -21,6 +21,7 @@ struct replay {
 	__u64 out_counters[KM_OUT_NR];
 	__u64 nr_events, last_ts, now_ns;
 	__u32 page_size;
+	bool track_live; /* the pointer table: only for --outstanding (it costs a third) */
 	/* the last shape counted: consecutive events of one shape skip the hash lookup */
 	struct alloc_shape *last_shape;
 };
@@ -37,6 +38,7 @@ struct replay *replay_new(void)
 	htab_init(&r->shape_caches, sizeof(struct km_alloc_key), sizeof(struct shape_cache));
 	htab_init(&r->live, sizeof(__u64), sizeof(struct outstanding_entry));
 	r->page_size = 4096;
+	r->track_live = true;
 	return r;
 }
 
@@ -75,6 +77,11 @@ void replay_set_page_size(struct replay *r, __u32 page_size)
 	r->page_size = page_size;
 }
 
+void replay_set_outstanding(struct replay *r, bool on)
+{
+	r->track_live = on;
+}
+
 void replay_set_now(struct replay *r, __u64 now_ns)
 {
 	r->now_ns = now_ns;
@@ -91,6 +98,8 @@ static int live_insert(struct replay *r, __u64 addr, const struct km_outstanding
 	struct outstanding_entry *e;
 	bool added;
 
+	if (!r->track_live)
+		return 0;
 	e = htab_get(&r->live, &addr, &added);
 	if (!e)
 		return -ENOMEM;
@@ -103,7 +112,7 @@ static int live_insert(struct replay *r, __u64 addr, const struct km_outstanding
 
 static void live_free(struct replay *r, __u64 addr)
 {
-	if (addr > 16 && htab_del(&r->live, &addr))
+	if (r->track_live && addr > 16 && htab_del(&r->live, &addr))
 		r->out_counters[KM_OUT_FREED]++;
 }
 

@@ -89,12 +89,18 @@ unsigned char *recfile_encode(struct recfile_codec *c, const struct km_event *ev
 	return p;
 }
 
-static int get_varint(const unsigned char **pp, const unsigned char *end, __u64 *v)
+static inline __attribute__((always_inline)) int get_varint(const unsigned char **pp,
+								  const unsigned char *end, __u64 *v)
 {
 	const unsigned char *p = *pp;
 	unsigned int shift = 0;
 	__u64 x = 0;
 
+	if (p < end && !(*p & 0x80)) { /* most deltas fit 7 bits */
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
 	for (;;) {
 		if (p >= end || shift > 63)
 			return -EPROTO;
@@ -108,7 +114,7 @@ static int get_varint(const unsigned char **pp, const unsigned char *end, __u64 
 	return 0;
 }
 
-static int get_delta(const unsigned char **pp, const unsigned char *end, __u64 prev, __u64 *v)
+static inline __attribute__((always_inline)) int get_delta(const unsigned char **pp, const unsigned char *end, __u64 prev, __u64 *v)
 {
 	__u64 z;
 
@@ -119,7 +125,7 @@ static int get_delta(const unsigned char **pp, const unsigned char *end, __u64 p
 }
 
 /* A varint that must fit 32 bits. */
-static int get_u32(const unsigned char **pp, const unsigned char *end, __u32 *v)
+static inline __attribute__((always_inline)) int get_u32(const unsigned char **pp, const unsigned char *end, __u32 *v)
 {
 	__u64 x;
 

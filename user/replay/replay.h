@@ -75,6 +75,8 @@ int replay_snapshot(const struct replay *r, bool outstanding, struct snapshot *o
 void replay_add_counter(struct replay *r, unsigned int counter, __u64 n);
 /* The source's page size (default 4096): the bytes of an outstanding page allocation. */
 void replay_set_page_size(struct replay *r, __u32 page_size);
+/* Whether to keep the pointer table outstanding needs (default on; off is faster). */
+void replay_set_outstanding(struct replay *r, bool on);
 /* The end of the input, for outstanding ages (default: the last event's time). */
 void replay_set_now(struct replay *r, __u64 now_ns);
 /* Events added so far. */
