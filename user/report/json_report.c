@@ -104,6 +104,7 @@ static void json_summary(struct json_writer *jw, const struct report_summary *s)
 	jw_kv_uint(jw, "nested", s->nested);
 	jw_kv_uint(jw, "shape_caches", s->dropped_shape_caches);
 	jw_kv_uint(jw, "follow", s->dropped_follow);
+	jw_kv_uint(jw, "events", s->lost_events);
 	jw_object_end(jw);
 	/* with a process scope: interrupt-context events, not charged to the tasks */
 	jw_key(jw, "irq");

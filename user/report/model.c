@@ -347,6 +347,7 @@ static void fill_counters(struct report_summary *sum, const struct snapshot *sna
 	sum->irq_allocs = snap->counters[KM_CNT_IRQ_ALLOC];
 	sum->irq_pages = snap->counters[KM_CNT_IRQ_PAGE];
 	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
+	sum->lost_events = snap->counters[KM_CNT_LOST_EVENTS];
 }
 
 

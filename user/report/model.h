@@ -129,6 +129,7 @@ struct report_summary {
 	__u64 irq_allocs, irq_pages, irq_frees; /* process scope: interrupt context, not charged */
 	__u64 unattributed; /* allocations at a call site with no kernel symbol */
 	__u64 duplicates;   /* large kmallocs traced twice, counted once */
+	__u64 lost_events;  /* a recording's events lost in its ring buffer */
 };
 
 /*

@@ -35,6 +35,9 @@ static void text_summary(FILE *out, const struct report_summary *s)
 		km_hcount(&h, s->dropped_allocs), km_hcount(&h, s->dropped_pages),
 		km_hcount(&h, s->nested), km_hcount(&h, s->dropped_cache_names),
 		km_hcount(&h, s->stacks_lost));
+	if (s->lost_events)
+		fprintf(out, "  %-22s %s (the recording's ring buffer was full)\n", "events lost",
+			km_hcount(&h, s->lost_events));
 	fprintf(out, "  %-22s %s (shape cache names %s, forks of CMD not followed %s)\n",
 		"bounds overflowed", km_hcount(&h, s->dropped_shape_caches + s->dropped_follow),
 		km_hcount(&h, s->dropped_shape_caches), km_hcount(&h, s->dropped_follow));
