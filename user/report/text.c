@@ -356,11 +356,15 @@ static void text_outstanding(FILE *out, const struct report_model *m)
 
 int report_text_print(FILE *out, const struct report_model *m, const struct report_window *win)
 {
+	int i;
+
 	if (win->interval)
 		fprintf(out, "=== kmscope: %s, interval %d (%.1f s) ===\n", m->scope, win->interval,
 			win->seconds);
 	else
 		fprintf(out, "=== kmscope: %s, %.1f s ===\n", m->scope, win->seconds);
+	for (i = 0; i < m->nr_notes; i++)
+		fprintf(out, "note: %s\n", m->notes[i].text);
 	if (m->sections & REPORT_SUMMARY)
 		text_summary(out, &m->sum);
 	if (m->sections & REPORT_SIZES)

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The raw ftrace format of tracefs trace and trace_pipe:
+ * "            rv-25756   [001] ..... 23310.420810: kmalloc: call_site=..." (with
+ * record-tgid a "(TGID)" column, on old kernels no flags column), "# ..." headers
+ * (trace only), "CPU:1 [LOST 12 EVENTS]" where the ring buffer overran, and with the
+ * stacktrace option " => func" frames after a " <stack trace>" line.
+ */
+#include <string.h>
+#include "replay/import_line.h"
+
+static const char *skip_spaces(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static bool starts(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	return (size_t)(end - p) >= n && !memcmp(p, s, n);
+}
+
+/* "CPU:1 [LOST 12 EVENTS]" */
+static bool lost_line(const char *p, const char *end, struct text_line *l)
+{
+	unsigned long n = 0;
+
+	if (!starts(p, end, "CPU:"))
+		return false;
+	p += 4;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (!starts(p, end, " [LOST "))
+		return false;
+	p += 7;
+	if (p == end || *p < '0' || *p > '9')
+		return false;
+	while (p < end && *p >= '0' && *p <= '9' && n < (~0UL - 9) / 10)
+		n = n * 10 + (*p++ - '0');
+	if (!starts(p, end, " EVENTS]"))
+		return false;
+	l->lost = n;
+	return true;
+}
+
+enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l)
+{
+	const char *q = skip_spaces(p, end);
+
+	if (q == end || *q == '#')
+		return LINE_SKIP;
+	/* trace_pipe after a reader fell behind; "##### CPU 1 buffer started ####" */
+	if (lost_line(q, end, l))
+		return LINE_LOST;
+	if (starts(q, end, "=> ")) {
+		l->frame_addr = 0;
+		l->frame_sym = q + 3;
+		l->frame_sym_len = end - q - 3;
+		l->frame_dso = NULL;
+		return LINE_FRAME;
+	}
+	if (starts(q, end, "<stack trace>") || starts(q, end, "<user stack trace>"))
+		return LINE_SKIP;
+	if (!text_event_header(p, end, l))
+		return LINE_BAD;
+	l->kmem = false; /* ftrace prints the bare name; the body tells kmem's apart */
+	return LINE_EVENT;
+}
