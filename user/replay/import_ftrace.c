@@ -62,10 +62,15 @@ enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l)
 		l->frame_dso = NULL;
 		return LINE_FRAME;
 	}
-	if (starts(q, end, "<stack trace>") || starts(q, end, "<user stack trace>"))
-		return LINE_SKIP;
-	if (!text_event_header(p, end, l))
+	if (!text_event_header(p, end, l)) {
+		/* "  a-1  [000] ..... 1.0: <stack trace>": the frames follow */
+		const char *st = memmem(p, end - p, ": <", 3);
+
+		if (st && (starts(st + 2, end, "<stack trace>") ||
+			   starts(st + 2, end, "<user stack trace>")))
+			return LINE_SKIP;
 		return LINE_BAD;
+	}
 	l->kmem = false; /* ftrace prints the bare name; the body tells kmem's apart */
 	return LINE_EVENT;
 }

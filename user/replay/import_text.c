@@ -196,9 +196,13 @@ static __u32 parse_task(const char *start, const char *q)
 	while (q > start && q[-1] != ' ')
 		q--;
 	tok = q;
-	if (tok < tok_end && *tok == '(' && tok > start) {
-		/* "(TGID)" or "(-------)": the pid is in the token before */
-		q = tok;
+	if (tok < tok_end && tok_end[-1] == ')') {
+		/* "(  TGID)" or "(-------)": the pid is in the token before */
+		q = tok_end;
+		while (q > start && q[-1] != '(')
+			q--;
+		if (q > start)
+			q--;
 		while (q > start && q[-1] == ' ')
 			q--;
 		tok_end = q;
