@@ -65,6 +65,7 @@ static void test_capture(void)
 		  "kmem_cache_alloc events");
 	ASSERT_EQ(info.by_type[KM_EV_PAGE_FREE], count_of(text, " mm_page_free: "), "mm_page_free events");
 	ASSERT_EQ(info.events, len ? k.n : 0, "every event to the sink");
+	ASSERT_EQ(info.lost_events, 0, "entries-in-buffer/entries-written 795/795: none lost");
 	if (!k.n)
 		goto out;
 	/* bash-25753 [000] ..... 23310.418654: kmalloc: call_site=eventfs_set_attr+0x10d/0x140
@@ -133,6 +134,11 @@ static void test_lines(void)
 			    k.ev[2].failed,
 		    "  decoded: no cache name, decimal pfn, a failed page");
 	ASSERT_TRUE(has_note("cache_names_missing"), "  missing cache names noted");
+
+	ASSERT_EQ(parse_str("# entries-in-buffer/entries-written: 700/750   #P:2\n"
+			    "            a-1     [000] ..... 1.0: kfree: call_site=x+0x1/0x2 ptr=0000000000000001\n"),
+		  0, "trace whose ring buffer overwrote 50");
+	ASSERT_EQ(info.lost_events, 50, "  50 lost");
 
 	/* the stacktrace option */
 	ASSERT_EQ(parse_str("# tracer: nop\n"

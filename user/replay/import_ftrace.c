@@ -3,7 +3,8 @@
  * The raw ftrace format of tracefs trace and trace_pipe:
  * "            rv-25756   [001] ..... 23310.420810: kmalloc: call_site=..." (with
  * record-tgid a "(TGID)" column, on old kernels no flags column), "# ..." headers
- * (trace only), "CPU:1 [LOST 12 EVENTS]" where the ring buffer overran, and with the
+ * (trace only; its entries-in-buffer/entries-written line says what was overwritten),
+ * "CPU:1 [LOST 12 EVENTS]" where trace_pipe's reader fell behind, and with the
  * stacktrace option " => func" frames after a " <stack trace>" line.
  */
 #include <string.h>
@@ -46,11 +47,34 @@ static bool lost_line(const char *p, const char *end, struct text_line *l)
 	return true;
 }
 
+/*
+ * trace's header: "# entries-in-buffer/entries-written: 795/800   #P:2": the ring
+ * buffer overwrote the difference (trace, unlike trace_pipe, prints no LOST line).
+ */
+static bool entries_line(const char *p, const char *end, struct text_line *l)
+{
+	static const char tag[] = "# entries-in-buffer/entries-written: ";
+	unsigned long in = 0, written = 0;
+
+	if (!starts(p, end, tag))
+		return false;
+	for (p += sizeof(tag) - 1; p < end && *p >= '0' && *p <= '9' && in < ~0UL / 10; p++)
+		in = in * 10 + (*p - '0');
+	if (p == end || *p++ != '/')
+		return false;
+	for (; p < end && *p >= '0' && *p <= '9' && written < ~0UL / 10; p++)
+		written = written * 10 + (*p - '0');
+	l->lost = written > in ? written - in : 0;
+	return true;
+}
+
 enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l)
 {
 	const char *q = skip_spaces(p, end);
 
-	if (q == end || *q == '#')
+	if (q < end && *q == '#')
+		return entries_line(q, end, l) ? LINE_LOST : LINE_SKIP;
+	if (q == end)
 		return LINE_SKIP;
 	/* trace_pipe after a reader fell behind; "##### CPU 1 buffer started ####" */
 	if (lost_line(q, end, l))

@@ -60,7 +60,7 @@ int replay_text_notes(const struct replay_text_info *info, struct report_note *n
 		     info->stack_frames);
 	if (info->lost_events)
 		note(notes, max, &n, "events_lost",
-		     "the capture lost %lu events (ftrace LOST lines): counts are low by as much",
+		     "the capture lost %lu events (ftrace LOST lines, or trace's entries overwritten): counts are low by as much",
 		     info->lost_events);
 	if (info->other_events)
 		note(notes, max, &n, "other_events",
