@@ -276,6 +276,19 @@ out:
 	free(text);
 }
 
+static void remove_dir(void)
+{
+	static const char *const files[] = { "trace.pid", "perf.pid", "ftrace.pid", "perf.data" };
+	char path[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct jp *doc;
@@ -299,12 +312,6 @@ int main(int argc, char **argv)
 	ftrace_capture(doc, false);
 	ftrace_capture(doc, true);
 	jp_free(doc);
-	for (size_t i = 0; i < 3; i++) {
-		char path[300];
-
-		snprintf(path, sizeof(path), "%s/%s.pid", dir, (const char *[]){ "trace", "perf", "ftrace" }[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	remove_dir();
 	return tap_done();
 }
