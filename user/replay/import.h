@@ -62,6 +62,10 @@ const char *replay_text_format_name(enum replay_text_format f); /* "perf-script"
  */
 int replay_text_parse(const char *buf, size_t len, const struct gfp_bits *gfp,
 		      const struct replay_sink *sink, struct replay_text_info *info);
+/* The same as format, whatever the content looks like (the fuzz targets, one per format). */
+int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format format,
+			 const struct gfp_bits *gfp, const struct replay_sink *sink,
+			 struct replay_text_info *info);
 /* The same into the aggregation r (replay_add / replay_add_cache). */
 int replay_import_text(const char *buf, size_t len, const struct gfp_bits *gfp, struct replay *r,
 		       struct replay_text_info *info);

@@ -146,6 +146,10 @@ static int fail(struct import *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(im->info->error, sizeof(im->info->error), fmt, ap);
 	va_end(ap);
+	/* quoted input stays one printable line */
+	for (char *c = im->info->error; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	im->info->error_line = im->lineno;
 	return -EINVAL;
 }
@@ -508,7 +512,7 @@ static int learn_frame(struct import *im, const struct text_line *l)
 	long i;
 
 	if (!l->frame_addr || !split_symbol(l->frame_sym, l->frame_sym_len, &name_len, &off) ||
-	    off > l->frame_addr || name_len >= MAX_NAME || !memcmp(l->frame_sym, "[unknown]", 9))
+	    off > l->frame_addr || name_len >= MAX_NAME || l->frame_sym[0] == '[')
 		return 0;
 	i = sym_index(im, l->frame_sym, name_len, "", 0);
 	if (i < 0)
@@ -774,11 +778,18 @@ static int parse_one(struct import *im, const char *p, const char *end)
 int replay_text_parse(const char *buf, size_t len, const struct gfp_bits *gfp,
 		      const struct replay_sink *sink, struct replay_text_info *info)
 {
+	return replay_text_parse_as(buf, len, replay_text_detect(buf, len), gfp, sink, info);
+}
+
+int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format format,
+			 const struct gfp_bits *gfp, const struct replay_sink *sink,
+			 struct replay_text_info *info)
+{
 	struct import im = { .gfp = gfp, .sink = sink, .info = info };
 	int err;
 
 	memset(info, 0, sizeof(*info));
-	info->format = replay_text_detect(buf, len);
+	info->format = format;
 	if (info->format == REPLAY_TEXT_UNKNOWN) {
 		snprintf(info->error, sizeof(info->error),
 			 "neither perf script nor ftrace text of kmem events");
