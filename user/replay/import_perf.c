@@ -58,10 +58,9 @@ enum line_kind perf_line(const char *p, const char *end, struct text_line *l)
 {
 	if (is_blank(p, end) || *p == '#')
 		return LINE_SKIP;
-	if (*p == '\t' || (*p == ' ' && !text_event_header(p, end, l)))
+	/* frames are indented; so are event lines, by their padded comm */
+	if (*p == '\t' || !text_event_header(p, end, l))
 		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;
-	if (!text_event_header(p, end, l))
-		return LINE_BAD;
 	/* "kmem:kmalloc": the system is part of perf's event name */
 	l->kmem = l->event_len > 5 && !memcmp(l->event, "kmem:", 5);
 	if (l->kmem) {
