@@ -125,12 +125,19 @@ struct sym_info {
 	char module[64];
 };
 
+struct gfp_seen {
+	unsigned long flags; /* ~0UL: not GFP flags */
+	int unknown;
+};
+
 struct import {
 	const struct gfp_bits *gfp;
 	const struct replay_sink *sink;
 	struct replay_text_info *info;
 	enum line_kind (*line)(const char *p, const char *end, struct text_line *l);
-	struct strmap syms, caches;
+	struct strmap syms, caches, gfps;
+	struct gfp_seen *gfp_seen;
+	size_t gfp_cap;
 	struct sym_info *sym;
 	size_t sym_cap;
 	unsigned long fake_next;
@@ -289,6 +296,21 @@ static const char *const field_names[F_NR] = {
 	[F_PAGE] = "page",	   [F_PFN] = "pfn",	       [F_ORDER] = "order",
 };
 
+/* The field a key names, or -1: this runs for every token, so lengths first. */
+static int field_of(const char *k, size_t n)
+{
+	static size_t len[F_NR];
+	int i;
+
+	if (!len[0])
+		for (i = 0; i < F_NR; i++)
+			len[i] = strlen(field_names[i]);
+	for (i = 0; i < F_NR; i++)
+		if (len[i] == n && field_names[i][0] == k[0] && !memcmp(field_names[i], k, n))
+			return i;
+	return -1;
+}
+
 struct fields {
 	const char *v[F_NR];
 	size_t len[F_NR];
@@ -323,15 +345,11 @@ static void split_fields(const char *p, const char *end, struct fields *f)
 		eq = memchr(tok, '=', n);
 		if (!eq)
 			continue;
-		for (i = 0; i < F_NR; i++) {
-			size_t k = strlen(field_names[i]);
-
-			if ((size_t)(eq - tok) == k && !memcmp(tok, field_names[i], k)) {
-				f->v[i] = eq + 1;
-				f->len[i] = n - k - 1;
-				last = i;
-				break;
-			}
+		i = eq > tok ? field_of(tok, eq - tok) : -1;
+		if (i >= 0) {
+			f->v[i] = eq + 1;
+			f->len[i] = n - (eq - tok) - 1;
+			last = i;
 		}
 	}
 }
@@ -403,16 +421,37 @@ static int get_u32(struct import *im, const struct fields *f, int field, __u32 *
 	return 0;
 }
 
+/* A capture has a few dozen distinct flag strings: each is parsed once. */
 static int get_gfp(struct import *im, const struct fields *f, __u32 *out)
 {
 	unsigned long flags;
+	bool added;
 	int unknown;
+	long i = strmap_get(&im->gfps, f->v[F_GFP], f->len[F_GFP], &added);
 
-	if (gfp_parse(im->gfp, f->v[F_GFP], f->len[F_GFP], &flags, &unknown) || flags > UINT32_MAX)
-		return fail(im, "gfp_flags '%.*s' is not a list of GFP flags", (int)f->len[F_GFP],
-			    f->v[F_GFP]);
-	im->info->gfp_unknown += unknown;
-	*out = flags;
+	if (i < 0)
+		return i;
+	if (added) {
+		if ((size_t)i >= im->gfp_cap) {
+			size_t cap = im->gfp_cap ? im->gfp_cap * 2 : 64;
+			struct gfp_seen *n = realloc(im->gfp_seen, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			im->gfp_seen = n;
+			im->gfp_cap = cap;
+		}
+		if (gfp_parse(im->gfp, f->v[F_GFP], f->len[F_GFP], &flags, &unknown) ||
+		    flags > UINT32_MAX)
+			flags = ~0UL; /* an error, said each time it is seen */
+		im->gfp_seen[i].flags = flags;
+		im->gfp_seen[i].unknown = unknown;
+	}
+	if (im->gfp_seen[i].flags == ~0UL)
+		return fail(im, "gfp_flags '%.*s' is not a list of GFP flags",
+			    (int)(f->len[F_GFP] < 80 ? f->len[F_GFP] : 80), f->v[F_GFP]);
+	im->info->gfp_unknown += im->gfp_seen[i].unknown;
+	*out = im->gfp_seen[i].flags;
 	return 0;
 }
 
@@ -665,18 +704,21 @@ static int page_event(struct import *im, const struct fields *f, struct km_event
 	return 0;
 }
 
+#define EVENT(name, type) { name, sizeof(name) - 1, type }
+
 static const struct {
 	const char *name;
+	size_t len;
 	enum km_ev_type type;
 } events[] = {
-	{ "kmalloc", KM_EV_KMALLOC },
-	{ "kmalloc_node", KM_EV_KMALLOC },
-	{ "kmem_cache_alloc", KM_EV_CACHE_ALLOC },
-	{ "kmem_cache_alloc_node", KM_EV_CACHE_ALLOC },
-	{ "kfree", KM_EV_KFREE },
-	{ "kmem_cache_free", KM_EV_CACHE_FREE },
-	{ "mm_page_alloc", KM_EV_PAGE_ALLOC },
-	{ "mm_page_free", KM_EV_PAGE_FREE },
+	EVENT("kmalloc", KM_EV_KMALLOC),
+	EVENT("kmalloc_node", KM_EV_KMALLOC),
+	EVENT("kmem_cache_alloc", KM_EV_CACHE_ALLOC),
+	EVENT("kmem_cache_alloc_node", KM_EV_CACHE_ALLOC),
+	EVENT("kfree", KM_EV_KFREE),
+	EVENT("kmem_cache_free", KM_EV_CACHE_FREE),
+	EVENT("mm_page_alloc", KM_EV_PAGE_ALLOC),
+	EVENT("mm_page_free", KM_EV_PAGE_FREE),
 };
 
 static int one_event(struct import *im, const struct text_line *l)
@@ -689,7 +731,7 @@ static int one_event(struct import *im, const struct text_line *l)
 	int err;
 
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (strlen(events[i].name) == l->event_len &&
+		if (events[i].len == l->event_len &&
 		    !memcmp(events[i].name, l->event, l->event_len)) {
 			name = events[i].name;
 			ev.type = events[i].type;
@@ -745,7 +787,8 @@ static int scan_frames(struct import *im, const char *p, const char *end)
 {
 	struct text_line l;
 
-	if (im->line(p, end, &l) != LINE_FRAME)
+	/* perf indents frames with a tab; event lines (padded with spaces) are left for later */
+	if (p == end || *p != '\t' || im->line(p, end, &l) != LINE_FRAME)
 		return 0;
 	return learn_frame(im, &l);
 }
@@ -755,9 +798,6 @@ static int parse_one(struct import *im, const char *p, const char *end)
 	struct text_line l;
 
 	im->info->lines++;
-	if (memchr(p, '\0', end - p))
-		return fail(im, "a NUL byte: this is not %s text",
-			    replay_text_format_name(im->info->format));
 	switch (im->line(p, end, &l)) {
 	case LINE_SKIP:
 		return 0;
@@ -795,6 +835,11 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 			 "neither perf script nor ftrace text of kmem events");
 		return -EINVAL;
 	}
+	if (memchr(buf, '\0', len)) {
+		snprintf(info->error, sizeof(info->error), "a NUL byte: this is not %s text",
+			 replay_text_format_name(format));
+		return -EINVAL;
+	}
 	im.line = info->format == REPLAY_TEXT_PERF ? perf_line : ftrace_line;
 	/* callchains come after their event: learn the symbols' addresses first */
 	err = info->format == REPLAY_TEXT_PERF ? each_line(&im, buf, len, scan_frames) : 0;
@@ -806,6 +851,8 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 		err = build_ksyms(&im);
 	strmap_free(&im.syms);
 	strmap_free(&im.caches);
+	strmap_free(&im.gfps);
+	free(im.gfp_seen);
 	free(im.sym);
 	if (err && !info->error[0])
 		snprintf(info->error, sizeof(info->error), "%s", strerror(-err));
