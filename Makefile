@@ -113,6 +113,7 @@ check: test
 # inputs go to $(OUTPUT)/fuzz/corpus-<target>, not the checkout).
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUTPUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS := user/replay/import_text.c user/replay/import_perf.c user/replay/import_ftrace.c \
+	user/replay/site_syms.c user/replay/strmap.c \
 	user/replay/detect.c user/replay/import_notes.c user/kernel/gfp.c user/kernel/ksyms.c \
 	user/kernel/vmlinux_btf.c
 FUZZ_TIME ?= 20

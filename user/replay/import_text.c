@@ -4,8 +4,7 @@
  * "key=value" fields of the kmem events (their print formats from 5.15 to 6.18:
  * kmalloc_node / kmem_cache_alloc_node before 6.1, node= and accounted= on and off,
  * name= on kmem_cache_alloc only on newer kernels), call sites printed as %pS
- * ("func+0x1a/0x40 [mod]") or hex, GFP flags by name, pfns, and the symbol table made
- * up for call sites known only by name.
+ * ("func+0x1a/0x40 [mod]") or hex (their symbols: site_syms.c), GFP flags by name, pfns.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,113 +16,13 @@
 #include "kernel/ksyms.h"
 #include "replay/import.h"
 #include "replay/import_line.h"
+#include "replay/site_syms.h"
+#include "replay/strmap.h"
 
-/* Made-up symbol addresses: a region with no kernel text, 16 MiB per symbol. */
-#define FAKE_SYM_BASE  0xfffffe0000000000ULL
-#define FAKE_SYM_SHIFT 24
-#define MAX_SYMBOLS    (1 << 20)
-#define MAX_CACHES     65536
-#define CACHE_ID_BASE  0x1000
-#define MAX_NAME       128
-
-/* ---- a string -> index hash map (symbols, caches) ---- */
-
-struct strmap {
-	char **keys;	 /* owned; may hold NULs (name '\0' module) */
-	size_t *key_len;
-	unsigned int *slots; /* index + 1, 0 free */
-	size_t nr, cap, nslots;
-};
-
-static __u64 hash_bytes(const char *s, size_t n)
-{
-	__u64 h = 1469598103934665603ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static void strmap_free(struct strmap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nr; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->key_len);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
-static int strmap_grow(struct strmap *m)
-{
-	size_t n = m->nslots ? m->nslots * 2 : 1024, i;
-	unsigned int *slots = calloc(n, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < m->nr; i++) {
-		size_t s = hash_bytes(m->keys[i], m->key_len[i]) & (n - 1);
-
-		while (slots[s])
-			s = (s + 1) & (n - 1);
-		slots[s] = i + 1;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->nslots = n;
-	return 0;
-}
-
-/* The index of key, added when new (*added); negative errno. */
-static long strmap_get(struct strmap *m, const char *key, size_t len, bool *added)
-{
-	size_t s;
-	char *copy;
-
-	*added = false;
-	if ((m->nr + 1) * 2 > m->nslots && strmap_grow(m))
-		return -ENOMEM;
-	for (s = hash_bytes(key, len) & (m->nslots - 1); m->slots[s]; s = (s + 1) & (m->nslots - 1)) {
-		size_t i = m->slots[s] - 1;
-
-		if (m->key_len[i] == len && !memcmp(m->keys[i], key, len))
-			return i;
-	}
-	if (m->nr == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		char **keys = realloc(m->keys, cap * sizeof(*keys));
-		size_t *lens;
-
-		if (!keys)
-			return -ENOMEM;
-		m->keys = keys;
-		lens = realloc(m->key_len, cap * sizeof(*lens));
-		if (!lens)
-			return -ENOMEM;
-		m->key_len = lens;
-		m->cap = cap;
-	}
-	copy = malloc(len + 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, key, len);
-	copy[len] = '\0';
-	m->keys[m->nr] = copy;
-	m->key_len[m->nr] = len;
-	m->slots[s] = m->nr + 1;
-	*added = true;
-	return m->nr++;
-}
+#define MAX_CACHES    65536
+#define CACHE_ID_BASE 0x1000
 
 /* ---- the parse state ---- */
-
-struct sym_info {
-	__u64 base;
-	bool real; /* the text gave its address */
-	char module[64];
-};
 
 struct gfp_seen {
 	unsigned long flags; /* ~0UL: not GFP flags */
@@ -135,12 +34,10 @@ struct import {
 	const struct replay_sink *sink;
 	struct replay_text_info *info;
 	enum line_kind (*line)(const char *p, const char *end, struct text_line *l);
-	struct strmap syms, caches, gfps;
+	struct site_syms syms;
+	struct strmap caches, gfps;
 	struct gfp_seen *gfp_seen;
 	size_t gfp_cap;
-	struct sym_info *sym;
-	size_t sym_cap;
-	unsigned long fake_next;
 	unsigned long lineno;
 };
 
@@ -369,7 +266,7 @@ static bool parse_dec(const char *s, size_t n, __u64 *v)
 	return true;
 }
 
-static bool parse_hex(const char *s, size_t n, __u64 *v)
+bool text_parse_hex(const char *s, size_t n, __u64 *v)
 {
 	size_t i;
 
@@ -400,7 +297,7 @@ static bool parse_ptr(const char *s, size_t n, __u64 *v)
 		*v = 0;
 		return true;
 	}
-	return parse_hex(s, n, v);
+	return text_parse_hex(s, n, v);
 }
 
 static int need(struct import *im, const struct fields *f, int field, const char *event)
@@ -455,144 +352,51 @@ static int get_gfp(struct import *im, const struct fields *f, __u32 *out)
 	return 0;
 }
 
-/* ---- symbols ---- */
+/* ---- call sites ---- */
 
-static long sym_index(struct import *im, const char *name, size_t name_len, const char *mod,
-		      size_t mod_len)
-{
-	char key[2 * MAX_NAME + 2];
-	bool added;
-	long i;
-
-	if (!name_len || name_len >= MAX_NAME || mod_len >= 64)
-		return fail(im, "symbol '%.*s' is empty or too long", (int)(name_len < 64 ? name_len : 64),
-			    name);
-	memcpy(key, name, name_len);
-	key[name_len] = '\0';
-	memcpy(key + name_len + 1, mod, mod_len);
-	i = strmap_get(&im->syms, key, name_len + 1 + mod_len, &added);
-	if (i < 0 || !added)
-		return i;
-	if (im->syms.nr > MAX_SYMBOLS)
-		return fail(im, "more than %d distinct call-site symbols", MAX_SYMBOLS);
-	if ((size_t)i >= im->sym_cap) {
-		size_t cap = im->sym_cap ? im->sym_cap * 2 : 256;
-		struct sym_info *n = realloc(im->sym, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		im->sym = n;
-		im->sym_cap = cap;
-	}
-	memset(&im->sym[i], 0, sizeof(im->sym[i]));
-	snprintf(im->sym[i].module, sizeof(im->sym[i].module), "%.*s", (int)mod_len, mod);
-	return i;
-}
-
-/* "func+0x1a/0x40" or "func+0x1a" or "func": the name and the offset */
-static bool split_symbol(const char *s, size_t n, size_t *name_len, __u64 *off)
-{
-	const char *plus = NULL, *slash;
-	size_t i;
-
-	for (i = n; i > 0; i--) {
-		if (s[i - 1] == '+') {
-			plus = s + i - 1;
-			break;
-		}
-	}
-	*off = 0;
-	if (!plus) {
-		*name_len = n;
-		return n > 0;
-	}
-	*name_len = plus - s;
-	slash = memchr(plus, '/', s + n - plus);
-	return *name_len > 0 && parse_hex(plus + 1, (slash ? slash : s + n) - plus - 1, off);
-}
-
-/* A call site: its address, real or made up from the symbol's. */
+/* A call site: its address, real, or made up from the symbol's (site_syms). */
 static int parse_site(struct import *im, const struct fields *f, __u64 *site)
 {
 	const char *s = f->v[F_CALL_SITE];
 	size_t n = f->len[F_CALL_SITE], name_len;
-	struct sym_info *si;
 	__u64 off;
-	long i;
+	int err;
 
 	/* %lx on old kernels, or perf without kallsyms */
-	if (n >= 8 && parse_hex(s, n, site)) {
+	if (n >= 8 && text_parse_hex(s, n, site)) {
 		im->info->sites_hex++;
 		return 0;
 	}
-	if (!split_symbol(s, n, &name_len, &off) || off >> FAKE_SYM_SHIFT)
+	if (!site_split_symbol(s, n, &name_len, &off))
 		return fail(im, "call_site '%.*s' is neither an address nor func+0xoffset",
 			    (int)(n < 80 ? n : 80), s);
-	i = sym_index(im, s, name_len, f->module ? f->module : "", f->module_len);
-	if (i < 0)
-		return i;
-	si = &im->sym[i];
-	if (!si->base) {
-		if (im->fake_next >= MAX_SYMBOLS)
-			return fail(im, "too many call-site symbols");
-		si->base = FAKE_SYM_BASE + ((__u64)im->fake_next++ << FAKE_SYM_SHIFT);
-	}
-	im->info->sites_symbolic++;
-	*site = si->base + off;
-	return 0;
+	err = site_syms_addr(&im->syms, s, name_len, f->module, f->module_len, off, site);
+	if (err == -EINVAL)
+		return fail(im, "call_site '%.*s': a name over %d or a module over %d characters, "
+			    "or an offset over 16 MiB", (int)(n < 80 ? n : 80), s, SITE_NAME_MAX - 1,
+			    SITE_MODULE_MAX - 1);
+	if (err == -E2BIG)
+		return fail(im, "more than %d distinct call-site symbols", SITE_SYMS_MAX);
+	if (!err)
+		im->info->sites_symbolic++;
+	return err;
 }
 
-/* A perf callchain frame gives a symbol's real address: func = addr - offset. */
+/* A perf callchain frame: "ffffffff81bb14af iovec_from_user+0xcf ([kernel.kallsyms])". */
 static int learn_frame(struct import *im, const struct text_line *l)
 {
-	const char *mod = "";
-	size_t name_len, mod_len = 0;
-	__u64 off;
-	long i;
+	int err = site_syms_learn(&im->syms, l->frame_sym, l->frame_sym_len, l->frame_dso,
+				  l->frame_dso ? l->frame_dso_len : 0, l->frame_addr);
 
-	if (!l->frame_addr || !split_symbol(l->frame_sym, l->frame_sym_len, &name_len, &off) ||
-	    off > l->frame_addr || name_len >= MAX_NAME || l->frame_sym[0] == '[')
-		return 0;
-	i = sym_index(im, l->frame_sym, name_len, "", 0);
-	if (i < 0)
-		return i;
-	if (im->sym[i].base)
-		return 0;
-	/* "[e1000]" is a module; "[kernel.kallsyms]" and user DSOs are not */
-	if (l->frame_dso && l->frame_dso_len > 2 && l->frame_dso[0] == '[' &&
-	    l->frame_dso[l->frame_dso_len - 1] == ']' &&
-	    !(l->frame_dso_len == 17 && !memcmp(l->frame_dso, "[kernel.kallsyms]", 17))) {
-		mod = l->frame_dso + 1;
-		mod_len = l->frame_dso_len - 2;
-	} else if (l->frame_dso && l->frame_dso_len && l->frame_dso[0] != '[') {
-		return 0; /* a user-space frame */
-	}
-	im->sym[i].base = l->frame_addr - off;
-	im->sym[i].real = true;
-	if (mod_len < sizeof(im->sym[i].module))
-		snprintf(im->sym[i].module, sizeof(im->sym[i].module), "%.*s", (int)mod_len, mod);
-	return 0;
+	if (err == -E2BIG)
+		return fail(im, "more than %d distinct call-site symbols", SITE_SYMS_MAX);
+	return err == -EINVAL ? 0 : err; /* a frame we cannot use is only not used */
 }
 
 static int build_ksyms(struct import *im)
 {
-	struct ksym *arr = calloc(im->syms.nr ? im->syms.nr : 1, sizeof(*arr));
-	size_t i, n = 0;
-
-	if (!arr)
-		return -ENOMEM;
-	for (i = 0; i < im->syms.nr; i++) {
-		if (!im->sym[i].base)
-			continue; /* a frame's symbol no event used */
-		arr[n].name = im->syms.keys[i];
-		arr[n].module = im->sym[i].module[0] ? im->sym[i].module : NULL;
-		arr[n].addr = im->sym[i].base;
-		im->info->symbols_with_address += im->sym[i].real;
-		n++;
-	}
-	im->info->symbols = n;
-	im->info->ksyms = ksyms__from_array(arr, n);
-	free(arr);
+	im->info->ksyms = site_syms_ksyms(&im->syms, &im->info->symbols,
+					  &im->info->symbols_with_address);
 	return im->info->ksyms ? 0 : -ENOMEM;
 }
 
@@ -682,7 +486,7 @@ static int page_event(struct import *im, const struct fields *f, struct km_event
 
 	if ((err = need(im, f, F_PFN, event)) || (err = need(im, f, F_ORDER, event)))
 		return err;
-	if (!(f->len[F_PFN] > 2 && f->v[F_PFN][1] == 'x' ? parse_hex(f->v[F_PFN], f->len[F_PFN], &pfn) :
+	if (!(f->len[F_PFN] > 2 && f->v[F_PFN][1] == 'x' ? text_parse_hex(f->v[F_PFN], f->len[F_PFN], &pfn) :
 							  parse_dec(f->v[F_PFN], f->len[F_PFN], &pfn)))
 		return fail(im, "pfn '%.*s' is not a number", (int)f->len[F_PFN], f->v[F_PFN]);
 	if ((err = get_u32(im, f, F_ORDER, &ev->order)))
@@ -849,11 +653,10 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 		err = fail(&im, "no kmem events in this %s text", replay_text_format_name(info->format));
 	if (!err)
 		err = build_ksyms(&im);
-	strmap_free(&im.syms);
+	site_syms_free(&im.syms);
 	strmap_free(&im.caches);
 	strmap_free(&im.gfps);
 	free(im.gfp_seen);
-	free(im.sym);
 	if (err && !info->error[0])
 		snprintf(info->error, sizeof(info->error), "%s", strerror(-err));
 	return err;
