@@ -375,12 +375,15 @@ static void text_outstanding(FILE *out, const struct report_model *m)
 int report_text_print(FILE *out, const struct report_model *m, const struct report_window *win)
 {
 	struct km_human h = { 0 };
+	int i;
 
 	if (win->interval)
 		fprintf(out, "=== kmscope: %s, interval %d (%s) ===\n", m->scope, win->interval,
 			km_hseconds(&h, win->seconds));
 	else
 		fprintf(out, "=== kmscope: %s, %s ===\n", m->scope, km_hseconds(&h, win->seconds));
+	for (i = 0; i < m->nr_notes; i++)
+		fprintf(out, "note: %s\n", m->notes[i].text);
 	if (m->sections & REPORT_SUMMARY)
 		text_summary(out, &m->sum);
 	if (m->sections & REPORT_SIZES)
