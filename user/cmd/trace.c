@@ -25,6 +25,7 @@
 #include "kernel/modsyms.h"
 #include "kernel/modules.h"
 #include "trace/tracer.h"
+#include "report/openmetrics.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
 #include "kernel/vmlinux_btf.h"
@@ -52,6 +53,9 @@ struct report_state {
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
 	bool json;
+	bool prometheus;
+	int top_sites;	    /* --prometheus: call-site series before "other" */
+	const char *output; /* --prometheus -o: the file replaced whole */
 };
 
 /*
@@ -103,6 +107,41 @@ static void refresh_ksyms(struct report_state *rs)
 	rs->modules = modules;
 }
 
+/*
+ * --prometheus -o FILE: the metrics go to FILE.tmp, then replace FILE by rename, so that
+ * a collector reading it (node_exporter's textfile) never sees half a file.
+ */
+static int write_atomic(const char *path, const char *doc, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, doc, len);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		if (n > 0) {
+			doc += n;
+			len -= n;
+		}
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
 		       int interval)
 {
@@ -138,7 +177,14 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		struct report_model m;
 
 		err = report_model_build(&m, snap, &rs->env);
-		if (!err) {
+		if (!err && rs->prometheus) {
+			struct om_options om = { .dialect = OM_TEXT_004, .top_sites = rs->top_sites,
+						 .top_caches = OM_TOP_CACHES,
+						 .top_modules = OM_TOP_MODULES };
+
+			err = report_openmetrics_print(out, &m, &win, &om);
+			report_model_free(&m);
+		} else if (!err) {
 			err = rs->json ? report_json_print(out, &m, &win)
 				       : report_text_print(out, &m, &win);
 			report_model_free(&m);
@@ -146,7 +192,9 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	}
 	if (fclose(out) && !err)
 		err = -errno;
-	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
+	if (!err && rs->prometheus && rs->output)
+		err = write_atomic(rs->output, doc, len);
+	else if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
 		err = -errno;
 	free(doc);
 	if (err)
@@ -190,6 +238,14 @@ static int report_now(struct report_state *rs, bool final)
 			km_warn("the kernel skipped %llu program runs nested in another on the same "
 				"CPU (of any task, traced or not)",
 				(unsigned long long)cur.counters[KM_CNT_MISSED]);
+	}
+	if (rs->prometheus) {
+		/* counters since the start, each interval too: what a scraper expects */
+		if (rs->interval >= 0)
+			rs->interval++;
+		err = report_emit(rs, &cur, t - rs->started, 0);
+		snapshot_free(&cur);
+		return err;
 	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
@@ -270,6 +326,9 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		refresh_modsyms(rs); /* now, in case it goes before the first report */
 	}
 	rs->json = o->json;
+	rs->prometheus = o->prometheus;
+	rs->top_sites = o->top >= 0 ? o->top : OM_TOP_SITES;
+	rs->output = o->prometheus ? o->output : NULL;
 	rs->interval = o->interval > 0 ? 0 : -1;
 	return 0;
 }
@@ -302,6 +361,23 @@ static int open_output(struct trace_opts *o, FILE **out)
 	*out = stdout;
 	if (!o->output)
 		return 0;
+	if (o->prometheus) {
+		/* replaced at each report (write_atomic): FILE.tmp must be writable */
+		char tmp[PATH_MAX];
+		int fd = -1;
+
+		errno = ENAMETOOLONG;
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp", o->output) < (int)sizeof(tmp))
+			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			km_error("cannot write '%s.tmp' for the metrics: %s", o->output,
+				 strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+		close(fd);
+		unlink(tmp);
+		return 0;
+	}
 	*out = fopen(o->output, "we");
 	if (!*out) {
 		km_error("cannot open '%s' for the report: %s", o->output, strerror(errno));

@@ -19,6 +19,7 @@ struct trace_opts {
 	double interval; /* 0: one report at the end */
 	bool json;
 	bool folded;
+	bool prometheus; /* --prometheus: the 0.0.4 text format, FILE replaced atomically */
 	const char *output; /* -o: the report's file, else stdout */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
