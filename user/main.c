@@ -16,6 +16,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "completion", cmd_completion, "print the bash completion script ('completion bash')" },
 	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
+	{ "exporter", cmd_exporter, "serve allocation counters as Prometheus metrics over HTTP" },
 	{ "inject", cmd_inject, "make chosen kernel allocations fail, and log each failure" },
 	{ "sweep", cmd_sweep, "fail each allocation of CMD's run in turn: crashes, warnings, leaks" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
