@@ -231,6 +231,77 @@ static void test_refusals(int port)
 	free(resp);
 }
 
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+
+	if (fd < 0)
+		return NULL;
+	text = read_all(fd, 0);
+	close(fd);
+	return text;
+}
+
+/*
+ * trace --prometheus -o FILE --interval: FILE is replaced whole each interval (a reader
+ * never sees half of it) and ends with the workload's exact counts.
+ */
+static void test_trace_file(const char *dir)
+{
+	char file[256], tmp[300], iters[16], line[700], *text;
+	char *argv_t[] = { (char *)kmscope_path(), "trace", "--prometheus", "-i", "0.05", "-o",
+			   file, "--", self, "workload", "readv", COMM, iters, NULL };
+	int reads = 0, whole = 0;
+	struct proc p;
+
+	snprintf(file, sizeof(file), "%s/kmscope.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	snprintf(iters, sizeof(iters), "%d", 10 * ITERS);
+	proc_start(&p, argv_t);
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		/* until it exits, left to proc_finish to reap */
+		if (!proc_pump(&p, 0) || reads >= 100000 ||
+		    waitid(P_PID, p.pid, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+			break;
+		text = slurp(file);
+		if (text) {
+			reads++;
+			whole += strstr(text, "kmscope_rows_in_other{table=\"module\"} ") != NULL;
+		}
+		free(text);
+		sleep_ms(2);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p.started);
+	ASSERT_EQ(proc_finish(&p), 0, "trace --prometheus -o -i -- CMD exits 0");
+	tap_diag("%d reads of the file while it ran", reads);
+	ASSERT_GT(reads, 0, "the file was there while it ran (rewritten each interval)");
+	ASSERT_EQ(whole, reads, "every read of it was a whole file");
+	ASSERT_TRUE(access(tmp, F_OK), "no FILE.tmp is left");
+	text = slurp(file);
+	snprintf(line, sizeof(line), "kmscope_allocations_total{allocator=\"kmalloc\"} ");
+	ASSERT_CONTAINS(text, line, "the file has the counters");
+	{
+		double sum = 0;
+		const char *q = text;
+
+		/* the call-site series of iovec_from_user (or a clone), every cache */
+		while (q && (q = strstr(q, "kmscope_callsite_allocations_total{callsite=\"iovec_from_user"))) {
+			const char *sp = strchr(q, ' ');
+
+			sum += sp ? strtod(sp + 1, NULL) : 0;
+			q = sp;
+		}
+		ASSERT_EQ(sum, 10 * ITERS, "the final file has the workload's kmallocs exactly");
+	}
+	free(text);
+	snprintf(line, sizeof(line), "promtool check metrics < %s > /dev/null 2>&1", file);
+	ASSERT_EQ(system(line), 0, "promtool check metrics is clean on the file");
+	proc_free(&p);
+}
+
 static bool write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -413,6 +484,7 @@ int main(int argc, char **argv)
 	}
 	ASSERT_TRUE(gone, "and every BPF program it held is gone (detached)");
 	proc_free(&exp);
+	test_trace_file(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		tap_diag("cannot remove %s", dir);
