@@ -27,8 +27,10 @@
 #include "kernel/modules.h"
 #include "trace/tracer.h"
 #include "report/openmetrics.h"
+#include "trace/reclaim.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
+#include "kernel/slab_aliases.h"
 #include "kernel/vmlinux_btf.h"
 #include "cmd/trace_opts.h"
 
@@ -53,11 +55,14 @@ struct report_state {
 	const char *module;	 /* --module's kernel name, or NULL */
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
+	struct slab_aliases *slab_aliases; /* merged caches, read at each report */
 	bool json;
 	bool prometheus;
 	int top_sites;	    /* --prometheus: call-site series before "other" */
 	const char *output; /* --prometheus -o: the file replaced whole */
 	struct http_server *server; /* kmscope exporter */
+	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
+	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 };
 
 /*
@@ -163,6 +168,10 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		return -errno;
 	}
 	refresh_ksyms(rs);
+	/* at each report: a cache created while tracing may have been merged */
+	slab_aliases__free(rs->slab_aliases);
+	rs->slab_aliases = slab_aliases__load("/sys/kernel/slab");
+	rs->env.slab_aliases = rs->slab_aliases;
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
 
@@ -269,10 +278,16 @@ static int open_server(const struct trace_opts *o, struct report_state *rs)
 static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
+	struct reclaim_snapshot rcur = {}, rdelta = {};
 	double t = km_now();
 	int err;
 
 	err = snapshot_read(&cur, &rs->maps);
+	if (!err && rs->reclaim) {
+		err = reclaim_tracer_read(rs->reclaim, &rcur);
+		if (err)
+			snapshot_free(&cur);
+	}
 	if (err) {
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
@@ -306,25 +321,36 @@ static int report_now(struct report_state *rs, bool final)
 		/* counters since the start, each interval too: what a scraper expects */
 		if (rs->interval >= 0)
 			rs->interval++;
+		rs->env.reclaim = rs->reclaim ? &rcur : NULL;
 		err = report_emit(rs, &cur, t - rs->started, 0);
 		snapshot_free(&cur);
+		reclaim_snapshot_free(&rcur);
 		return err;
 	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
+		if (!err && rs->reclaim)
+			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
 		if (!err) {
+			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
+		reclaim_snapshot_free(&rdelta);
 		snapshot_free(&rs->prev);
+		reclaim_snapshot_free(&rs->reclaim_prev);
 		rs->prev = cur;
+		rs->reclaim_prev = rcur;
 		rs->last = t;
 		if (err || !final)
 			return err;
+		rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
 		return report_emit(rs, &rs->prev, t - rs->started, 0);
 	}
+	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
 	err = report_emit(rs, &cur, t - rs->started, 0);
 	snapshot_free(&cur);
+	reclaim_snapshot_free(&rcur);
 	return err;
 }
 
@@ -486,6 +512,7 @@ static int do_trace(struct trace_opts *o)
 	struct tracer_config cfg = {};
 	struct range_set ranges = {};
 	struct tracer t = {};
+	struct reclaim_tracer reclaim = {};
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
@@ -521,6 +548,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
+		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
@@ -533,6 +562,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_attach(&reclaim, &ret))
+		goto out;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
 	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
@@ -544,6 +575,7 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
+	rs.reclaim = o->reclaim ? &reclaim : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	if (o->outstanding && o->scope.stack) {
 		rs.out_stacks_fd = tracer_stacks_fd(&t);
@@ -603,11 +635,15 @@ out:
 	km_json_out = stdout;
 	http_server_close(rs.server);
 	snapshot_free(&rs.prev);
+	reclaim_snapshot_free(&rs.reclaim_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);
+	slab_aliases__free(rs.slab_aliases);
 	km_scope_free(&o->scope);
 	free(rs.modules);
+	if (reclaim.skel)
+		reclaim_tracer_close(&reclaim);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);
