@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "report/folded.h"
+#include "report/html.h"
 #include "core/common.h"
 #include "core/session.h"
 #include "kernel/gfp.h"
@@ -46,6 +48,10 @@ struct report_state {
 	double started, last;
 	int interval;
 	int stacks_fd; /* >= 0 with --folded */
+	FILE *html;	/* --html FILE, opened before attaching */
+	int html_stacks_fd; /* >= 0 with --html --stack: the flame graph's */
+	const char *html_path;
+	int html_top; /* -n, else every row */
 	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
 	const char *module;	 /* --module's kernel name, or NULL */
@@ -103,6 +109,47 @@ static void refresh_ksyms(struct report_state *rs)
 	rs->modules = modules;
 }
 
+/*
+ * --html: the page of the total, from its own model with every row (the page draws the
+ * largest; the rows of a text report's -n are not the page's), written whole.
+ */
+static int html_emit(struct report_state *rs, const struct snapshot *snap,
+		     const struct report_window *win)
+{
+	struct report_env env = rs->env;
+	struct folded_model fm = {};
+	struct html_page page = {};
+	struct report_model m;
+	struct utsname u;
+	char kernel[2 * sizeof(u.release) + 2];
+	int err;
+
+	if (!uname(&u)) {
+		snprintf(kernel, sizeof(kernel), "%s %s", u.release, u.machine);
+		page.kernel = kernel;
+	}
+	if (rs->html_stacks_fd >= 0) {
+		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup,
+					 &rs->html_stacks_fd, getpagesize());
+		if (err)
+			goto out;
+		page.stacks = &fm;
+	}
+	env.top = rs->html_top;
+	err = report_model_build(&m, snap, &env);
+	if (err)
+		goto out;
+	err = report_html_print(rs->html, &m, win, &page);
+	report_model_free(&m);
+	if (!err && fflush(rs->html))
+		err = -errno;
+out:
+	folded_model_free(&fm);
+	if (err)
+		km_error("cannot write the HTML report to '%s': %s", rs->html_path, strerror(-err));
+	return err;
+}
+
 static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
 		       int interval)
 {
@@ -149,9 +196,11 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
 		err = -errno;
 	free(doc);
-	if (err)
+	if (err) {
 		km_error("cannot print the report: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	return rs->html && !interval ? html_emit(rs, snap, &win) : 0;
 }
 
 /* The interval since the last report; with final, also the total. */
@@ -260,6 +309,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		rs->env.sections |= REPORT_OUTSTANDING;
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
+	rs->html_top = o->top >= 0 ? o->top : 0;
 	rs->env.scope = scope;
 	if (o->outstanding && o->scope.module) {
 		rs->module = o->scope.module_name;
@@ -296,10 +346,17 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
-/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
-static int open_output(struct trace_opts *o, FILE **out)
+/* Opens -o FILE and --html FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out, FILE **html)
 {
 	*out = stdout;
+	if (o->html) {
+		*html = fopen(o->html, "we");
+		if (!*html) {
+			km_error("cannot open '%s' for the HTML report: %s", o->html, strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+	}
 	if (!o->output)
 		return 0;
 	*out = fopen(o->output, "we");
@@ -347,7 +404,7 @@ static int do_trace(struct trace_opts *o)
 		return ret;
 	ret = resolve_scope(o, &cfg, &ranges);
 	if (!ret)
-		ret = open_output(o, &rs.out);
+		ret = open_output(o, &rs.out, &rs.html);
 	if (ret)
 		goto out;
 	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
@@ -390,6 +447,8 @@ static int do_trace(struct trace_opts *o)
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
+	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
+	rs.html_path = o->html;
 	if (o->outstanding && o->scope.stack) {
 		rs.out_stacks_fd = tracer_stacks_fd(&t);
 		rs.env.stack_lookup = folded_map_lookup;
@@ -439,6 +498,10 @@ out:
 		ret = KM_EXIT_FAILURE;
 	}
 	km_json_out = stdout;
+	if (rs.html && fclose(rs.html) && !ret) {
+		km_error("cannot write '%s': %s", o->html, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
 	snapshot_free(&rs.prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);

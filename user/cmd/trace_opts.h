@@ -20,6 +20,7 @@ struct trace_opts {
 	bool json;
 	bool folded;
 	const char *output; /* -o: the report's file, else stdout */
+	const char *html;   /* --html FILE: also the page of the total report */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
 };
