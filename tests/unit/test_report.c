@@ -284,6 +284,12 @@ static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
 		ips[1] = START_KERNEL + 0x30;
 		return 0;
 	}
+	if (id == 3) {
+		ips[0] = 0xffffffffc0c00010UL; /* the tracing program: "[bpf]" in the fixture */
+		ips[1] = KMALLOC_ENTRY + 0x10;
+		ips[2] = START_KERNEL + 0x20;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -296,8 +302,9 @@ static void test_folded(const struct ksyms *ksyms)
 		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 1),
 		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 5),
 	};
-	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1) };
-	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 2 };
+	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1),
+				   page(0, 0, GFP_KERNEL_, false, 1) };
+	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 3 };
 	struct folded_model fm;
 	char *buf = NULL;
 	size_t len = 0;
@@ -308,6 +315,7 @@ static void test_folded(const struct ksyms *ksyms)
 	a[4].key.stack_id = 9; /* evicted from the stack map */
 	pg[0].key.stack_id = 1;
 	pg[1].key.stack_id = -1; /* no stack taken */
+	pg[2].key.stack_id = 3;
 	if (!ASSERT_EQ(folded_model_build(&fm, &snap, ksyms, fake_stacks, NULL, 4096), 0,
 		       "folded: model built"))
 		return;
@@ -317,9 +325,11 @@ static void test_folded(const struct ksyms *ksyms)
 	ASSERT_STREQ(buf,
 		     "pages;start_kernel;e1000_probe [e1000];__kmalloc_noprof 49152\n"
 		     "slab;start_kernel;e1000_probe [e1000] 82176\n"
-		     "slab;start_kernel 64\n",
+		     "slab;start_kernel 64\n"
+		     "pages;start_kernel;__kmalloc_noprof 4096\n",
 		     "folded: outermost first, cut at the call site, bytes summed per stack, pages "
-		     "by 4096 << order, failures and stackless shapes left out");
+		     "by 4096 << order (without the tracing program's frame), failures and "
+		     "stackless shapes left out");
 	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
 	folded_model_free(&fm);
 	free(buf);

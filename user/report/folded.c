@@ -38,7 +38,20 @@ static void put_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)
 		fprintf(out, "%s", sym->name);
 }
 
-/* Frames above the call site are the allocator and the tracing glue: leave them out. */
+/* The tracing glue atop a page's stack: the BPF program, bpf_trace_run<N>, __traceiter_*. */
+static bool is_glue(const struct ksyms *ksyms, __u64 ip)
+{
+	const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ip, &(unsigned long){ 0 }) : NULL;
+
+	return sym && ((sym->module && !strcmp(sym->module, "bpf")) ||
+		       !strncmp(sym->name, "bpf_trace_run", 13) ||
+		       !strncmp(sym->name, "__traceiter_", 12));
+}
+
+/*
+ * Frames above the call site are the allocator and the tracing glue: leave them out.
+ * Pages have no call site: only the glue goes.
+ */
 static char *stack_frames(const struct ksyms *ksyms, const __u64 *ips, __u64 call_site)
 {
 	int n = 0, top = 0, i;
@@ -55,6 +68,8 @@ static char *stack_frames(const struct ksyms *ksyms, const __u64 *ips, __u64 cal
 			top = i;
 			break;
 		}
+	while (!call_site && top < n - 1 && is_glue(ksyms, ips[top]))
+		top++;
 	fputs(call_site ? "slab" : "pages", out);
 	for (i = n - 1; i >= top; i--) {
 		fputc(';', out);
