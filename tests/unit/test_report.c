@@ -293,6 +293,35 @@ static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
 	return -ENOENT;
 }
 
+/* inject --folded: its events' formatted frames, counted per line */
+static void test_folded_frames(void)
+{
+	const char *const frames[] = { "__kmalloc_cache_noprof+0x1f0", "my_probe+0x1a [mod]",
+				       "do_one_initcall+0x40", "0xffffffff81000000" };
+	struct folded_model fm = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i, err = 0;
+
+	for (i = 0; i < 70; i++) /* past the first room for 64 lines */
+		err |= folded_model_add_frames(&fm, "kmalloc", frames, 4, "my_probe", 1);
+	err |= folded_model_add_frames(&fm, "page", frames, 3, NULL, 1);
+	err |= folded_model_add_frames(&fm, "cache", frames, 2, "gone_module_fn", 2);
+	ASSERT_EQ(err, 0, "folded frames: added");
+	f = open_memstream(&buf, &len);
+	folded_print(f, &fm);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "kmalloc;0xffffffff81000000;do_one_initcall;my_probe [mod] 70\n"
+		     "page;do_one_initcall;my_probe [mod];__kmalloc_cache_noprof 1\n"
+		     "cache;my_probe [mod];__kmalloc_cache_noprof 2\n",
+		     "folded frames: cut at the call site's function, offsets dropped, equal lines "
+		     "counted once; no function or none found: every frame kept");
+	folded_model_free(&fm);
+	free(buf);
+}
+
 static void test_folded(const struct ksyms *ksyms)
 {
 	struct alloc_shape a[] = {
@@ -333,6 +362,7 @@ static void test_folded(const struct ksyms *ksyms)
 	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
 	folded_model_free(&fm);
 	free(buf);
+	test_folded_frames();
 }
 
 int main(void)

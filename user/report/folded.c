@@ -123,6 +123,7 @@ int folded_model_build(struct folded_model *fm, const struct snapshot *snap,
 		free(w);
 		return -ENOMEM;
 	}
+	fm->cap = cap + 1;
 	n = weights_of(snap, page_size, w);
 	if (n > 1)
 		qsort(w, n, sizeof(*w), cmp_weight);
@@ -162,6 +163,76 @@ void folded_model_free(struct folded_model *fm)
 		free(fm->stacks[i].frames);
 	free(fm->stacks);
 	memset(fm, 0, sizeof(*fm));
+}
+
+int folded_model_add(struct folded_model *fm, const char *frames, __u64 weight)
+{
+	struct folded_stack *more;
+	size_t i;
+
+	for (i = fm->n; i-- > 0;)
+		if (!strcmp(fm->stacks[i].frames, frames)) {
+			fm->stacks[i].bytes += weight;
+			return 0;
+		}
+	if (fm->n == fm->cap) {
+		size_t cap = fm->cap ? fm->cap * 2 : 64;
+
+		more = realloc(fm->stacks, cap * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		fm->stacks = more;
+		fm->cap = cap;
+	}
+	fm->stacks[fm->n].frames = strdup(frames);
+	if (!fm->stacks[fm->n].frames)
+		return -ENOMEM;
+	fm->stacks[fm->n++].bytes = weight;
+	return 0;
+}
+
+/* frame ("func+0x1a [mod]") is in function */
+static bool frame_in(const char *frame, const char *function)
+{
+	size_t n = strlen(function);
+
+	return !strncmp(frame, function, n) && (frame[n] == '+' || frame[n] == ' ' || !frame[n]);
+}
+
+int folded_model_add_frames(struct folded_model *fm, const char *root, const char *const *frames,
+			    int n, const char *function, __u64 weight)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	int i, top = 0, err;
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; function && i < n; i++)
+		if (frame_in(frames[i], function)) {
+			top = i;
+			break;
+		}
+	fputs(root, f);
+	for (i = n - 1; i >= top; i--) {
+		const char *fr = frames[i], *plus = strstr(fr, "+0x"), *mod = strstr(fr, " [");
+
+		fputc(';', f);
+		if (plus && (!mod || plus < mod)) {
+			fwrite(fr, 1, plus - fr, f);
+			fputs(mod ? mod : "", f);
+		} else {
+			fputs(fr, f);
+		}
+	}
+	if (fclose(f)) {
+		free(line);
+		return -ENOMEM;
+	}
+	err = folded_model_add(fm, line, weight);
+	free(line);
+	return err;
 }
 
 int folded_print(FILE *out, const struct folded_model *fm)
