@@ -111,40 +111,24 @@ static void refresh_ksyms(struct report_state *rs)
 
 /*
  * --html: the page of the total, from its own model with every row (the page draws the
- * largest; the rows of a text report's -n are not the page's), written whole.
+ * largest; the rows of a text report's default 15 are not the page's), at the end.
  */
 static int html_emit(struct report_state *rs, const struct snapshot *snap,
 		     const struct report_window *win)
 {
 	struct report_env env = rs->env;
-	struct folded_model fm = {};
-	struct html_page page = {};
-	struct report_model m;
 	struct utsname u;
-	char kernel[2 * sizeof(u.release) + 2];
+	char kernel[2 * sizeof(u.release) + 2] = "";
 	int err;
 
-	if (!uname(&u)) {
+	if (!uname(&u))
 		snprintf(kernel, sizeof(kernel), "%s %s", u.release, u.machine);
-		page.kernel = kernel;
-	}
-	if (rs->html_stacks_fd >= 0) {
-		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup,
-					 &rs->html_stacks_fd, getpagesize());
-		if (err)
-			goto out;
-		page.stacks = &fm;
-	}
 	env.top = rs->html_top;
-	err = report_model_build(&m, snap, &env);
-	if (err)
-		goto out;
-	err = report_html_print(rs->html, &m, win, &page);
-	report_model_free(&m);
+	err = report_html_write(rs->html, snap, &env, win,
+				rs->html_stacks_fd >= 0 ? folded_map_lookup : NULL,
+				&rs->html_stacks_fd, getpagesize(), kernel[0] ? kernel : NULL);
 	if (!err && fflush(rs->html))
 		err = -errno;
-out:
-	folded_model_free(&fm);
 	if (err)
 		km_error("cannot write the HTML report to '%s': %s", rs->html_path, strerror(-err));
 	return err;

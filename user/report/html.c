@@ -183,3 +183,27 @@ int report_html_print(FILE *out, const struct report_model *m, const struct repo
 	fputs("</script>\n</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }
+
+int report_html_write(FILE *out, const struct snapshot *snap, const struct report_env *env,
+		      const struct report_window *win, folded_stack_lookup lookup, void *ctx,
+		      long page_size, const char *kernel)
+{
+	struct html_page page = { .kernel = kernel };
+	struct folded_model fm = {};
+	struct report_model m;
+	int err = 0;
+
+	if (lookup) {
+		err = folded_model_build(&fm, snap, env->ksyms, lookup, ctx, page_size);
+		if (err)
+			return err;
+		page.stacks = &fm;
+	}
+	err = report_model_build(&m, snap, env);
+	if (!err) {
+		err = report_html_print(out, &m, win, &page);
+		report_model_free(&m);
+	}
+	folded_model_free(&fm);
+	return err;
+}

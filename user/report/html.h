@@ -21,6 +21,15 @@ struct html_page {
 int report_html_print(FILE *out, const struct report_model *m, const struct report_window *win,
 		      const struct html_page *page);
 
+/*
+ * The page of one snapshot, for trace and report -i alike: a model of it built with env
+ * and, with lookup, the flame graph's stacks (folded_model_build); then the page.
+ * kernel as in html_page. 0, or a negative errno.
+ */
+int report_html_write(FILE *out, const struct snapshot *snap, const struct report_env *env,
+		      const struct report_window *win, folded_stack_lookup lookup, void *ctx,
+		      long page_size, const char *kernel);
+
 /* Text or an attribute value: & < > " ' as references, bytes not UTF-8 as U+FFFD. */
 void html_put_text(FILE *out, const char *s);
 /*
