@@ -348,6 +348,24 @@ static void test_escaped_scope(void)
 	proc_free(&c);
 }
 
+/* One error line each, before anything is traced. */
+static void test_errors(void)
+{
+	char *bad_dir[] = { (char *)kmscope_path(), "trace", "--html", "/nonexistent/r.html", "-d",
+			    "5", NULL };
+	char *same[] = { (char *)kmscope_path(), "trace", "--html", "r.html", "-o", "r.html", NULL };
+	struct proc p;
+
+	ASSERT_EQ(run(&p, bad_dir), 1, "--html into a missing directory: exit 1");
+	ASSERT_CONTAINS(p.err, "error: cannot open '/nonexistent/r.html' for the HTML report",
+			"saying which file");
+	ASSERT_TRUE(!strstr(p.err, "kmscope: tracing"), "before tracing anything");
+	proc_free(&p);
+	ASSERT_EQ(run(&p, same), 2, "--html and -o of one file: a usage error");
+	ASSERT_CONTAINS(p.err, "--html and -o name the same file 'r.html'", "saying so");
+	proc_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "workload") && !strcmp(argv[2], "readv")) {
@@ -363,6 +381,7 @@ int main(int argc, char **argv)
 		tap_plan_skip_all("cannot make a temp dir: %s", strerror(errno));
 	test_page();
 	test_escaped_scope();
+	test_errors();
 	if (!tap_failed) {
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 		struct proc p;
