@@ -27,8 +27,10 @@
 #include "kernel/modsyms.h"
 #include "kernel/modules.h"
 #include "trace/tracer.h"
+#include "trace/reclaim.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
+#include "kernel/slab_aliases.h"
 #include "kernel/vmlinux_btf.h"
 #include "cmd/trace_opts.h"
 
@@ -57,7 +59,10 @@ struct report_state {
 	const char *module;	 /* --module's kernel name, or NULL */
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
+	struct slab_aliases *slab_aliases; /* merged caches, read at each report */
 	bool json;
+	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
+	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 };
 
 /*
@@ -153,6 +158,10 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		return -errno;
 	}
 	refresh_ksyms(rs);
+	/* at each report: a cache created while tracing may have been merged */
+	slab_aliases__free(rs->slab_aliases);
+	rs->slab_aliases = slab_aliases__load("/sys/kernel/slab");
+	rs->env.slab_aliases = rs->slab_aliases;
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
 
@@ -191,10 +200,16 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
+	struct reclaim_snapshot rcur = {}, rdelta = {};
 	double t = km_now();
 	int err;
 
 	err = snapshot_read(&cur, &rs->maps);
+	if (!err && rs->reclaim) {
+		err = reclaim_tracer_read(rs->reclaim, &rcur);
+		if (err)
+			snapshot_free(&cur);
+	}
 	if (err) {
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
@@ -226,19 +241,28 @@ static int report_now(struct report_state *rs, bool final)
 	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
+		if (!err && rs->reclaim)
+			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
 		if (!err) {
+			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
+		reclaim_snapshot_free(&rdelta);
 		snapshot_free(&rs->prev);
+		reclaim_snapshot_free(&rs->reclaim_prev);
 		rs->prev = cur;
+		rs->reclaim_prev = rcur;
 		rs->last = t;
 		if (err || !final)
 			return err;
+		rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
 		return report_emit(rs, &rs->prev, t - rs->started, 0);
 	}
+	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
 	err = report_emit(rs, &cur, t - rs->started, 0);
 	snapshot_free(&cur);
+	reclaim_snapshot_free(&rcur);
 	return err;
 }
 
@@ -374,6 +398,7 @@ static int do_trace(struct trace_opts *o)
 	struct tracer_config cfg = {};
 	struct range_set ranges = {};
 	struct tracer t = {};
+	struct reclaim_tracer reclaim = {};
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
@@ -407,6 +432,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
+		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
@@ -419,6 +446,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_attach(&reclaim, &ret))
+		goto out;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
 	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
@@ -430,6 +459,7 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
+	rs.reclaim = o->reclaim ? &reclaim : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
 	rs.html_path = o->html;
@@ -487,11 +517,15 @@ out:
 		ret = KM_EXIT_FAILURE;
 	}
 	snapshot_free(&rs.prev);
+	reclaim_snapshot_free(&rs.reclaim_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);
+	slab_aliases__free(rs.slab_aliases);
 	km_scope_free(&o->scope);
 	free(rs.modules);
+	if (reclaim.skel)
+		reclaim_tracer_close(&reclaim);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);

@@ -6,7 +6,8 @@
 #include "core/options.h"
 #include "cmd/trace_opts.h"
 
-enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, OPT_HTML };
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, OPT_RECLAIM,
+	   OPT_HTML };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -44,6 +45,9 @@ static const struct km_option trace_options[] = {
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
 	  "slots, 16 to 4194304 (default 16384; below 4096 the\n"
 	  "slots shrink too; what does not fit is counted as dropped)"),
+	KM_OPT("reclaim", OPT_RECLAIM, false, NULL, "also report the time allocations spent in direct\n"
+	  "reclaim, memcg reclaim and direct compaction, per call\n"
+	  "site (docs/reclaim.md)"),
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
 	  "not freed by the report, per call site, cache, module\n"
@@ -109,6 +113,9 @@ static int trace_option(void *ctx, int id, const char *arg)
 	case OPT_OUTSTANDING:
 		o->outstanding = true;
 		return 0;
+	case OPT_RECLAIM:
+		o->reclaim = true;
+		return 0;
 	case OPT_MAX_OUTSTANDING:
 		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))
 			return -EINVAL;
@@ -167,6 +174,8 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		return km_usage_error(spec, "--pid and '-- CMD' cannot be combined");
 	if (o->folded && o->outstanding)
 		return km_usage_error(spec, "--folded cannot be combined with --outstanding");
+	if (o->folded && o->reclaim)
+		return km_usage_error(spec, "--folded cannot be combined with --reclaim");
 	if (o->max_outstanding && !o->outstanding)
 		return km_usage_error(spec, "--max-outstanding needs --outstanding");
 	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded &&

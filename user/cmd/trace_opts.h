@@ -15,6 +15,7 @@ struct trace_opts {
 	unsigned int max_shapes;
 	bool outstanding;		/* --outstanding */
 	unsigned int max_outstanding;	/* 0: the default */
+	bool reclaim;			/* --reclaim */
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;
