@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <libgen.h>
 #include "live.h"
+#include "kernel/vmlinux_btf.h"
+#include "report/html.h"
 
 #define CHROMIUM "/usr/bin/chromium"
 
@@ -348,6 +350,121 @@ static void test_escaped_scope(void)
 	proc_free(&c);
 }
 
+static struct reclaim_entry stall_row(int kind, __u64 site, __u64 stalls, __u64 ns, int slot)
+{
+	struct reclaim_entry e = {};
+
+	e.key.kind = kind;
+	e.key.call_site = site;
+	e.key.gfp_flags = 0xcc0;
+	e.key.stack_id = -1;
+	e.val.stalls = stalls;
+	e.val.acc.stall_ns = ns;
+	e.val.acc.memcg_reclaims = stalls;
+	e.val.acc.memcg_reclaim_ns = ns;
+	e.val.hist[slot] = stalls;
+	if (kind == KM_RECLAIM_CACHE)
+		snprintf(e.val.cache_name, sizeof(e.val.cache_name), "my_cache");
+	return e;
+}
+
+/*
+ * trace --reclaim's section, from hand-made stall rows (a workload that stalls is
+ * test_reclaim's): each bar and histogram column equals the page's own JSON.
+ */
+static void test_reclaim_section(void)
+{
+	struct reclaim_entry e[] = {
+		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000100UL, 3, 3000000, 21),
+		stall_row(KM_RECLAIM_CACHE, 0xffffffff81000200UL, 1, 500000, 18),
+		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000300UL, 2, 70000, 16),
+	};
+	struct reclaim_snapshot rs = { .entries = e, .n = 3 };
+	struct snapshot snap = {};
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp;
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
+				  .scope = "hand-made stalls", .reclaim = &rs };
+	struct report_window win = { .seconds = 1 };
+	struct html_page page = { .kernel = "none" };
+	struct report_model m;
+	char html[4200], *text = NULL, *json = NULL, *st, *en;
+	struct jp *doc = NULL, *sites, *hist;
+	size_t len = 0;
+	struct proc c;
+	FILE *f;
+	int i, wrong = 0, ch;
+	const char *from, *t;
+	double sum = 0;
+
+	if (!ASSERT_EQ(gfp_bits__load(&gfp, km_vmlinux_btf_path(),
+				      "/sys/kernel/tracing/events/kmem/kmalloc/format"), 0,
+		       "this kernel's GFP bits"))
+		return;
+	kmalloc_classes__default(&classes);
+	snprintf(html, sizeof(html), "%s/reclaim.html", dir);
+	f = fopen(html, "w");
+	if (!ASSERT_TRUE(f && !report_model_build(&m, &snap, &env), "a model of the stall rows")) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	ASSERT_EQ(report_html_print(f, &m, &win, &page), 0, "its page is written");
+	report_model_free(&m);
+	fclose(f);
+	f = fopen(html, "r");
+	if (f) {
+		FILE *mm = open_memstream(&text, &len);
+
+		while ((ch = fgetc(f)) != EOF)
+			fputc(ch, mm);
+		fclose(mm);
+		fclose(f);
+	}
+	st = text ? strstr(text, "id=\"kmscope-report\">") : NULL;
+	en = st ? strstr(st, "</script>") : NULL;
+	if (st && en) {
+		st += strlen("id=\"kmscope-report\">");
+		json = strndup(st, en - st);
+		doc = jp_parse(json, NULL);
+	}
+	free(text);
+	free(json);
+	sites = doc ? jp_arr(doc, "reclaim.callsites") : NULL;
+	hist = doc ? jp_arr(doc, "reclaim.histogram") : NULL;
+	if (!ASSERT_TRUE(sites && sites->n == 3 && hist && hist->n == 3,
+			 "the embedded JSON has the 3 stall rows and 3 histogram buckets")) {
+		jp_free(doc);
+		return;
+	}
+	if (!run_chromium(&c, html, "--dump-dom")) {
+		ASSERT_TRUE(false, "chromium loads the page");
+		jp_free(doc);
+		proc_free(&c);
+		return;
+	}
+	from = c.out;
+	for (i = 0; (t = next_bar(&from, "reclaim-sites")); i++) {
+		if (i >= sites->n || num_attr(t, "data-value") != jp_num(sites->kids[i], "stall_ns") ||
+		    num_attr(t, "data-stalls") != jp_num(sites->kids[i], "stalls"))
+			wrong++;
+		sum += num_attr(t, "data-value");
+	}
+	ASSERT_EQ(i, 3, "one stall bar per call-site row");
+	ASSERT_EQ(wrong, 0, "each bar's stall time and count are its row's, largest first");
+	ASSERT_EQ(sum, 3570000, "together the 3.57 ms of the hand-made rows");
+	from = c.out;
+	wrong = 0;
+	for (i = 0; (t = next_bar(&from, "reclaim-histogram")); i++)
+		if (i >= hist->n || num_attr(t, "data-ns") != jp_num(hist->kids[i], "ns") ||
+		    num_attr(t, "data-value") != jp_num(hist->kids[i], "count"))
+			wrong++;
+	ASSERT_EQ(i, 3, "one histogram column per bucket");
+	ASSERT_EQ(wrong, 0, "each column is its bucket's count");
+	jp_free(doc);
+	proc_free(&c);
+}
+
 /* One error line each, before anything is traced. */
 static void test_errors(void)
 {
@@ -382,6 +499,7 @@ int main(int argc, char **argv)
 	test_page();
 	test_escaped_scope();
 	test_errors();
+	test_reclaim_section();
 	if (!tap_failed) {
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 		struct proc p;

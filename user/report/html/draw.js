@@ -270,6 +270,36 @@
 			extra: { count: r.count } })), bytes);
 	}
 
+	function ns(n) {
+		const v = Number(n);
+		return v >= 1e9 ? (v / 1e9).toFixed(2) + ' s' : v >= 1e6 ? (v / 1e6).toFixed(2) + ' ms' :
+		       v >= 1e3 ? (v / 1e3).toFixed(1) + ' \u00b5s' : v + ' ns';
+	}
+
+	/* trace --reclaim: how long sleeping allocations were suspended, per call site */
+	function reclaim(R) {
+		const C = R.reclaim;
+		if (!C)
+			return;
+		const s = section('reclaim', 'Reclaim and compaction stalls by call site');
+		if (!C.enabled) {
+			note(s, 'not traced: ' + (C.reason || 'no stall events'));
+			return;
+		}
+		note(s, `${count(C.stalls)} stalls, ${ns(C.stall_ns)} suspended (direct reclaim ` +
+		     `${ns(C.direct_reclaim_ns)}, memcg reclaim ${ns(C.memcg_reclaim_ns)}, compaction ` +
+		     `${ns(C.compaction_ns)})`);
+		bars(s, 'reclaim-sites', C.callsites.map(r => ({
+			label: r.function + (r.offset ? '+0x' + r.offset.toString(16) : '') +
+			       (r.module ? ' [' + r.module + ']' : '') + ' ' + r.kind +
+			       (r.cache ? ' (' + r.cache + ')' : '') +
+			       (r.order !== undefined && r.order !== null ? ' order ' + r.order : ''),
+			value: r.stall_ns, extra: { stalls: r.stalls },
+			title: `${count(r.stalls)} stalls, ${ns(r.stall_ns)}` })), ns);
+		columns(s, 'reclaim-histogram', C.histogram.map(b => ({ label: '\u2265 ' + ns(b.ns),
+			short: ns(b.ns), value: b.count, extra: { ns: b.ns } })), count);
+	}
+
 	/* ---- the flame graph: folded stacks, outermost frame at the bottom ---- */
 
 	function tree(stacks) {
@@ -367,6 +397,7 @@
 	dma(R);
 	pages(R);
 	outstanding(R);
+	reclaim(R);
 	if (stacks)
 		flame(stacks);
 	document.body.setAttribute('data-drawn', 'yes');
