@@ -253,7 +253,9 @@
 			['slab GFP_DMA32', { key: 'dma32', value: D.slab.dma32.count,
 					     text: count(D.slab.dma32.count) }, { text: bytes(D.slab.dma32.bytes_req) }],
 		]);
+		note(s, 'call sites asking for GFP_DMA / GFP_DMA32:');
 		bars(s, 'dma-sites', D.callsites.map(r => ({ label: site(r), value: r.dma })), count);
+		note(s, 'page requests placed in ZONE_DMA / ZONE_DMA32, by order:');
 		bars(s, 'dma-zone-pages', D.zone_pages.map(r => ({
 			label: `${r.zone} order ${r.order}`, value: r.requests, extra: { pages: r.pages } })),
 		     count);
