@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include "kernel/preempt_count.h"
@@ -108,4 +109,13 @@ int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
 int km_preempt_count_locate(const struct btf *vmlinux, struct km_preempt_count *out)
 {
 	return km_preempt_count_from("/proc/kallsyms", vmlinux, out);
+}
+
+bool km_irq_from_preempt_count(const struct btf *vmlinux, struct km_preempt_count *out)
+{
+	const char *force = getenv("KMSCOPE_IRQ_TRACEPOINTS");
+
+	if (force && !strcmp(force, "1"))
+		return false;
+	return !km_preempt_count_locate(vmlinux, out);
 }

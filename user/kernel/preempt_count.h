@@ -8,6 +8,8 @@
 #ifndef KMSCOPE_PREEMPT_COUNT_H
 #define KMSCOPE_PREEMPT_COUNT_H
 
+#include <stdbool.h>
+
 struct btf;
 
 struct km_preempt_count {
@@ -24,5 +26,12 @@ int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
 			  struct km_preempt_count *out);
 /* The same from /proc/kallsyms. */
 int km_preempt_count_locate(const struct btf *vmlinux, struct km_preempt_count *out);
+/*
+ * How a process scope's BPF object (trace, record) tells interrupt context apart: true
+ * with *out filled when the preempt count can be read, false for the irq tracepoints
+ * (bpf/lib/irq_context.bpf.h says why in that order). KMSCOPE_IRQ_TRACEPOINTS=1 forces
+ * the tracepoints (to compare the two).
+ */
+bool km_irq_from_preempt_count(const struct btf *vmlinux, struct km_preempt_count *out);
 
 #endif

@@ -141,24 +141,17 @@ static void configure_outstanding(struct tracer *t, const struct tracer_config *
 	bpf_program__set_autoload(skel->progs.outstanding_free_rcu, t->out_hooks & KM_OUT_HOOK_RCU);
 }
 
-/*
- * A process scope tells interrupt context apart: by the preempt count where kallsyms
- * shows where it is, else by the irq tracepoints (bpf/trace.bpf.c says why in that order).
- * KMSCOPE_IRQ_TRACEPOINTS=1 forces the tracepoints (to compare the two).
- */
+/* A process scope tells interrupt context apart (kernel/preempt_count.h: how). */
 static void configure_irq_context(struct trace_bpf *skel, const struct btf *vmlinux)
 {
-	const char *force = getenv("KMSCOPE_IRQ_TRACEPOINTS");
 	struct km_preempt_count pc;
 	bool tracepoints = skel->rodata->irq_apart;
 
-	if (skel->rodata->irq_apart && !(force && !strcmp(force, "1"))) {
-		if (!km_preempt_count_locate(vmlinux, &pc)) {
-			skel->rodata->irq_from_preempt_count = true;
-			skel->rodata->percpu_offsets_addr = pc.percpu_offsets;
-			skel->rodata->preempt_count_addr = pc.count;
-			tracepoints = false;
-		}
+	if (skel->rodata->irq_apart && km_irq_from_preempt_count(vmlinux, &pc)) {
+		skel->rodata->irq_from_preempt_count = true;
+		skel->rodata->percpu_offsets_addr = pc.percpu_offsets;
+		skel->rodata->preempt_count_addr = pc.count;
+		tracepoints = false;
 	}
 	if (km_verbose && skel->rodata->irq_apart)
 		fprintf(stderr, "kmscope: interrupt context from %s\n",
