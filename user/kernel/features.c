@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/features.h"
+#include "kernel/reclaim_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "kmscope.h"
 #include "probe.skel.h"
@@ -89,6 +90,10 @@ static const struct km_feature_info infos[KM_FEAT_NR] = {
 				   "CONFIG_FAULT_INJECTION", "inject --backend debugfs (task filter)" },
 	[KM_FEAT_LOCKDOWN] = { "no confidentiality lockdown", "5.4", "",
 			       "reading kernel memory from BPF" },
+	[KM_FEAT_RECLAIM_TPS] = { "tracepoints vmscan, compaction (stalls)", "2.6.36",
+				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
+				  "trace --reclaim (memcg: CONFIG_MEMCG; compaction: "
+				  "CONFIG_COMPACTION)" },
 };
 
 static struct btf *vmlinux;
@@ -475,6 +480,16 @@ static void probe_one(enum km_feature f, struct km_feature_result *r)
 	case KM_FEAT_LOCKDOWN:
 		probe_lockdown(r);
 		break;
+	case KM_FEAT_RECLAIM_TPS: {
+		char missing[sizeof(r->why) - 32] = "";
+
+		r->ok = kernel_btf() && !km_reclaim_tps_check(kernel_btf(), missing,
+							      sizeof(missing));
+		if (missing[0] || !kernel_btf())
+			snprintf(r->why, sizeof(r->why), "%s%s", r->ok ? "not traced: " : "",
+				 kernel_btf() ? missing : "no BTF");
+		break;
+	}
 	default:
 		if (f >= KM_FEAT_TP_FIRST && f <= KM_FEAT_TP_LAST)
 			probe_tracepoint(f - KM_FEAT_TP_FIRST, r);
