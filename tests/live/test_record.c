@@ -283,6 +283,30 @@ static void test_folded_with_stacks(void)
 	proc_free(&q);
 }
 
+/* --caller: only that function's call sites are recorded; the workload's others are not. */
+static void test_caller_scope(void)
+{
+	char *rec[] = { (char *)kmscope_path(), "record", "-o", recfile, "--caller",
+			"iovec_from_user", "--", self, "workload", "mixed", NULL };
+	struct proc p, q;
+	struct jp *doc, *sites;
+	int i, others = 0;
+
+	unlink(recfile);
+	run(&p, rec);
+	ASSERT_EQ(p.status, 0, "record --caller exits 0");
+	doc = report_json(NULL, &q);
+	sites = doc ? jp_get(doc, "callsites") : NULL;
+	for (i = 0; sites && i < sites->n; i++)
+		others += !function_is(jp_str(sites->kids[i], "function"), "iovec_from_user");
+	ASSERT_EQ(doc ? site_sum(doc, "iovec_from_user", "count") : -1, 1500,
+		  "--caller: the 1500 iovec_from_user allocations");
+	ASSERT_EQ(others, 0, "and no other call site (vmemdup_user, exec's, exit's)");
+	jp_free(doc);
+	proc_free(&p);
+	proc_free(&q);
+}
+
 /* A real recording cut or flipped: one error line, exit 1. */
 static void test_damaged_real_file(void)
 {
@@ -341,6 +365,7 @@ int main(int argc, char **argv)
 	test_damaged_real_file();
 	test_outstanding();
 	test_folded_with_stacks();
+	test_caller_scope();
 	unlink(recfile);
 	return tap_done();
 }
