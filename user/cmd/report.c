@@ -23,6 +23,7 @@ struct report_run {
 	/* --interval */
 	__u64 interval_ns, next_ns, last_ns;
 	int index;
+	bool started; /* an event was seen */
 	struct snapshot prev;
 	int err;
 };
@@ -92,6 +93,14 @@ static int on_event(void *ctx, const struct km_event *ev)
 	struct report_run *run = ctx;
 	int err;
 
+	/* an input that does not say when it started starts at its first event */
+	if (!run->started) {
+		run->started = true;
+		if (!run->in->start_ns) {
+			run->in->start_ns = run->last_ns = ev->ts_ns;
+			run->next_ns = ev->ts_ns + run->interval_ns;
+		}
+	}
 	/* intervals on a grid from the start, as trace's; an empty one is still printed */
 	while (run->interval_ns && ev->ts_ns >= run->next_ns) {
 		err = emit_interval(run, run->next_ns);
