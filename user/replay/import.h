@@ -36,6 +36,7 @@ struct replay_text_info {
 	unsigned long gfp_unknown;	/* flag names this kernel's table does not have */
 	unsigned long stack_frames;	/* callchain / stacktrace lines: not imported */
 	unsigned long page_events;
+	bool lost_shown;		/* the text shows losses (ftrace; perf --show-lost-events) */
 	/* The call sites' symbols: real addresses where the text gave them (perf
 	 * callchains, ftrace sym-addr), made-up ones otherwise; free with
 	 * replay_text_info_free(). */

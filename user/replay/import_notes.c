@@ -60,8 +60,12 @@ int replay_text_notes(const struct replay_text_info *info, struct report_note *n
 		     info->stack_frames);
 	if (info->lost_events)
 		note(notes, max, &n, "events_lost",
-		     "the capture lost %lu events (ftrace LOST lines, or trace's entries overwritten): counts are low by as much",
+		     "the capture lost %lu events (perf PERF_RECORD_LOST, ftrace LOST lines, trace's entries overwritten): counts are low by as much",
 		     info->lost_events);
+	if (!info->lost_shown)
+		note(notes, max, &n, "lost_events_unknown",
+		     "perf script shows lost events only with --show-lost-events: if perf warned "
+		     "about lost chunks, these counts are low");
 	if (info->other_events)
 		note(notes, max, &n, "other_events",
 		     "%lu events of other tracepoints were skipped", info->other_events);

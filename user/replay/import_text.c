@@ -610,6 +610,7 @@ static int parse_one(struct import *im, const char *p, const char *end)
 		return 0;
 	case LINE_LOST:
 		im->info->lost_events += l.lost;
+		im->info->lost_shown = true;
 		return 0;
 	case LINE_EVENT:
 		return one_event(im, &l);
@@ -645,6 +646,8 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 		return -EINVAL;
 	}
 	im.line = info->format == REPLAY_TEXT_PERF ? perf_line : ftrace_line;
+	/* ftrace says when it lost events; perf script only with --show-lost-events */
+	info->lost_shown = info->format == REPLAY_TEXT_FTRACE || memmem(buf, len, ": PERF_RECORD_", 14);
 	/* callchains come after their event: learn the symbols' addresses first */
 	err = info->format == REPLAY_TEXT_PERF ? each_line(&im, buf, len, scan_frames) : 0;
 	if (!err)
