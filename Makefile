@@ -118,7 +118,8 @@ check: test
 # $(OUTPUT)/fuzz/corpus-<target>, not the checkout).
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUTPUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS := user/replay/import_text.c user/replay/import_perf.c user/replay/import_ftrace.c \
-	user/replay/site_syms.c user/replay/strmap.c user/replay/recfile.c user/replay/recfile_codec.c \
+	user/replay/site_syms.c user/replay/strmap.c user/replay/cache_names.c user/replay/htab.c \
+	user/replay/recfile.c user/replay/recfile_codec.c \
 	user/replay/detect.c user/replay/import_notes.c user/kernel/gfp.c user/kernel/ksyms.c \
 	user/kernel/vmlinux_btf.c
 FUZZ_TIME ?= 20
