@@ -164,6 +164,8 @@ static void setup_env(struct report_run *run)
 	env->sort = o->sort;
 	env->top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
 	env->scope = in->scope;
+	env->notes = in->note_list;
+	env->nr_notes = in->nr_note_list;
 	if (o->outstanding) {
 		env->stack_lookup = in->stack_lookup;
 		env->stack_ctx = in->stack_ctx;
