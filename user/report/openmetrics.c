@@ -264,16 +264,16 @@ static size_t bounded(const struct report_row *rows, size_t n, int top, struct o
 	return shown + 1;
 }
 
-/* A series an exporter chose once: its labels, its numbers then, and at the last scrape. */
+/* A series an exporter chose: its labels, and its numbers at the last scrape. */
 struct om_kept {
-	struct om_series base, last;
-	bool fresh, seen;
+	struct om_series last;
+	bool seen;
 };
 
 struct om_keep_table {
 	struct om_kept *v;
 	size_t n, cap;
-	bool printed; /* once printed, a series chosen later starts at 0 */
+	bool full; /* no more series: top reached (or no memory for one more) */
 };
 
 struct om_keep {
@@ -296,35 +296,23 @@ void om_keep_free(struct om_keep *k)
 	free(k);
 }
 
-static bool same_labels(const struct om_series *a, const struct om_series *b)
-{
-	return !strcmp(a->label[0], b->label[0]) && !strcmp(a->label[1], b->label[1]) &&
-	       !strcmp(a->label[2], b->label[2]);
-}
-
 static long kept_find(const struct om_keep_table *k, const struct om_series *labels)
 {
 	size_t i;
 
 	for (i = 0; i < k->n; i++)
-		if (same_labels(&k->v[i].base, labels))
+		if (!strcmp(k->v[i].last.label[0], labels->label[0]) &&
+		    !strcmp(k->v[i].last.label[1], labels->label[1]) &&
+		    !strcmp(k->v[i].last.label[2], labels->label[2]))
 			return i;
 	return -1;
 }
 
-static void series_sub(struct om_series *s, const struct om_series *base)
-{
-	s->count -= base->count;
-	s->bytes_req -= base->bytes_req;
-	s->bytes_alloc -= base->bytes_alloc;
-	s->failed -= base->failed;
-}
-
 /*
- * bounded() with series kept from scrape to scrape: the first top label sets seen (by
- * rank) are kept for good, each starting at 0 when chosen, and what they had counted
- * before stays in "other" (plus everything else), so that no series ever goes down or
- * away. s holds k->n + 1 series; the rows summed into other go in *in_other.
+ * bounded() with series kept from scrape to scrape: rows get a series of their own by
+ * rank until top are kept, and keep it for good; only then does "other" count, and
+ * nothing joins any more. So no series ever goes down or away, other included. s holds
+ * k->n + 1 series; the rows summed into other go in *in_other.
  */
 static size_t bounded_kept(const struct report_row *rows, size_t n, int top,
 			   struct om_series *s,
@@ -335,26 +323,29 @@ static size_t bounded_kept(const struct report_row *rows, size_t n, int top,
 	size_t i;
 	long j;
 
-	for (i = 0; i < n && k->n < (size_t)top; i++) {
+	for (i = 0; i < n && !k->full; i++) {
 		memset(&cur, 0, sizeof(cur));
 		label(&cur, &rows[i]);
 		if (kept_find(k, &cur) >= 0)
 			continue;
 		if (k->n == k->cap) {
-			struct om_kept *grown = realloc(k->v, (k->cap ? 2 * k->cap : 16) * sizeof(*grown));
+			size_t cap = k->cap ? 2 * k->cap : 16;
+			struct om_kept *grown = realloc(k->v, cap * sizeof(*grown));
 
-			if (!grown)
-				break; /* the row stays in other */
+			if (!grown) {
+				k->full = true; /* the rest in other from now on */
+				break;
+			}
 			k->v = grown;
-			k->cap = k->cap ? 2 * k->cap : 16;
+			k->cap = cap;
 		}
 		memset(&k->v[k->n], 0, sizeof(k->v[0]));
-		k->v[k->n].base = cur;
-		k->v[k->n++].fresh = true;
+		k->v[k->n++].last = cur;
+		k->full = k->n == (size_t)top;
 	}
 	for (i = 0; i < k->n; i++) {
 		memset(&s[i], 0, sizeof(s[i]));
-		memcpy(s[i].label, k->v[i].base.label, sizeof(s[i].label));
+		memcpy(s[i].label, k->v[i].last.label, sizeof(s[i].label));
 		k->v[i].seen = false;
 	}
 	*in_other = 0;
@@ -371,26 +362,11 @@ static size_t bounded_kept(const struct report_row *rows, size_t n, int top,
 		}
 	}
 	for (i = 0; i < k->n; i++) {
-		struct om_kept *e = &k->v[i];
-
-		if (e->fresh) { /* its numbers so far were other's, if other was printed */
-			memcpy(&e->base, &s[i], sizeof(e->base));
-			if (!k->printed)
-				e->base.count = e->base.bytes_req = e->base.bytes_alloc =
-					e->base.failed = 0;
-			e->fresh = false;
-		}
-		if (!e->seen) /* gone from the model (renamed): as last time */
-			s[i] = e->last;
-		e->last = s[i];
-		other.count += e->base.count;
-		other.bytes_req += e->base.bytes_req;
-		other.bytes_alloc += e->base.bytes_alloc;
-		other.failed += e->base.failed;
-		series_sub(&s[i], &e->base);
+		if (!k->v[i].seen) /* gone from the model (renamed): as last time */
+			s[i] = k->v[i].last;
+		k->v[i].last = s[i];
 	}
 	s[k->n] = other;
-	k->printed = true;
 	return k->n + 1;
 }
 
