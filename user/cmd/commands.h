@@ -9,6 +9,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 
 struct km_command_spec;
