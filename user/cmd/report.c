@@ -12,6 +12,7 @@
 #include "core/common.h"
 #include "replay/input.h"
 #include "report/folded.h"
+#include "report/openmetrics.h"
 #include "report/report.h"
 
 struct report_run {
@@ -55,7 +56,16 @@ static int emit(struct report_run *run, const struct snapshot *snap, double seco
 		struct report_model model;
 
 		err = report_model_build(&model, snap, &run->env);
-		if (!err) {
+		if (!err && run->o->prometheus) {
+			struct om_options om = { .dialect = OM_TEXT_004,
+						 .top_sites = run->o->top >= 0 ? run->o->top
+									  : OM_TOP_SITES,
+						 .top_caches = OM_TOP_CACHES,
+						 .top_modules = OM_TOP_MODULES };
+
+			err = report_openmetrics_print(m, &model, &win, &om);
+			report_model_free(&model);
+		} else if (!err) {
 			err = run->o->json ? report_json_print(m, &model, &win)
 					   : report_text_print(m, &model, &win);
 			report_model_free(&model);

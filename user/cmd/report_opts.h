@@ -12,6 +12,7 @@ struct report_opts {
 	const char *output; /* -o FILE, else stdout */
 	double interval;    /* 0: one report of the whole input */
 	bool json, folded, outstanding;
+	bool prometheus; /* --prometheus: the totals as metrics (docs/prometheus.md) */
 	unsigned int sections; /* 0: all */
 	int top;	       /* -1: the default for the format */
 	enum report_sort sort;
