@@ -30,6 +30,7 @@ struct replay_input {
 	int nr_zones;
 	struct ksyms *ksyms; /* NULL: call sites are shown as addresses */
 	char scope[256];
+	char kernel[160]; /* the source kernel's release (--html's header), "" unknown */
 	__u32 page_size;
 	__u64 start_ns, end_ns; /* the events' clock; end_ns 0: the last event's */
 	report_stack_lookup stack_lookup; /* NULL without stacks */
