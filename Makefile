@@ -67,6 +67,14 @@ $(OUTPUT)/user/%.o: user/%.c $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -MMD -MP -c $< -o $@
 
+# The HTML report's CSS and JS as C arrays (html_<file>_<ext>), embedded by report/html.c.
+HTML_ASSETS := $(wildcard user/report/html/*)
+$(OUTPUT)/html_assets.h: $(HTML_ASSETS) | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)set -e; for f in $(HTML_ASSETS); do \
+		xxd -i -n html_$$(basename $$f | tr . _) $$f; done > $@
+$(OUTPUT)/user/report/html.o: $(OUTPUT)/html_assets.h
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "report/folded.h"
+#include "report/html.h"
 #include "core/common.h"
 #include "core/http.h"
 #include "core/session.h"
@@ -50,6 +52,10 @@ struct report_state {
 	double started, last;
 	int interval;
 	int stacks_fd; /* >= 0 with --folded */
+	FILE *html;	/* --html FILE, opened before attaching */
+	int html_stacks_fd; /* >= 0 with --html --stack: the flame graph's */
+	const char *html_path;
+	int html_top; /* -n, else every row */
 	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
 	const char *module;	 /* --module's kernel name, or NULL */
@@ -149,6 +155,31 @@ static int write_atomic(const char *path, const char *doc, size_t len)
 	return err;
 }
 
+/*
+ * --html: the page of the total, from its own model with every row (the page draws the
+ * largest; the rows of a text report's default 15 are not the page's), at the end.
+ */
+static int html_emit(struct report_state *rs, const struct snapshot *snap,
+		     const struct report_window *win)
+{
+	struct report_env env = rs->env;
+	struct utsname u;
+	char kernel[2 * sizeof(u.release) + 2] = "";
+	int err;
+
+	if (!uname(&u))
+		snprintf(kernel, sizeof(kernel), "%s %s", u.release, u.machine);
+	env.top = rs->html_top;
+	err = report_html_write(rs->html, snap, &env, win,
+				rs->html_stacks_fd >= 0 ? folded_map_lookup : NULL,
+				&rs->html_stacks_fd, getpagesize(), kernel[0] ? kernel : NULL);
+	if (!err && fflush(rs->html))
+		err = -errno;
+	if (err)
+		km_error("cannot write the HTML report to '%s': %s", rs->html_path, strerror(-err));
+	return err;
+}
+
 static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
 		       int interval)
 {
@@ -208,9 +239,11 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	else if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
 		err = -errno;
 	free(doc);
-	if (err)
+	if (err) {
 		km_error("cannot print the report: %s", strerror(-err));
-	return err;
+		return err;
+	}
+	return rs->html && !interval ? html_emit(rs, snap, &win) : 0;
 }
 
 /*
@@ -405,6 +438,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		rs->env.sections |= REPORT_OUTSTANDING;
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
+	rs->html_top = o->top >= 0 ? o->top : 0;
 	rs->env.scope = scope;
 	if (o->outstanding && o->scope.module) {
 		rs->module = o->scope.module_name;
@@ -458,10 +492,17 @@ static int serve_on_fds(void *ctx, const struct pollfd *pfd, int n)
 	return http_server_on_fds(r->rs->server, pfd, n);
 }
 
-/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
-static int open_output(struct trace_opts *o, FILE **out)
+/* Opens -o FILE and --html FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out, FILE **html)
 {
 	*out = stdout;
+	if (o->html) {
+		*html = fopen(o->html, "we");
+		if (!*html) {
+			km_error("cannot open '%s' for the HTML report: %s", o->html, strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+	}
 	if (!o->output)
 		return 0;
 	if (o->prometheus) {
@@ -527,7 +568,7 @@ static int do_trace(struct trace_opts *o)
 		return ret;
 	ret = resolve_scope(o, &cfg, &ranges);
 	if (!ret)
-		ret = open_output(o, &rs.out);
+		ret = open_output(o, &rs.out, &rs.html);
 	if (!ret && o->listen)
 		ret = open_server(o, &rs); /* before the BPF load: a port in use costs nothing */
 	if (ret)
@@ -577,6 +618,8 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.reclaim = o->reclaim ? &reclaim : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
+	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
+	rs.html_path = o->html;
 	if (o->outstanding && o->scope.stack) {
 		rs.out_stacks_fd = tracer_stacks_fd(&t);
 		rs.env.stack_lookup = folded_map_lookup;
@@ -634,6 +677,10 @@ out:
 	}
 	km_json_out = stdout;
 	http_server_close(rs.server);
+	if (rs.html && fclose(rs.html) && !ret) {
+		km_error("cannot write '%s': %s", o->html, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
 	snapshot_free(&rs.prev);
 	reclaim_snapshot_free(&rs.reclaim_prev);
 	ksyms__free(rs.ksyms);

@@ -23,6 +23,7 @@ struct trace_opts {
 	bool prometheus; /* --prometheus: the 0.0.4 text format, FILE replaced atomically */
 	const char *output; /* -o: the report's file, else stdout */
 	const char *listen; /* kmscope exporter: serve /metrics there, no report */
+	const char *html;   /* --html FILE: also the page of the total report */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
 };
