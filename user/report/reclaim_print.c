@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* trace --reclaim's section in the JSON and text reports (called by json_report.c, text.c). */
 #include <stdio.h>
+#include "core/human.h"
 #include "report/json.h"
 #include "report/reclaim.h"
 
@@ -94,16 +95,10 @@ void reclaim_json_print(struct json_writer *jw, const struct report_reclaim *r, 
 	jw_object_end(jw);
 }
 
+/* the one helper text tables share (core/human) */
 static void text_ns(char *buf, size_t len, __u64 ns)
 {
-	if (ns >= 1000000000ULL)
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	else if (ns >= 1000000)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else if (ns >= 1000)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else
-		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	km_human_seconds(ns / 1e9, buf, len);
 }
 
 void reclaim_text_print(FILE *out, const struct report_reclaim *r, int top)
