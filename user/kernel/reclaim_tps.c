@@ -15,8 +15,9 @@ const struct km_reclaim_tp km_reclaim_tps[] = {
 	{ "mm_vmscan_throttled", "reclaim_throttled", 5, false, "5.16+" },
 	{ "mm_compaction_try_to_compact_pages", "reclaim_try_compact", 4, false,
 	  "CONFIG_COMPACTION" },
-	{ "mm_compaction_begin", "reclaim_compaction_begin", 5, false, "CONFIG_COMPACTION" },
-	{ "mm_compaction_end", "reclaim_compaction_end", 6, false, "CONFIG_COMPACTION" },
+	/* their arguments are not read: any layout (5.15 had no compact_control) */
+	{ "mm_compaction_begin", "reclaim_compaction_begin", -1, false, "CONFIG_COMPACTION" },
+	{ "mm_compaction_end", "reclaim_compaction_end", -1, false, "CONFIG_COMPACTION" },
 };
 
 const size_t km_reclaim_tps_nr = sizeof(km_reclaim_tps) / sizeof(km_reclaim_tps[0]);
@@ -35,7 +36,7 @@ bool km_reclaim_tp_present(const struct btf *btf, const struct km_reclaim_tp *tp
 	if (!t || !btf_is_ptr(t))
 		return false;
 	t = btf__type_by_id(btf, btf__resolve_type(btf, t->type));
-	return t && btf_is_func_proto(t) && btf_vlen(t) == tp->nargs;
+	return t && btf_is_func_proto(t) && (tp->nargs < 0 || btf_vlen(t) == tp->nargs);
 }
 
 int km_reclaim_tps_check(const struct btf *btf, char *missing, size_t len)
