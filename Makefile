@@ -6,6 +6,10 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/kmscope
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
@@ -38,7 +42,7 @@ INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 .DELETE_ON_ERROR:
 # Keep .bpf.o and skeletons between builds.
 .SECONDARY:
-.PHONY: all clean test test-unit test-live check install vmtest tests compile-test
+.PHONY: all clean test test-unit test-live check install uninstall man vmtest tests compile-test
 
 all: $(OUTPUT)/kmscope
 
@@ -76,10 +80,10 @@ $(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h tests/vm/*.h us
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(LIB) $(LDFLAGS) $(LIBS) -o $@
 
-tests: $(UNIT_TESTS) $(LIVE_TESTS) $(OUTPUT)/kmscope
+tests: $(UNIT_TESTS) $(LIVE_TESTS) $(OUTPUT)/kmscope man
 
-test-unit: $(UNIT_TESTS)
-	prove --exec '' $(UNIT_TESTS)
+test-unit: $(UNIT_TESTS) $(OUTPUT)/kmscope man
+	KMSCOPE=$(abspath $(OUTPUT)/kmscope) prove --exec '' $(UNIT_TESTS)
 
 # Live tests need root and the running kernel's tracepoints; they find the binary via KMSCOPE.
 test-live: $(LIVE_TESTS) $(OUTPUT)/kmscope
@@ -107,8 +111,29 @@ check: test
 	$(MAKE) vmtest
 	$(MAKE) COMPILE_TEST_VM=1 compile-test
 
-install: $(OUTPUT)/kmscope
-	install -D -m 0755 $(OUTPUT)/kmscope $(DESTDIR)$(PREFIX)/sbin/kmscope
+# The man pages: each command's from its option table (scripts/gen-man), for DOCDIR.
+man: $(OUTPUT)/kmscope
+	$(call msg,GEN,$(OUTPUT)/man)
+	$(Q)scripts/gen-man $(OUTPUT)/kmscope docs/man $(OUTPUT)/man $(DOCDIR)
+
+$(OUTPUT)/kmscope.bash: $(OUTPUT)/kmscope
+	$(call msg,GEN,$@)
+	$(Q)$(OUTPUT)/kmscope completion bash > $@
+
+# tests/unit/test_install.c installs into a temporary DESTDIR and checks every file.
+DOCS := README.md $(wildcard docs/*.md)
+install: $(OUTPUT)/kmscope man $(OUTPUT)/kmscope.bash
+	install -D -m 0755 $(OUTPUT)/kmscope $(DESTDIR)$(BINDIR)/kmscope
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(OUTPUT)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -D -m 0644 $(OUTPUT)/kmscope.bash $(DESTDIR)$(BASHCOMPDIR)/kmscope
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kmscope $(DESTDIR)$(BASHCOMPDIR)/kmscope
+	rm -f $(DESTDIR)$(MANDIR)/man1/kmscope.1 $(DESTDIR)$(MANDIR)/man1/kmscope-*.1
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	-rmdir $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(OUTPUT)

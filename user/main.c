@@ -7,8 +7,6 @@
 #include "cmd/commands.h"
 #include "core/common.h"
 
-#define KMSCOPE_VERSION "0.1.0"
-
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -29,7 +27,9 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: kmscope COMMAND [OPTIONS] [-- CMD ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(out, "\n'kmscope COMMAND --help' for a command's options.\n"
+	fprintf(out, "\nOptions:\n  %-10s %s\n  %-10s %s\n", "--help", "this help",
+		"--version", "print kmscope's version");
+	fprintf(out, "\n'kmscope COMMAND --help' for a command's options; 'man kmscope-COMMAND'.\n"
 		     "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 the kernel lacks a "
 		     "needed feature;\nwith '-- CMD', CMD's own status when it fails.\n");
 }

@@ -10,9 +10,13 @@
  * more than UIO_FASTIOV (8) segments, iovec_from_user() kmallocs NIOV * 16 bytes
  * (1600 for the default 100) and kfrees it before the syscall returns.
  * -c CPU pins the loop to that CPU, so the traced events all run on one CPU.
+ * -s (serve): after the warm-up, read a number of operations per line from stdin and
+ * answer each with one result line, until EOF. scripts/bench's paired phase swaps
+ * the tracer between such chunks, so that every configuration it compares runs in
+ * the same process, on the same queue, stack and slab objects.
  *
- * Usage: kmalloc_loop [-w msg|readv] [-c CPU] [OPS [NIOV [BATCH]]]
- * Prints one line:
+ * Usage: kmalloc_loop [-w msg|readv] [-c CPU] [-s] [OPS [NIOV [BATCH]]]
+ * Prints one line (per chunk with -s):
  *   ops=N niov=N total_ns=N ns_per_op=X cpu_ns_per_op=X batch_median_ns_per_op=X
  * ns_per_op is wall time over the whole run (CLOCK_MONOTONIC).  cpu_ns_per_op is
  * this process's CPU time, which leaves out time other load kept it off the CPU.
@@ -91,8 +95,56 @@ static int cmp_u64(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kmalloc_loop [-w msg|readv] [-c CPU] [OPS [NIOV [BATCH]]]\n");
+	fprintf(stderr, "usage: kmalloc_loop [-w msg|readv] [-c CPU] [-s] [OPS [NIOV [BATCH]]]\n");
 	exit(2);
+}
+
+/* Run ops operations in batches of batch (bt: room for every batch) and print the result. */
+static bool run_chunk(const struct op_state *st, long ops, long batch, unsigned long long *bt)
+{
+	unsigned long long t0, t1, c0, c1;
+	long i, nb, b, done;
+	double med;
+
+	if (batch > ops)
+		batch = ops;
+	nb = (ops + batch - 1) / batch;
+	c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (b = 0, done = 0; b < nb; b++) {
+		long n = ops - done < batch ? ops - done : batch;
+		unsigned long long s = now_ns(CLOCK_MONOTONIC);
+
+		for (i = 0; i < n; i++)
+			if (!one_op(st))
+				return false;
+		/* Per-op time, in 1/1000 ns, so that a short last batch compares fairly. */
+		bt[b] = (now_ns(CLOCK_MONOTONIC) - s) * 1000 / n;
+		done += n;
+	}
+	t1 = now_ns(CLOCK_MONOTONIC);
+	c1 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+
+	qsort(bt, nb, sizeof(*bt), cmp_u64);
+	med = nb % 2 ? bt[nb / 2] / 1000.0 : (bt[nb / 2 - 1] + bt[nb / 2]) / 2000.0;
+	printf("ops=%ld niov=%d total_ns=%llu ns_per_op=%.2f cpu_ns_per_op=%.2f "
+	       "batch_median_ns_per_op=%.2f\n",
+	       ops, st->msg ? 0 : st->niov, t1 - t0, (double)(t1 - t0) / (double)ops,
+	       (double)(c1 - c0) / (double)ops, med);
+	return fflush(stdout) == 0;
+}
+
+/* -s: one chunk per line of stdin, each at most max_ops operations. */
+static bool serve(const struct op_state *st, long max_ops, long batch, unsigned long long *bt)
+{
+	char line[64];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!run_chunk(st, parse(line, "OPS", 1, max_ops), batch, bt))
+			return false;
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -100,17 +152,18 @@ int main(int argc, char **argv)
 	static char buf[MAX_IOV];
 	static struct iovec iov[MAX_IOV];
 	struct op_state st = { .msg = true, .iov = iov, .queue = -1 };
-	long ops = 1000000, batch = 500, cpu = -1;
-	unsigned long long t0, t1, c0, c1, *bt;
-	double med;
-	long i, nb, b, done;
+	long ops = 1000000, batch = 500, cpu = -1, i;
+	unsigned long long *bt;
+	bool server = false, ok;
 	int k, opt;
 
-	while ((opt = getopt(argc, argv, "w:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:c:s")) != -1) {
 		if (opt == 'w' && (!strcmp(optarg, "msg") || !strcmp(optarg, "readv")))
 			st.msg = !strcmp(optarg, "msg");
 		else if (opt == 'c')
 			cpu = parse(optarg, "CPU", 0, CPU_SETSIZE - 1);
+		else if (opt == 's')
+			server = true;
 		else
 			usage();
 	}
@@ -132,10 +185,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (batch > ops)
-		batch = ops;
-	nb = (ops + batch - 1) / batch;
-	bt = calloc(nb, sizeof(*bt));
+	/* With -s, OPS is the largest chunk. */
+	bt = calloc((ops + batch - 1) / batch, sizeof(*bt));
 	if (!bt) {
 		fprintf(stderr, "kmalloc_loop: out of memory\n");
 		return 1;
@@ -157,41 +208,16 @@ int main(int argc, char **argv)
 		iov[k].iov_len = 1;
 	}
 	/* Warm up: fault in the pages, fill the slab's per-CPU cache. */
-	for (i = 0; i < WARMUP; i++)
-		if (!one_op(&st))
-			goto fail;
-
-	c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-	t0 = now_ns(CLOCK_MONOTONIC);
-	for (b = 0, done = 0; b < nb; b++) {
-		long n = ops - done < batch ? ops - done : batch;
-		unsigned long long s = now_ns(CLOCK_MONOTONIC);
-
-		for (i = 0; i < n; i++)
-			if (!one_op(&st))
-				goto fail;
-		/* Per-op time, in 1/1000 ns, so that a short last batch compares fairly. */
-		bt[b] = (now_ns(CLOCK_MONOTONIC) - s) * 1000 / n;
-		done += n;
-	}
-	t1 = now_ns(CLOCK_MONOTONIC);
-	c1 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-
-	qsort(bt, nb, sizeof(*bt), cmp_u64);
-	med = nb % 2 ? bt[nb / 2] / 1000.0 : (bt[nb / 2 - 1] + bt[nb / 2]) / 2000.0;
-	printf("ops=%ld niov=%d total_ns=%llu ns_per_op=%.2f cpu_ns_per_op=%.2f "
-	       "batch_median_ns_per_op=%.2f\n",
-	       ops, st.msg ? 0 : st.niov, t1 - t0, (double)(t1 - t0) / (double)ops,
-	       (double)(c1 - c0) / (double)ops, med);
+	for (i = 0, ok = true; i < WARMUP && ok; i++)
+		ok = one_op(&st);
+	if (ok)
+		ok = server ? serve(&st, ops, batch, bt) : run_chunk(&st, ops, batch, bt);
+	if (!ok)
+		fprintf(stderr, "kmalloc_loop: %s: %s\n", st.msg ? "msgsnd/msgrcv" : "readv",
+			errno ? strerror(errno) : "short read");
 	free(bt);
 	close(st.fd);
 	if (st.queue >= 0)
 		msgctl(st.queue, IPC_RMID, NULL);
-	return 0;
-fail:
-	fprintf(stderr, "kmalloc_loop: %s: %s\n", st.msg ? "msgsnd/msgrcv" : "readv",
-		errno ? strerror(errno) : "short read");
-	if (st.queue >= 0)
-		msgctl(st.queue, IPC_RMID, NULL);
-	return 1;
+	return ok ? 0 : 1;
 }

@@ -481,6 +481,31 @@ int main(void)
 		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
 		snapshot_free(&delta);
 	}
+	{
+		/* 1000 kmalloc(1600) in kmalloc-2048: text rounds, JSON stays exact */
+		struct alloc_shape big[] = { shape(E1000_PROBE + 0x10, 0, 1600, 2048, GFP_KERNEL_,
+						   false, 1000) };
+		struct snapshot many = { .allocs = big, .nr_allocs = 1 };
+		struct report_window shortrun = { .seconds = 0.0123 };
+		struct jp *doc;
+
+		out = render_win(&many, &env, false, &shortrun);
+		ASSERT_CONTAINS(out, ", 12.3 ms ===", "text: a 12.3 ms run is not '0.0 s'");
+		ASSERT_CONTAINS(out, "\n  bytes requested        1.5 MiB\n",
+				"text: 1600000 bytes requested as 1.5 MiB");
+		ASSERT_CONTAINS(out, "\n  allocations            1.0 k (kmalloc 1.0 k, kmem_cache 0)\n",
+				"text: 1000 allocations as 1.0 k");
+		ASSERT_CONTAINS(out, " kmalloc-2k             1.0 k      1.5 MiB      2.0 MiB"
+				"      438 KiB  21.9%       0\n",
+				"text: the call-site row in rounded units (448000 B waste = 438 KiB)");
+		free(out);
+		out = render_win(&many, &env, true, &shortrun);
+		doc = jp_parse(out, NULL);
+		ASSERT_EQ(jp_num(doc, "summary.bytes_req"), 1600000, "JSON: exact bytes requested");
+		ASSERT_EQ(jp_num(doc, "summary.allocations"), 1000, "JSON: exact allocations");
+		jp_free(doc);
+		free(out);
+	}
 	test_folded(env.ksyms);
 	ksyms__free((struct ksyms *)env.ksyms);
 	return tap_done();

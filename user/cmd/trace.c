@@ -28,6 +28,7 @@
 #include "trace/reclaim.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
+#include "kernel/slab_aliases.h"
 #include "kernel/vmlinux_btf.h"
 #include "cmd/trace_opts.h"
 
@@ -52,6 +53,7 @@ struct report_state {
 	const char *module;	 /* --module's kernel name, or NULL */
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
+	struct slab_aliases *slab_aliases; /* merged caches, read at each report */
 	bool json;
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
@@ -125,6 +127,10 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		return -errno;
 	}
 	refresh_ksyms(rs);
+	/* at each report: a cache created while tracing may have been merged */
+	slab_aliases__free(rs->slab_aliases);
+	rs->slab_aliases = slab_aliases__load("/sys/kernel/slab");
+	rs->env.slab_aliases = rs->slab_aliases;
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
 
@@ -468,6 +474,7 @@ out:
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);
+	slab_aliases__free(rs.slab_aliases);
 	km_scope_free(&o->scope);
 	free(rs.modules);
 	if (reclaim.skel)

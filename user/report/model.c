@@ -10,6 +10,7 @@
 #include <string.h>
 #include "report/model.h"
 #include "kernel/modsyms.h"
+#include "kernel/slab_aliases.h"
 
 static struct report_row *table_get(struct report_table *t, __u64 call_site, const char *name)
 {
@@ -641,6 +642,12 @@ static int out_build(struct report_model *m, const struct snapshot *snap,
 		err = out_add_group(m, snap, env, &e[i], j - i, ages);
 	}
 	free(e);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < tables[t]->n; i++) {
+			struct report_out_row *r = &tables[t]->rows[i];
+
+			r->aliases = slab_aliases__of(env->slab_aliases, r->cache, &r->nr_aliases);
+		}
 	for (t = 0; t < 4; t++) {
 		if (!err)
 			ages_apply(&ages[t], tables[t]);
@@ -675,6 +682,25 @@ void report_model_free(struct report_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Which caches a merged cache stands for, on every row that names a cache. */
+static void set_aliases(struct report_model *m, const struct report_env *env)
+{
+	struct report_table *by_site[] = { &m->sites, &m->dma_sites };
+	size_t i, t;
+
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < by_site[t]->n; i++) {
+			struct report_row *r = &by_site[t]->rows[i];
+
+			r->aliases = slab_aliases__of(env->slab_aliases, r->cache, &r->nr_aliases);
+		}
+	for (i = 0; i < m->caches.n; i++) {
+		struct report_row *r = &m->caches.rows[i];
+
+		r->aliases = slab_aliases__of(env->slab_aliases, r->name, &r->nr_aliases);
+	}
+}
+
 int report_model_build(struct report_model *m, const struct snapshot *snap,
 		       const struct report_env *env)
 {
@@ -705,6 +731,7 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	}
 	for (i = 0; i < m->dma_sites.n; i++)
 		site_advice(&m->dma_sites.rows[i], env);
+	set_aliases(m, env);
 	table_sort(&m->sites, env->sort);
 	table_sort(&m->caches, env->sort);
 	table_sort(&m->classes, env->sort);

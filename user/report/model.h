@@ -41,6 +41,7 @@ enum report_sort {
 };
 
 struct modsyms;
+struct slab_aliases;
 
 /* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
 typedef int (*report_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
@@ -63,6 +64,7 @@ struct report_env {
 	const char *module; /* --module's name: a call site placed in it without a name */
 	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
 	void *stack_ctx;
+	const struct slab_aliases *slab_aliases; /* merged caches' names; NULL: not known */
 	const struct reclaim_snapshot *reclaim; /* trace --reclaim's rows, else NULL */
 	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
 };
@@ -94,6 +96,9 @@ struct report_row {
 	bool cache_padding;
 	char advice[REPORT_ADVICE_LEN];
 	size_t saving;
+	/* the other caches SLUB merged into this row's cache (env's table owns them) */
+	const char *const *aliases;
+	int nr_aliases;
 };
 
 struct report_table {
@@ -142,6 +147,8 @@ struct report_out_row {
 	__u64 count, bytes_req, bytes_alloc, pages;
 	__u64 oldest_ns, median_ns;
 	char *stack; /* site rows with --stack: frames, innermost first, '\n'-separated */
+	const char *const *aliases; /* as report_row's: of the row's cache */
+	int nr_aliases;
 };
 
 struct report_out_table {
