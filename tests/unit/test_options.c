@@ -237,6 +237,9 @@ int main(void)
 	ASSERT_STREQ(o.scope.cmd ? o.scope.cmd[1] : NULL, "-j2", "CMD's own options are not ours");
 	ASSERT_EQ(PARSE(&o, "trace", "--caller", "kmemdup"), 0, "--caller");
 	ASSERT_STREQ(o.scope.caller, "kmemdup", "--caller value");
+	ASSERT_EQ(PARSE(&o, "trace", "--reclaim", "-j"), 0, "--reclaim");
+	ASSERT_TRUE(o.reclaim && !o.outstanding, "--reclaim sets reclaim alone");
+	ASSERT_EQ(PARSE(&o, "trace", "--reclaim", "-F"), -EINVAL, "--reclaim with --folded");
 
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "abc"), -EINVAL, "--pid abc is an error, not 0");
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "0"), -EINVAL, "--pid 0");
