@@ -40,6 +40,8 @@ static void check_error_text(void)
 	FILE *f;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the earlier cases' lines are still in stderr's buffer: not this case's */
+		fflush(stderr);
 		f = tmpfile();
 		if (!f || dup2(fileno(f), 2) < 0)
 			abort();
