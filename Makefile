@@ -42,7 +42,7 @@ INCLUDES := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUTPUT)
 .DELETE_ON_ERROR:
 # Keep .bpf.o and skeletons between builds.
 .SECONDARY:
-.PHONY: all clean test test-unit test-live check install uninstall man vmtest tests compile-test
+.PHONY: all clean test test-unit test-live check install uninstall man vmtest tests compile-test fuzz
 
 all: $(OUTPUT)/kmscope
 
@@ -66,6 +66,14 @@ $(OUTPUT)/user/%.o: user/%.c $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+# The HTML report's CSS and JS as C arrays (html_<file>_<ext>), embedded by report/html.c.
+HTML_ASSETS := $(wildcard user/report/html/*)
+$(OUTPUT)/html_assets.h: $(HTML_ASSETS) | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)set -e; for f in $(HTML_ASSETS); do \
+		xxd -i -n html_$$(basename $$f | tr . _) $$f; done > $@
+$(OUTPUT)/user/report/html.o: $(OUTPUT)/html_assets.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -108,8 +116,33 @@ compile-test:
 # compile test (after vmtest, so the VM kernels' vmlinux are there to compile against).
 check: test
 	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan test
+	$(MAKE) fuzz
 	$(MAKE) vmtest
 	$(MAKE) COMPILE_TEST_VM=1 compile-test
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan+UBSan, built from the sources they
+# fuzz; each runs FUZZ_TIME seconds from its seeds in tests/fuzz/corpus/<target>/ (new
+# inputs go to $(OUTPUT)/fuzz/corpus-<target>, not the checkout).
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUTPUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS := user/replay/import_text.c user/replay/import_perf.c user/replay/import_ftrace.c \
+	user/replay/site_syms.c user/replay/strmap.c \
+	user/replay/detect.c user/replay/import_notes.c user/kernel/gfp.c user/kernel/ksyms.c \
+	user/kernel/vmlinux_btf.c
+FUZZ_TIME ?= 20
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h user/*/*.h) $(FUZZ_SRCS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(FUZZ_SRCS) $(LIBS) -o $@
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)for t in $(FUZZ_TARGETS); do name=$${t##*/fuzz_}; mkdir -p $(OUTPUT)/fuzz/corpus-$$name; \
+		$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(OUTPUT)/fuzz/$$name- $(OUTPUT)/fuzz/corpus-$$name \
+			tests/fuzz/corpus/$$name 2>$(OUTPUT)/fuzz/$$name.log || \
+			{ tail -40 $(OUTPUT)/fuzz/$$name.log; exit 1; }; \
+		printf '  FUZZ     %s: %s\n' $$name "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $(OUTPUT)/fuzz/$$name.log)"; \
+	done
 
 # The man pages: each command's from its option table (scripts/gen-man), for DOCDIR.
 man: $(OUTPUT)/kmscope

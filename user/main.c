@@ -14,7 +14,10 @@ static const struct cmd {
 } cmds[] = {
 	{ "completion", cmd_completion, "print the bash completion script ('completion bash')" },
 	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
+	{ "exporter", cmd_exporter, "serve allocation counters as Prometheus metrics over HTTP" },
 	{ "inject", cmd_inject, "make chosen kernel allocations fail, and log each failure" },
+	{ "record", cmd_record, "record every allocation and free event to a file" },
+	{ "report", cmd_report, "print trace's reports from a recording (or perf/ftrace text)" },
 	{ "sweep", cmd_sweep, "fail each allocation of CMD's run in turn: crashes, warnings, leaks" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
 	{ "waste", cmd_waste, "trace allocations and print the rounding-waste report" },

@@ -2,6 +2,9 @@
 /* kmscope completion bash: the shell completion, made from the same tables as --help. */
 #include <string.h>
 #include "cmd/commands.h"
+#include "cmd/record_opts.h"
+#include "cmd/report_opts.h"
+#include "cmd/exporter_opts.h"
 #include "cmd/sweep_opts.h"
 #include "cmd/inject_opts.h"
 #include "cmd/trace_opts.h"
@@ -29,7 +32,8 @@ const struct km_command_spec completion_spec = {
 };
 
 const struct km_command_spec *const km_command_specs[] = {
-	&completion_spec, &doctor_spec, &inject_spec, &sweep_spec, &trace_spec, &waste_spec,
+	&completion_spec, &doctor_spec, &exporter_spec, &inject_spec, &record_spec, &report_spec,
+	&sweep_spec, &trace_spec, &waste_spec,
 };
 const int km_nr_command_specs = sizeof(km_command_specs) / sizeof(km_command_specs[0]);
 

@@ -104,6 +104,7 @@ static void json_summary(struct json_writer *jw, const struct report_summary *s)
 	jw_kv_uint(jw, "nested", s->nested);
 	jw_kv_uint(jw, "shape_caches", s->dropped_shape_caches);
 	jw_kv_uint(jw, "follow", s->dropped_follow);
+	jw_kv_uint(jw, "events", s->lost_events);
 	jw_object_end(jw);
 	/* with a process scope: interrupt-context events, not charged to the tasks */
 	jw_key(jw, "irq");
@@ -390,6 +391,18 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 		jw_kv_uint(jw, "interval", win->interval);
 	else
 		jw_kv_bool(jw, "total", true);
+	if (m->nr_notes) {
+		/* what an offline input lacked: the report cannot show it */
+		jw_key(jw, "notes");
+		jw_array_start(jw);
+		for (i = 0; i < (size_t)m->nr_notes; i++) {
+			jw_object_start(jw);
+			jw_kv_string(jw, "key", m->notes[i].key);
+			jw_kv_string(jw, "text", m->notes[i].text);
+			jw_object_end(jw);
+		}
+		jw_array_end(jw);
+	}
 	json_summary(jw, &m->sum);
 	json_sizes(jw, m);
 	jw_key(jw, "callsites");

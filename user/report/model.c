@@ -347,6 +347,7 @@ static void fill_counters(struct report_summary *sum, const struct snapshot *sna
 	sum->irq_allocs = snap->counters[KM_CNT_IRQ_ALLOC];
 	sum->irq_pages = snap->counters[KM_CNT_IRQ_PAGE];
 	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
+	sum->lost_events = snap->counters[KM_CNT_LOST_EVENTS];
 }
 
 
@@ -713,6 +714,8 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 		return -ENOMEM;
 	m->sections = env->sections;
 	m->top = env->top;
+	for (i = 0; i < (size_t)env->nr_notes && i < REPORT_MAX_NOTES; i++)
+		m->notes[m->nr_notes++] = env->notes[i];
 	fill_zones(m, env);
 	fill_counters(&m->sum, snap);
 	for (i = 0; i < snap->nr_allocs; i++) {

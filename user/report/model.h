@@ -46,6 +46,14 @@ struct slab_aliases;
 /* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
 typedef int (*report_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
 
+/* What an offline input could not show (report -i of perf / ftrace text), one line each. */
+struct report_note {
+	const char *key; /* JSON notes[].key, e.g. "cache_names_missing" (a literal) */
+	char text[240];
+};
+
+#define REPORT_MAX_NOTES 12
+
 /* What the model is built with: the kernel's facts and the report's options. */
 struct report_env {
 	const struct ksyms *ksyms;
@@ -64,6 +72,8 @@ struct report_env {
 	const char *module; /* --module's name: a call site placed in it without a name */
 	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
 	void *stack_ctx;
+	const struct report_note *notes; /* copied into the model; NULL for none */
+	int nr_notes;
 	const struct slab_aliases *slab_aliases; /* merged caches' names; NULL: not known */
 	const struct reclaim_snapshot *reclaim; /* trace --reclaim's rows, else NULL */
 	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
@@ -129,6 +139,7 @@ struct report_summary {
 	__u64 irq_allocs, irq_pages, irq_frees; /* process scope: interrupt context, not charged */
 	__u64 unattributed; /* allocations at a call site with no kernel symbol */
 	__u64 duplicates;   /* large kmallocs traced twice, counted once */
+	__u64 lost_events;  /* a recording's events lost in its ring buffer */
 };
 
 /*
@@ -184,6 +195,8 @@ struct report_model {
 	struct report_page_row dma_zone_order[KM_MAX_ZONES][REPORT_ORDER_SLOTS];
 	struct report_page_row dma_flag_order[2][REPORT_ORDER_SLOTS];
 	struct report_outstanding out;
+	struct report_note notes[REPORT_MAX_NOTES];
+	int nr_notes;
 	struct report_reclaim reclaim; /* always built: off, it says why */
 };
 

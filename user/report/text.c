@@ -35,6 +35,9 @@ static void text_summary(FILE *out, const struct report_summary *s)
 		km_hcount(&h, s->dropped_allocs), km_hcount(&h, s->dropped_pages),
 		km_hcount(&h, s->nested), km_hcount(&h, s->dropped_cache_names),
 		km_hcount(&h, s->stacks_lost));
+	if (s->lost_events)
+		fprintf(out, "  %-22s %s (the recording's ring buffer was full)\n", "events lost",
+			km_hcount(&h, s->lost_events));
 	fprintf(out, "  %-22s %s (shape cache names %s, forks of CMD not followed %s)\n",
 		"bounds overflowed", km_hcount(&h, s->dropped_shape_caches + s->dropped_follow),
 		km_hcount(&h, s->dropped_shape_caches), km_hcount(&h, s->dropped_follow));
@@ -372,12 +375,15 @@ static void text_outstanding(FILE *out, const struct report_model *m)
 int report_text_print(FILE *out, const struct report_model *m, const struct report_window *win)
 {
 	struct km_human h = { 0 };
+	int i;
 
 	if (win->interval)
 		fprintf(out, "=== kmscope: %s, interval %d (%s) ===\n", m->scope, win->interval,
 			km_hseconds(&h, win->seconds));
 	else
 		fprintf(out, "=== kmscope: %s, %s ===\n", m->scope, km_hseconds(&h, win->seconds));
+	for (i = 0; i < m->nr_notes; i++)
+		fprintf(out, "note: %s\n", m->notes[i].text);
 	if (m->sections & REPORT_SUMMARY)
 		text_summary(out, &m->sum);
 	if (m->sections & REPORT_SIZES)

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The preempt count's address for trace's interrupt-context test (kernel/preempt_count.h).
+ * Reading it replaces four raw tracepoints (softirq_entry/exit, irq_handler_entry/exit)
+ * whose attach and detach live-patch the hottest interrupt paths: Debian's 6.1 under
+ * qemu TCG soft-locked in handle_softirqs at the softirq_exit site while kmscope
+ * detached them (docs/kernels.md, "Known problems").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include "kernel/preempt_count.h"
+
+/* Offset of pcpu_hot's preempt_count from the kernel's BTF, or -ENOENT. */
+static long pcpu_hot_count_offset(const struct btf *vmlinux)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	int id, i;
+
+	if (!vmlinux)
+		return -ENOENT;
+	id = btf__find_by_name_kind(vmlinux, "pcpu_hot", BTF_KIND_STRUCT);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, id);
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(vmlinux, m->name_off), "preempt_count"))
+			return btf_member_bit_offset(t, i) / 8;
+	return -ENOENT;
+}
+
+int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
+			  struct km_preempt_count *out)
+{
+	unsigned long offsets = 0, count = 0, hot = 0, addr;
+	bool hidden = false;
+	char line[512], name[256], type;
+	long hot_off;
+	FILE *f;
+
+#ifndef __x86_64__
+	(void)kallsyms;
+	(void)vmlinux;
+	(void)out;
+	return -EOPNOTSUPP;
+#endif
+	f = fopen(kallsyms, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f) && !(offsets && (count || hot))) {
+		/* core kernel symbols only: a module's line has a fourth field */
+		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 || strchr(line, '['))
+			continue;
+		if (strcmp(name, "__per_cpu_offset") && strcmp(name, "__preempt_count") &&
+		    strcmp(name, "pcpu_hot"))
+			continue;
+		if (!addr) { /* kptr_restrict: every address reads 0 */
+			hidden = true;
+			continue;
+		}
+		if (!strcmp(name, "__per_cpu_offset"))
+			offsets = addr;
+		else if (!strcmp(name, "__preempt_count"))
+			count = addr;
+		else
+			hot = addr;
+	}
+	fclose(f);
+	if (hidden)
+		return -EPERM;
+	if (!offsets)
+		return -ENOENT;
+	if (count) {
+		out->count = count;
+	} else if (hot) {
+		hot_off = pcpu_hot_count_offset(vmlinux);
+		if (hot_off < 0)
+			return hot_off;
+		out->count = hot + hot_off;
+	} else {
+		return -ENOENT;
+	}
+	out->percpu_offsets = offsets;
+	return 0;
+}
+
+int km_preempt_count_locate(const struct btf *vmlinux, struct km_preempt_count *out)
+{
+	return km_preempt_count_from("/proc/kallsyms", vmlinux, out);
+}
+
+bool km_irq_from_preempt_count(const struct btf *vmlinux, struct km_preempt_count *out)
+{
+	const char *force = getenv("KMSCOPE_IRQ_TRACEPOINTS");
+
+	if (force && !strcmp(force, "1"))
+		return false;
+	return !km_preempt_count_locate(vmlinux, out);
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `perf script` lines: "rv 25410 [001] 23299.354578: kmem:kmalloc: call_site=..."
+ * (the task as "comm PID" or "comm PID/TID"), and with -g each event followed by its
+ * callchain, one "\tffffffff81bb14af iovec_from_user+0xcf ([kernel.kallsyms])" a line,
+ * then a blank line. Frames are not imported as stacks, but they give the addresses
+ * of the call sites' symbols, which the event lines print only as func+0x1a.
+ */
+#include <string.h>
+#include "replay/import_line.h"
+
+static bool is_blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			return false;
+	return true;
+}
+
+/* "\t    ffffffff81bb14af iovec_from_user+0xcf ([kernel.kallsyms])" */
+static bool perf_frame(const char *p, const char *end, struct text_line *l)
+{
+	const char *sym, *dso;
+	__u64 addr = 0;
+	int digits = 0;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (; p < end; p++, digits++) {
+		char c = *p | 0x20;
+
+		if (*p >= '0' && *p <= '9')
+			addr = addr << 4 | (*p - '0');
+		else if (c >= 'a' && c <= 'f')
+			addr = addr << 4 | (c - 'a' + 10);
+		else
+			break;
+	}
+	if (!digits || digits > 16 || p == end || *p != ' ')
+		return false;
+	sym = ++p;
+	while (p < end && *p != ' ')
+		p++;
+	l->frame_addr = addr;
+	l->frame_sym = sym;
+	l->frame_sym_len = p - sym;
+	l->frame_dso = NULL;
+	l->frame_dso_len = 0;
+	dso = p < end ? memchr(p, '(', end - p) : NULL;
+	if (dso && end[-1] == ')') {
+		l->frame_dso = dso + 1;
+		l->frame_dso_len = end - 1 - (dso + 1);
+	}
+	return l->frame_sym_len > 0;
+}
+
+enum line_kind perf_line(const char *p, const char *end, struct text_line *l)
+{
+	if (is_blank(p, end) || *p == '#')
+		return LINE_SKIP;
+	/* frames are indented; so are event lines, by their padded comm */
+	if (*p == '\t' || !text_event_header(p, end, l))
+		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;
+	/* "kmem:kmalloc": the system is part of perf's event name */
+	l->kmem = l->event_len > 5 && !memcmp(l->event, "kmem:", 5);
+	if (l->kmem) {
+		l->event += 5;
+		l->event_len -= 5;
+	}
+	return LINE_EVENT;
+}
