@@ -19,6 +19,7 @@ static const struct cmd {
 	{ "record", cmd_record, "record every allocation and free event to a file" },
 	{ "report", cmd_report, "print trace's reports from a recording (or perf/ftrace text)" },
 	{ "sweep", cmd_sweep, "fail each allocation of CMD's run in turn: crashes, warnings, leaks" },
+	{ "top", cmd_top, "a live view of allocations by call site, cache or module" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
 	{ "waste", cmd_waste, "trace allocations and print the rounding-waste report" },
 };

@@ -12,6 +12,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 struct km_command_spec;
 extern const struct km_command_spec doctor_spec, completion_spec;

@@ -8,6 +8,7 @@
 #include "cmd/sweep_opts.h"
 #include "cmd/inject_opts.h"
 #include "cmd/trace_opts.h"
+#include "cmd/top_opts.h"
 #include "core/common.h"
 #include "core/manpage.h"
 #include "core/options.h"
@@ -33,7 +34,7 @@ const struct km_command_spec completion_spec = {
 
 const struct km_command_spec *const km_command_specs[] = {
 	&completion_spec, &doctor_spec, &exporter_spec, &inject_spec, &record_spec, &report_spec,
-	&sweep_spec, &trace_spec, &waste_spec,
+	&sweep_spec, &top_spec, &trace_spec, &waste_spec,
 };
 const int km_nr_command_specs = sizeof(km_command_specs) / sizeof(km_command_specs[0]);
 

@@ -70,6 +70,7 @@ struct report_state {
 	struct om_keep *keep;	     /* its series, kept from scrape to scrape */
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
+	const struct trace_view *view; /* kmscope top */
 };
 
 /*
@@ -313,6 +314,42 @@ static int open_server(const struct trace_opts *o, struct report_state *rs)
 	return KM_EXIT_FAILURE;
 }
 
+/* kmscope top: the models of the interval and of the total, to the view. */
+static int view_now(struct report_state *rs, bool final)
+{
+	struct snapshot cur, delta;
+	struct report_model md, mt;
+	struct report_window win;
+	double t = km_now();
+	int err;
+
+	err = snapshot_read(&cur, &rs->maps);
+	if (err) {
+		km_error("cannot read the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	err = snapshot_delta(&cur, &rs->prev, &delta);
+	if (err) {
+		snapshot_free(&cur);
+		return err;
+	}
+	refresh_ksyms(rs);
+	win = (struct report_window){ .seconds = t - rs->last, .interval = ++rs->interval };
+	err = report_model_build(&md, &delta, &rs->env);
+	if (!err) {
+		err = report_model_build(&mt, &cur, &rs->env);
+		if (!err)
+			err = rs->view->frame(rs->view->ctx, &md, &mt, &win, t - rs->started, final);
+		else
+			report_model_free(&md);
+	}
+	snapshot_free(&delta);
+	snapshot_free(&rs->prev);
+	rs->prev = cur;
+	rs->last = t;
+	return err;
+}
+
 /* The interval since the last report; with final, also the total. */
 static int report_now(struct report_state *rs, bool final)
 {
@@ -321,6 +358,8 @@ static int report_now(struct report_state *rs, bool final)
 	double t = km_now();
 	int err;
 
+	if (rs->view)
+		return view_now(rs, final);
 	err = snapshot_read(&cur, &rs->maps);
 	if (!err && rs->reclaim) {
 		err = reclaim_tracer_read(rs->reclaim, &rcur);
@@ -487,6 +526,13 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
+static int view_input(void *ctx)
+{
+	struct trace_run *r = ctx;
+
+	return r->rs->view->input(r->rs->view->ctx);
+}
+
 static int serve_poll_fds(void *ctx, struct pollfd *pfd, int max)
 {
 	struct trace_run *r = ctx;
@@ -568,7 +614,8 @@ static int do_trace(struct trace_opts *o)
 	struct btf *vmlinux = NULL;
 	struct trace_run run = { .t = &t, .o = o, .rs = &rs };
 	struct km_session session = {};
-	int ret, err, cmd_status = 0;
+	int ret, err, cmd_status = 0, view_fd = -1;
+	bool view_started = false;
 	char scope[256];
 	double t0 = km_now();
 
@@ -670,6 +717,17 @@ static int do_trace(struct trace_opts *o)
 		session.poll_fds = serve_poll_fds;
 		session.on_fds = serve_on_fds;
 	}
+	if (o->view) {
+		rs.view = o->view;
+		rs.interval = 0;
+		ret = o->view->start(o->view->ctx, &view_fd);
+		if (ret)
+			goto out;
+		view_started = true;
+		if (view_fd >= 0)
+			session.fds[session.nr_fds++] = view_fd;
+		session.on_input = view_input;
+	}
 	err = km_session_run(&session);
 	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
 	cmd_status = km_session_end_child(&session);
@@ -677,6 +735,8 @@ static int do_trace(struct trace_opts *o)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
+	if (view_started)
+		o->view->stop(o->view->ctx); /* the terminal first: errors after it are seen */
 	/* an error path: do not leave CMD running untraced */
 	km_child__cleanup(&c);
 	if (rs.out && rs.out != stdout && fclose(rs.out) && !ret) {

@@ -9,6 +9,24 @@
 #include "core/scope.h"
 #include "report/report.h"
 
+struct report_model;
+struct report_window;
+
+/* kmscope top: a live view instead of a report (cmd/top.c). */
+struct trace_view {
+	/* once attached, before the session: *input_fd the descriptor for keys, or -1 */
+	int (*start)(void *ctx, int *input_fd);
+	/*
+	 * Each interval, and at the end (final): the interval's and the total's models,
+	 * which the view then owns (and frees with report_model_free).
+	 */
+	int (*frame)(void *ctx, struct report_model *delta, struct report_model *total,
+		     const struct report_window *win, double total_seconds, bool final);
+	int (*input)(void *ctx);  /* after every wake of the session */
+	void (*stop)(void *ctx);  /* on every exit once start ran, errors too */
+	void *ctx;
+};
+
 struct trace_opts {
 	const char *name; /* "trace" or "waste" */
 	struct km_scope scope;
@@ -26,6 +44,7 @@ struct trace_opts {
 	const char *html;   /* --html FILE: also the page of the total report */
 	int top;	 /* -1: the default for the format */
 	enum report_sort sort;
+	const struct trace_view *view; /* kmscope top, else NULL */
 };
 
 /* Their handlers take a struct trace_opts with .name set. */
