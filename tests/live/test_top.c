@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope top: (1) stdout not a terminal: the plain snapshots of a known workload (rounds
+ * of readv()s of 100 iovecs = kmallocs of 1600 B in kmalloc-2k at iovec_from_user, 448 B
+ * of waste each), with an unrelated process doing the same outside the scope, add up to
+ * exactly the workload's totals; (2) in tmux at 80x24: the header and the workload's row
+ * on the alternate screen, keys k and m regroup, q exits 0 with the shell's screen back,
+ * and every BPF program kmscope held is gone.
+ */
+#include <dirent.h>
+#include <bpf/bpf.h>
+#include "live.h"
+
+#define TMUX "/usr/bin/tmux"
+#define SOCKET "kmscope-test-top"
+
+static char self[4096];
+
+/* rounds of n readv()s of 100 iovecs, ms apart */
+static void rounds(int n, int nrounds, int ms)
+{
+	int r;
+
+	for (r = 0; r < nrounds; r++) {
+		readv_loop(100, n);
+		sleep_ms(ms);
+	}
+}
+
+struct row_sum {
+	long long allocs, bytes, waste, failed, last_total;
+	int snapshots, rows;
+};
+
+/* Sums the iovec_from_user rows of every snapshot (blocks that start "kmscope top"). */
+static void sum_rows(const char *out, struct row_sum *s)
+{
+	const char *p = out;
+
+	memset(s, 0, sizeof(*s));
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		char line[512];
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		unsigned long long a, b, w, f, ta, tb;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+		if (!strncmp(line, "kmscope top", 11))
+			s->snapshots++;
+		if (strstr(line, "iovec_from_user") &&
+		    sscanf(line, "%llu %llu %llu %llu %llu %llu", &a, &b, &w, &f, &ta, &tb) == 6) {
+			s->allocs += a;
+			s->bytes += b;
+			s->waste += w;
+			s->failed += f;
+			s->last_total = ta;
+			s->rows++;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+static void test_batch(void)
+{
+	char *argv[] = { (char *)kmscope_path(), "top", "-i", "0.4", "-n", "0", "--", self,
+			 "workload", "rounds", "500", "3", "500", NULL };
+	struct row_sum s;
+	struct proc p;
+	pid_t neighbour = fork();
+
+	if (neighbour == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		readv_loop(100, 1000000); /* outside the scope: must not be counted */
+		_exit(0);
+	}
+	ASSERT_EQ(run(&p, argv), 0, "top -- CMD, stdout a pipe: exit 0");
+	kill(neighbour, SIGKILL);
+	waitpid(neighbour, NULL, 0);
+	sum_rows(p.out, &s);
+	ASSERT_GE(s.snapshots, 3, "one plain snapshot per interval (3 rounds of 0.5 s, every 0.4 s)");
+	ASSERT_TRUE(!strchr(p.out, '\033'), "no escape sequence in batch mode");
+	ASSERT_EQ(s.rows, s.snapshots, "the workload's row in every snapshot");
+	ASSERT_EQ(s.allocs, 1500, "the snapshots' allocations at iovec_from_user add up to 1500");
+	ASSERT_EQ(s.bytes, 1500 * 2048, "their bytes to 1500 x 2048");
+	ASSERT_EQ(s.waste, 1500 * 448, "their waste to 1500 x 448");
+	ASSERT_EQ(s.failed, 0, "no failure");
+	ASSERT_EQ(s.last_total, 1500, "the last snapshot's total is 1500");
+	ASSERT_CONTAINS(p.out, "kmalloc-2k", "the row names its cache");
+	proc_free(&p);
+
+	{
+		char *bad[] = { (char *)kmscope_path(), "top", "--by", "colour", NULL };
+
+		ASSERT_EQ(run(&p, bad), 2, "an unknown --by is a usage error");
+		ASSERT_CONTAINS(p.err, "unknown grouping 'colour'", "named in one line");
+		proc_free(&p);
+	}
+}
+
+static int tmux(char *const args[], char **out)
+{
+	char *argv[16] = { TMUX, "-L", SOCKET };
+	struct proc p;
+	int i, ret;
+
+	for (i = 0; args[i] && i < 12; i++)
+		argv[3 + i] = args[i];
+	argv[3 + i] = NULL;
+	ret = run(&p, argv);
+	if (out)
+		*out = strdup(p.out ? p.out : "");
+	proc_free(&p);
+	return ret;
+}
+
+/*
+ * tmux new-session: the server it starts keeps the descriptors it was given, so it gets
+ * /dev/null, not run()'s pipes (which would then never close). The exit status.
+ */
+static int tmux_start(char *const args[])
+{
+	char *argv[16] = { TMUX, "-L", SOCKET };
+	int i, status = -1;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 12; i++)
+		argv[3 + i] = args[i];
+	argv[3 + i] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(TMUX, argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *capture(void)
+{
+	char *args[] = { "capture-pane", "-p", "-t", "top", NULL }, *out = NULL;
+
+	tmux(args, &out);
+	return out;
+}
+
+/* Captures the pane until it has needle (and not unwanted): true, or false after 20 s. */
+static bool pane_wait(const char *needle, char **screen)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		*screen = capture();
+		if (strstr(*screen, needle))
+			return true;
+		free(*screen);
+		sleep_ms(200);
+	}
+	*screen = capture();
+	return false;
+}
+
+static bool alternate_on(void)
+{
+	char *args[] = { "display-message", "-p", "-t", "top", "#{alternate_on}", NULL }, *out;
+	bool on;
+
+	tmux(args, &out);
+	on = out[0] == '1';
+	free(out);
+	return on;
+}
+
+/* kmscope, the child of the pane's shell. */
+static pid_t kmscope_in_pane(void)
+{
+	char *args[] = { "display-message", "-p", "-t", "top", "#{pane_pid}", NULL }, *out;
+	pid_t shell, found = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	tmux(args, &out);
+	shell = atoi(out);
+	free(out);
+	dp = opendir("/proc");
+	while (dp && (d = readdir(dp)) && !found) {
+		char path[300], stat[512];
+		int pid = atoi(d->d_name), ppid;
+		char comm[64];
+		FILE *f;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (f && fgets(stat, sizeof(stat), f) &&
+		    sscanf(stat, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 && ppid == shell &&
+		    !strcmp(comm, "kmscope"))
+			found = pid;
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	return found;
+}
+
+static int prog_ids(pid_t pid, __u32 *ids, int max)
+{
+	char dir[64], path[512], line[256];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp)) && n < max) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
+				break;
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+static bool lines_fit(const char *screen, int width, int height)
+{
+	int lines = 0;
+	const char *p;
+
+	for (p = screen; *p; lines++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n > (size_t)width)
+			return false;
+		p = nl ? nl + 1 : p + n;
+	}
+	return lines <= height;
+}
+
+static void test_tmux(void)
+{
+	char cmd[8192], pid[16], *screen;
+	char *kill_args[] = { "kill-server", NULL };
+	__u32 ids[64];
+	pid_t workload = fork(), km;
+	int nids, i, k;
+	bool gone = false;
+
+	if (workload == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		rounds(200, 1000000, 100);
+		_exit(0);
+	}
+	snprintf(pid, sizeof(pid), "%d", workload);
+	snprintf(cmd, sizeof(cmd), "echo shell-screen; %s top -p %s -i 0.5; echo kmscope-exit=$?; "
+		 "sleep 120", kmscope_path(), pid);
+	{
+		char *args[] = { "new-session", "-d", "-s", "top", "-x", "80", "-y", "24", cmd, NULL };
+
+		tmux(kill_args, NULL);
+		ASSERT_EQ(tmux_start(args), 0, "tmux new-session -x 80 -y 24 'kmscope top -p PID'");
+	}
+	ASSERT_TRUE(pane_wait("iovec_from_user", &screen), "the workload's row is drawn");
+	ASSERT_CONTAINS(screen, "kmscope top - process", "the header names the scope");
+	ASSERT_CONTAINS(screen, "CALL SITE", "grouped by call site first");
+	ASSERT_TRUE(lines_fit(screen, 80, 24), "every line fits 80x24");
+	ASSERT_TRUE(alternate_on(), "drawn on the alternate screen");
+	ASSERT_TRUE(!strstr(screen, "shell-screen"), "the shell's screen is not overwritten");
+	free(screen);
+	km = kmscope_in_pane();
+	nids = km ? prog_ids(km, ids, 64) : 0;
+	ASSERT_GT(nids, 0, "kmscope in the pane holds its BPF programs");
+
+	{
+		char *k_args[] = { "send-keys", "-t", "top", "k", NULL };
+		char *m_args[] = { "send-keys", "-t", "top", "m", NULL };
+		char *q_args[] = { "send-keys", "-t", "top", "q", NULL };
+
+		tmux(k_args, NULL);
+		ASSERT_TRUE(pane_wait("by cache", &screen), "k: grouped by cache");
+		ASSERT_CONTAINS(screen, "kmalloc-2k", "the workload's cache is a row");
+		ASSERT_TRUE(!strstr(screen, "iovec_from_user"), "and call sites are gone");
+		free(screen);
+		tmux(m_args, NULL);
+		ASSERT_TRUE(pane_wait("by module", &screen), "m: grouped by module");
+		ASSERT_CONTAINS(screen, "[kernel]", "the kernel proper is a row");
+		free(screen);
+		tmux(q_args, NULL);
+	}
+	ASSERT_TRUE(pane_wait("kmscope-exit=", &screen), "q: kmscope exits");
+	ASSERT_CONTAINS(screen, "kmscope-exit=0", "with status 0");
+	ASSERT_CONTAINS(screen, "shell-screen", "the shell's screen is back");
+	ASSERT_TRUE(!strstr(screen, "ALLOC/s"), "and the view is gone from it");
+	ASSERT_TRUE(!alternate_on(), "the alternate screen is off");
+	free(screen);
+	for (i = 0; i < 50 && !gone; i++) {
+		gone = true;
+		for (k = 0; k < nids; k++) {
+			int fd = bpf_prog_get_fd_by_id(ids[k]);
+
+			if (fd >= 0) {
+				close(fd);
+				gone = false;
+			}
+		}
+		if (!gone)
+			sleep_ms(100);
+	}
+	ASSERT_TRUE(nids > 0 && gone, "every BPF program it held is gone (detached)");
+	tmux(kill_args, NULL);
+	kill(workload, SIGKILL);
+	waitpid(workload, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && !strcmp(argv[1], "workload") && !strcmp(argv[2], "rounds")) {
+		rounds(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+		return 0;
+	}
+	live_require();
+	live_self_path(self, sizeof(self));
+	test_batch();
+	if (access(TMUX, X_OK))
+		tap_skip("kmscope top in tmux", "no " TMUX ": scripts/setup installs the tmux package");
+	else
+		test_tmux();
+	return tap_done();
+}
