@@ -18,8 +18,8 @@
 #include "cmd/top_opts.h"
 #include "core/common.h"
 
-/* Lines above the table: at most 4 of header, and the column titles. */
-#define TOP_HEADER_LINES 5
+/* Lines above the table: at most 5 of header, and the column titles. */
+#define TOP_HEADER_LINES 6
 
 struct top_screen {
 	struct top_opts *o;

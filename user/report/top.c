@@ -253,15 +253,17 @@ static void print_header(FILE *out, const struct report_model *delta,
 	struct km_human h = {};
 	double s = o->seconds;
 
-	line(out, o->width, "kmscope top - %s - interval %d (%s), %s since start", o->scope,
-	     o->index, km_hseconds(&h, s), km_hseconds(&h, o->total_seconds));
+	line(out, o->width, "kmscope top  %s up, interval %d of %s  %s",
+	     km_hseconds(&h, o->total_seconds), o->index, km_hseconds(&h, s), o->scope);
 	h.next = 0;
-	line(out, o->width, "allocs %s/s (%s), bytes %s/s (%s), waste %s/s (%s), failed %s/s (%s)",
-	     km_hcount(&h, per_second(d->allocs, s)), km_hcount(&h, t->allocs),
-	     km_hbytes(&h, per_second(d->bytes_alloc, s)), km_hbytes(&h, t->bytes_alloc),
+	line(out, o->width, "per s  %7s allocs  %9s  %9s waste  %6s failed",
+	     km_hcount(&h, per_second(d->allocs, s)), km_hbytes(&h, per_second(d->bytes_alloc, s)),
 	     km_hbytes(&h, per_second(d->bytes_alloc - d->bytes_req, s)),
-	     km_hbytes(&h, t->bytes_alloc - t->bytes_req),
-	     km_hcount(&h, per_second(d->failures, s)), km_hcount(&h, t->failures));
+	     km_hcount(&h, per_second(d->failures, s)));
+	h.next = 0;
+	line(out, o->width, "total  %7s allocs  %9s  %9s waste  %6s failed",
+	     km_hcount(&h, t->allocs), km_hbytes(&h, t->bytes_alloc),
+	     km_hbytes(&h, t->bytes_alloc - t->bytes_req), km_hcount(&h, t->failures));
 	h.next = 0;
 	if (t->dropped_allocs || t->dropped_pages || (o->outstanding && total->out.dropped))
 		line(out, o->width, "dropped: %s allocations (maps full)%s%s",
