@@ -686,7 +686,9 @@ static int do_trace(struct trace_opts *o)
 	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
-	if (rs.server)
+	if (o->view)
+		fprintf(stderr, "kmscope: top of %s; q or Ctrl-C to stop\n", scope);
+	else if (rs.server)
 		fprintf(stderr, "kmscope: exporting %s at http://%s/metrics; SIGTERM or Ctrl-C "
 			"to stop\n", scope, o->listen);
 	else if (o->scope.cmd)
