@@ -82,6 +82,7 @@ enum km_counter {
 	KM_CNT_IRQ_ALLOC,	 /* process scope: slab allocations in interrupt context */
 	KM_CNT_IRQ_PAGE,	 /* process scope: page allocations in interrupt context */
 	KM_CNT_IRQ_FREE,	 /* process scope: frees (slab and page) in interrupt context */
+	KM_CNT_LOST_EVENTS,	 /* record: events not written, the ring buffer was full */
 	KM_CNT_NR,
 };
 

@@ -7,8 +7,6 @@
 #include "cmd/commands.h"
 #include "core/common.h"
 
-#define KMSCOPE_VERSION "0.1.0"
-
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -16,7 +14,10 @@ static const struct cmd {
 } cmds[] = {
 	{ "completion", cmd_completion, "print the bash completion script ('completion bash')" },
 	{ "doctor", cmd_doctor, "what this kernel supports and which kmscope features work" },
+	{ "exporter", cmd_exporter, "serve allocation counters as Prometheus metrics over HTTP" },
 	{ "inject", cmd_inject, "make chosen kernel allocations fail, and log each failure" },
+	{ "record", cmd_record, "record every allocation and free event to a file" },
+	{ "report", cmd_report, "print trace's reports from a recording (or perf/ftrace text)" },
 	{ "sweep", cmd_sweep, "fail each allocation of CMD's run in turn: crashes, warnings, leaks" },
 	{ "trace", cmd_trace, "trace allocations and print the full report" },
 	{ "waste", cmd_waste, "trace allocations and print the rounding-waste report" },
@@ -29,7 +30,9 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: kmscope COMMAND [OPTIONS] [-- CMD ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(out, "\n'kmscope COMMAND --help' for a command's options.\n"
+	fprintf(out, "\nOptions:\n  %-10s %s\n  %-10s %s\n", "--help", "this help",
+		"--version", "print kmscope's version");
+	fprintf(out, "\n'kmscope COMMAND --help' for a command's options; 'man kmscope-COMMAND'.\n"
 		     "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 the kernel lacks a "
 		     "needed feature;\nwith '-- CMD', CMD's own status when it fails.\n");
 }

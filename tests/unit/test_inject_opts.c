@@ -76,6 +76,11 @@ static void test_errors(void)
 	ASSERT_EQ(PARSE(&o, "--pid", "1", "--", "ls"), -EINVAL, "--pid with -- CMD");
 	ASSERT_EQ(PARSE(&o, "--all", "--"), -EINVAL, "-- without a command");
 	ASSERT_EQ(PARSE(&o, "--all", "stray"), -EINVAL, "a stray argument");
+	ASSERT_EQ(PARSE(&o, "--all", "--folded", "--json"), -EINVAL, "--folded with --json");
+	ASSERT_EQ(PARSE(&o, "--all", "-F", "--backend", "debugfs"), -EINVAL,
+		  "--folded with backend debugfs (no stacks)");
+	ASSERT_EQ(PARSE(&o, "--all", "-F", "--backend", "kprobe"), 0, "-F with backend kprobe");
+	ASSERT_TRUE(o.folded, "-F is --folded");
 }
 
 /* The BPF side and any later replay must agree on which matches fire. */

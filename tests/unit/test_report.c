@@ -284,7 +284,42 @@ static int fake_stacks(void *ctx, __s32 id, __u64 *ips)
 		ips[1] = START_KERNEL + 0x30;
 		return 0;
 	}
+	if (id == 3) {
+		ips[0] = 0xffffffffc0c00010UL; /* the tracing program: "[bpf]" in the fixture */
+		ips[1] = KMALLOC_ENTRY + 0x10;
+		ips[2] = START_KERNEL + 0x20;
+		return 0;
+	}
 	return -ENOENT;
+}
+
+/* inject --folded: its events' formatted frames, counted per line */
+static void test_folded_frames(void)
+{
+	const char *const frames[] = { "__kmalloc_cache_noprof+0x1f0", "my_probe+0x1a [mod]",
+				       "do_one_initcall+0x40", "0xffffffff81000000" };
+	struct folded_model fm = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i, err = 0;
+
+	for (i = 0; i < 70; i++) /* past the first room for 64 lines */
+		err |= folded_model_add_frames(&fm, "kmalloc", frames, 4, "my_probe", 1);
+	err |= folded_model_add_frames(&fm, "page", frames, 3, NULL, 1);
+	err |= folded_model_add_frames(&fm, "cache", frames, 2, "gone_module_fn", 2);
+	ASSERT_EQ(err, 0, "folded frames: added");
+	f = open_memstream(&buf, &len);
+	folded_print(f, &fm);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "kmalloc;0xffffffff81000000;do_one_initcall;my_probe [mod] 70\n"
+		     "page;do_one_initcall;my_probe [mod];__kmalloc_cache_noprof 1\n"
+		     "cache;my_probe [mod];__kmalloc_cache_noprof 2\n",
+		     "folded frames: cut at the call site's function, offsets dropped, equal lines "
+		     "counted once; no function or none found: every frame kept");
+	folded_model_free(&fm);
+	free(buf);
 }
 
 static void test_folded(const struct ksyms *ksyms)
@@ -296,8 +331,9 @@ static void test_folded(const struct ksyms *ksyms)
 		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 1),
 		shape(START_KERNEL + 0x30, 0, 60, 64, GFP_KERNEL_, false, 5),
 	};
-	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1) };
-	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 2 };
+	struct page_shape pg[] = { page(2, 0, GFP_KERNEL_, false, 3), page(0, 0, GFP_KERNEL_, false, 1),
+				   page(0, 0, GFP_KERNEL_, false, 1) };
+	struct snapshot snap = { .allocs = a, .nr_allocs = 5, .pages = pg, .nr_pages = 3 };
 	struct folded_model fm;
 	char *buf = NULL;
 	size_t len = 0;
@@ -308,6 +344,7 @@ static void test_folded(const struct ksyms *ksyms)
 	a[4].key.stack_id = 9; /* evicted from the stack map */
 	pg[0].key.stack_id = 1;
 	pg[1].key.stack_id = -1; /* no stack taken */
+	pg[2].key.stack_id = 3;
 	if (!ASSERT_EQ(folded_model_build(&fm, &snap, ksyms, fake_stacks, NULL, 4096), 0,
 		       "folded: model built"))
 		return;
@@ -317,12 +354,15 @@ static void test_folded(const struct ksyms *ksyms)
 	ASSERT_STREQ(buf,
 		     "pages;start_kernel;e1000_probe [e1000];__kmalloc_noprof 49152\n"
 		     "slab;start_kernel;e1000_probe [e1000] 82176\n"
-		     "slab;start_kernel 64\n",
+		     "slab;start_kernel 64\n"
+		     "pages;start_kernel;__kmalloc_noprof 4096\n",
 		     "folded: outermost first, cut at the call site, bytes summed per stack, pages "
-		     "by 4096 << order, failures and stackless shapes left out");
+		     "by 4096 << order (without the tracing program's frame), failures and "
+		     "stackless shapes left out");
 	ASSERT_EQ(fm.missing, 1, "folded: a stack gone from the map is counted");
 	folded_model_free(&fm);
 	free(buf);
+	test_folded_frames();
 }
 
 int main(void)
@@ -480,6 +520,31 @@ int main(void)
 		ASSERT_EQ(delta.allocs[0].count, 6, "10 - 4 of the first shape");
 		ASSERT_EQ(delta.counters[KM_CNT_KFREE], 2, "counters subtract");
 		snapshot_free(&delta);
+	}
+	{
+		/* 1000 kmalloc(1600) in kmalloc-2048: text rounds, JSON stays exact */
+		struct alloc_shape big[] = { shape(E1000_PROBE + 0x10, 0, 1600, 2048, GFP_KERNEL_,
+						   false, 1000) };
+		struct snapshot many = { .allocs = big, .nr_allocs = 1 };
+		struct report_window shortrun = { .seconds = 0.0123 };
+		struct jp *doc;
+
+		out = render_win(&many, &env, false, &shortrun);
+		ASSERT_CONTAINS(out, ", 12.3 ms ===", "text: a 12.3 ms run is not '0.0 s'");
+		ASSERT_CONTAINS(out, "\n  bytes requested        1.5 MiB\n",
+				"text: 1600000 bytes requested as 1.5 MiB");
+		ASSERT_CONTAINS(out, "\n  allocations            1.0 k (kmalloc 1.0 k, kmem_cache 0)\n",
+				"text: 1000 allocations as 1.0 k");
+		ASSERT_CONTAINS(out, " kmalloc-2k             1.0 k      1.5 MiB      2.0 MiB"
+				"      438 KiB  21.9%       0\n",
+				"text: the call-site row in rounded units (448000 B waste = 438 KiB)");
+		free(out);
+		out = render_win(&many, &env, true, &shortrun);
+		doc = jp_parse(out, NULL);
+		ASSERT_EQ(jp_num(doc, "summary.bytes_req"), 1600000, "JSON: exact bytes requested");
+		ASSERT_EQ(jp_num(doc, "summary.allocations"), 1000, "JSON: exact allocations");
+		jp_free(doc);
+		free(out);
 	}
 	test_folded(env.ksyms);
 	ksyms__free((struct ksyms *)env.ksyms);

@@ -173,10 +173,10 @@ static void test_text(void)
 	ASSERT_CONTAINS(text, "\n  mode       nth, backend bpf, kernel 6.12.48-kmscope\n",
 			"mode, backend, kernel");
 	ASSERT_CONTAINS(text, "\n  teardown   rmmod kt\n", "teardown");
-	ASSERT_CONTAINS(text, "baseline   9 matching allocations (1 events lost), CMD status 0, 0.50 s",
+	ASSERT_CONTAINS(text, "baseline   9 matching allocations (1 events lost), CMD status 0, 500 ms",
 			"the baseline");
 	test_text_table(text);
-	ASSERT_CONTAINS(text, "\n6 of 8 chosen points run (of 9 matching allocations) in 12.25 s\n",
+	ASSERT_CONTAINS(text, "\n6 of 8 chosen points run (of 9 matching allocations) in 12.3 s\n",
 			"points run / chosen");
 	ASSERT_CONTAINS(text, "  passed 1, failed-cleanly 1, warning 1, leak 1, crash 1, hang 0, not-injected 1\n",
 			"counts per verdict");
@@ -184,9 +184,9 @@ static void test_text(void)
 			"what the exit status means");
 	ASSERT_EQ(count_lines(text, "point "), 3, "a section per failing point");
 	ASSERT_CONTAINS(text, "\npoint 2: leak\n", "the leak's section");
-	ASSERT_CONTAINS(text, "\n    kt_buf_alloc+0x44 [kt]: 3 outstanding, 384 bytes\n      kt_buf_alloc+0x44 [kt]\n      kt_ioctl+0x99 [kt]\n",
+	ASSERT_CONTAINS(text, "\n    kt_buf_alloc+0x44 [kt]: 3 outstanding, 384 B\n      kt_buf_alloc+0x44 [kt]\n      kt_ioctl+0x99 [kt]\n",
 			"a leak with its count, bytes and stack");
-	ASSERT_CONTAINS(text, "\n    kt_other+0x10 [kt]: 1 outstanding, 64 bytes\n", "the second leak");
+	ASSERT_CONTAINS(text, "\n    kt_other+0x10 [kt]: 1 outstanding, 64 B\n", "the second leak");
 	ASSERT_CONTAINS(text, "\npoint 4: warning\n", "the warning's section");
 	ASSERT_CONTAINS(text, "\n  kernel log\n    WARNING: CPU: 1 PID: 77 at drivers/kt.c:120 kt_op+0x5/0x10 [kt]\n    Call Trace:\n",
 			"its kernel log lines");
@@ -225,6 +225,9 @@ static void test_json(void)
 	int err;
 
 	sample_report(&r);
+	r.points[1].timings = (struct sweep_timings){ .known = true, .prepare = 0.001, .arm = 0.25,
+						      .cmd = 1.5, .disarm = 0.125, .leak_check = 0.5,
+						      .log_scan = 0.0625 };
 	text = render(sweep_print_json, &r, &err);
 	ASSERT_EQ(err, 0, "json: printed");
 	ASSERT_TRUE(jp_valid(text), "one valid JSON document (a byte that is not UTF-8 included)");
@@ -262,6 +265,15 @@ static void test_json(void)
 	}
 	ASSERT_TRUE(jp_str_is(p, "detail", "kfree missing: 3 x 128 bytes <kt_buf> & \"q\" 'a'\x01"),
 		    "the detail reads back byte for byte");
+	ASSERT_EQ(jp_num(p, "timings.arm"), 0.25, "timings.arm");
+	ASSERT_EQ(jp_num(p, "timings.cmd"), 1.5, "timings.cmd");
+	ASSERT_EQ(jp_num(p, "timings.disarm"), 0.125, "timings.disarm");
+	ASSERT_EQ(jp_num(p, "timings.leak_check"), 0.5, "timings.leak_check");
+	ASSERT_EQ(jp_num(p, "timings.log_scan"), 0.0625, "timings.log_scan");
+	ASSERT_EQ(jp_num(p, "timings.setup"), 0, "timings.setup: none given");
+	ASSERT_TRUE(jp_is_null(json_point(doc, 0), "timings"),
+		    "a point without timings (read back from a state file): null");
+	ASSERT_TRUE(jp_is_null(doc, "baseline.timings"), "the baseline's likewise");
 
 	p = json_point(doc, 2);
 	ASSERT_EQ(jp_num(p, "order"), 2, "a page allocation's order");
@@ -459,7 +471,7 @@ static void test_empty(void)
 	text = render(sweep_print_text, &r, &err);
 	ASSERT_EQ(err, 0, "empty: text printed");
 	ASSERT_CONTAINS(text, "\n(no point ran)\n", "empty: the table says no point ran");
-	ASSERT_CONTAINS(text, "\n0 of 0 chosen points run (of 0 matching allocations) in 0.00 s, interrupted\n",
+	ASSERT_CONTAINS(text, "\n0 of 0 chosen points run (of 0 matching allocations) in 0 s, interrupted\n",
 			"empty: interrupted");
 	ASSERT_CONTAINS(text, "\nexit 0: no point", "empty: exit 0");
 	free(text);

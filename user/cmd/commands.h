@@ -9,6 +9,9 @@ int cmd_doctor(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 struct km_command_spec;
 extern const struct km_command_spec doctor_spec, completion_spec;

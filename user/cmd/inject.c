@@ -16,6 +16,7 @@
 #include "inject/debugfs.h"
 #include "inject/injector.h"
 #include "kernel/vmlinux_btf.h"
+#include "report/folded.h"
 #include "report/json.h"
 
 static void kv_count(struct json_writer *jw, const char *key, uint64_t v)
@@ -176,10 +177,25 @@ static void injection_text(FILE *out, const struct km_injection *ev)
 		fprintf(out, "    %s\n", ev->stack[i]);
 }
 
+/* Where the failures go: the log, or with --folded their stacks. */
+struct inject_output {
+	const struct inject_opts *o;
+	struct folded_model folded;
+	int folded_err;
+};
+
 static void log_injection(void *ctx, const struct km_injection *ev)
 {
-	const struct inject_opts *o = ctx;
+	struct inject_output *out = ctx;
+	const struct inject_opts *o = out->o;
 
+	if (o->folded) {
+		if (!out->folded_err)
+			out->folded_err = folded_model_add_frames(&out->folded, ev->allocator,
+							  ev->stack, ev->nr_frames,
+							  ev->function, 1);
+		return;
+	}
 	if (o->json)
 		injection_json(o->out, ev);
 	else
@@ -212,6 +228,12 @@ static int run_debugfs(struct inject_opts *o, const struct km_inject_log *log,
 	char why[512];
 	int ret = debugfs_usable(o, why, sizeof(why));
 
+	if (!ret && o->folded) {
+		/* only auto gets here with --folded: neither BPF backend can run */
+		km_error("--folded needs backend bpf or kprobe, and neither works here: the debugfs "
+			 "knobs give kmscope no stacks (kmscope doctor says why)");
+		return KM_EXIT_NO_FEATURE;
+	}
 	if (ret) {
 		km_error("%s", why);
 		return ret;
@@ -350,9 +372,9 @@ out:
 	return ret;
 }
 
-static int run(struct inject_opts *o, struct km_inject_summary *sum)
+static int run(struct inject_opts *o, struct km_inject_summary *sum, struct inject_output *out)
 {
-	struct km_inject_log log = { .fn = log_injection, .ctx = o };
+	struct km_inject_log log = { .fn = log_injection, .ctx = out };
 	struct km_injector *in = NULL;
 	struct btf *vmlinux = NULL;
 	bool use_debugfs = false;
@@ -415,6 +437,7 @@ void km_inject_summary_free(struct km_inject_summary *s)
 int cmd_inject(int argc, char **argv)
 {
 	struct km_inject_summary sum = {};
+	struct inject_output out = {};
 	struct inject_opts o;
 	int ret = inject_opts_parse(&o, argc, argv);
 
@@ -429,8 +452,21 @@ int cmd_inject(int argc, char **argv)
 		}
 		km_json_out = o.out;
 	}
-	ret = run(&o, &sum);
-	if (sum.backend) {
+	out.o = &o;
+	ret = run(&o, &sum, &out);
+	if (sum.backend && o.folded) {
+		if (out.folded_err) {
+			km_error("cannot keep the failures' stacks: %s", strerror(-out.folded_err));
+			ret = ret ? ret : KM_EXIT_FAILURE;
+		} else if (folded_print(o.out, &out.folded) && !ret) {
+			ret = KM_EXIT_FAILURE; /* said below */
+		}
+		if (sum.lost_events)
+			km_warn("%llu failures were not logged (the ring buffer was full): their "
+				"stacks are not in the folded output",
+				(unsigned long long)sum.lost_events);
+		summary_text(stderr, &sum);
+	} else if (sum.backend) {
 		if (o.json)
 			summary_json(o.out, &sum);
 		else
@@ -448,5 +484,6 @@ int cmd_inject(int argc, char **argv)
 	}
 	km_json_out = NULL;
 	km_inject_summary_free(&sum);
+	folded_model_free(&out.folded);
 	return ret;
 }

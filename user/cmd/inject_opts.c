@@ -42,6 +42,9 @@ static const struct km_option inject_options[] = {
 	KM_OPT("dry-run", OPT_DRY_RUN, false, NULL, "fail nothing; log what would fail"),
 	KM_OPT("duration", 'd', true, "SEC", "stop after SEC seconds, 0.001 to 1e9"),
 	KM_OPT("json", 'j', true, NULL, "one JSON object per failure, then a summary object"),
+	KM_OPT("folded", 'F', true, NULL, "the failures' kernel stacks, folded and counted, for\n"
+	  "flamegraph.pl, not the log (the summary goes to stderr);\n"
+	  "backends bpf and kprobe"),
 	KM_OPT("output", 'o', true, "FILE", "write the log and the summary to FILE, not stdout",
 	  KM_COMPLETE_FILE),
 	INJECT_BACKEND_ROW,
@@ -237,6 +240,9 @@ static int parse_one(void *ctx, int c, const char *arg)
 	case 'j':
 		o->json = true;
 		return 0;
+	case 'F':
+		o->folded = true;
+		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }
@@ -258,6 +264,11 @@ static int check_combination(const struct inject_opts *o, bool seed_given)
 		return usage_error("%s--seed needs --probability", "");
 	if (o->nth && o->every)
 		return usage_error("%s--nth and --every cannot be combined", "");
+	if (o->folded && o->json)
+		return usage_error("%s--folded cannot be combined with --json", "");
+	if (o->folded && o->backend == INJECT_BACKEND_DEBUGFS)
+		return usage_error("%s--folded needs backend bpf or kprobe: the debugfs knobs give "
+				   "kmscope no stacks", "");
 	return 0;
 }
 

@@ -43,6 +43,7 @@ struct inject_opts {
 	enum inject_backend backend;
 	bool dry_run;
 	bool json;
+	bool folded; /* --folded: the failures' stacks, not the log */
 	const char *output; /* -o: the log's and summary's file, else stdout */
 	FILE *out;	    /* where the log goes: stdout or -o's file (set by cmd_inject) */
 	double duration; /* 0: until Ctrl-C, CMD's or --pid's exit */

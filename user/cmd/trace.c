@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,15 +19,20 @@
 #include "core/child.h"
 #include "cmd/commands.h"
 #include "report/folded.h"
+#include "report/html.h"
 #include "core/common.h"
+#include "core/http.h"
 #include "core/session.h"
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
 #include "kernel/modsyms.h"
 #include "kernel/modules.h"
 #include "trace/tracer.h"
+#include "report/openmetrics.h"
+#include "trace/reclaim.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
+#include "kernel/slab_aliases.h"
 #include "kernel/vmlinux_btf.h"
 #include "cmd/trace_opts.h"
 
@@ -46,12 +52,24 @@ struct report_state {
 	double started, last;
 	int interval;
 	int stacks_fd; /* >= 0 with --folded */
+	FILE *html;	/* --html FILE, opened before attaching */
+	int html_stacks_fd; /* >= 0 with --html --stack: the flame graph's */
+	const char *html_path;
+	int html_top; /* -n, else every row */
 	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
 	const char *module;	 /* --module's kernel name, or NULL */
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
 	bool modsyms_from_file;	 /* or from the .ko that CMD loads */
+	struct slab_aliases *slab_aliases; /* merged caches, read at each report */
 	bool json;
+	bool prometheus;
+	int top_sites;	    /* --prometheus: call-site series before "other" */
+	const char *output; /* --prometheus -o: the file replaced whole */
+	struct http_server *server; /* kmscope exporter */
+	struct om_keep *keep;	     /* its series, kept from scrape to scrape */
+	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
+	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 };
 
 /*
@@ -103,6 +121,66 @@ static void refresh_ksyms(struct report_state *rs)
 	rs->modules = modules;
 }
 
+/*
+ * --prometheus -o FILE: the metrics go to FILE.tmp, then replace FILE by rename, so that
+ * a collector reading it (node_exporter's textfile) never sees half a file.
+ */
+static int write_atomic(const char *path, const char *doc, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, doc, len);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		if (n > 0) {
+			doc += n;
+			len -= n;
+		}
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/*
+ * --html: the page of the total, from its own model with every row (the page draws the
+ * largest; the rows of a text report's default 15 are not the page's), at the end.
+ */
+static int html_emit(struct report_state *rs, const struct snapshot *snap,
+		     const struct report_window *win)
+{
+	struct report_env env = rs->env;
+	struct utsname u;
+	char kernel[2 * sizeof(u.release) + 2] = "";
+	int err;
+
+	if (!uname(&u))
+		snprintf(kernel, sizeof(kernel), "%s %s", u.release, u.machine);
+	env.top = rs->html_top;
+	err = report_html_write(rs->html, snap, &env, win,
+				rs->html_stacks_fd >= 0 ? folded_map_lookup : NULL,
+				&rs->html_stacks_fd, getpagesize(), kernel[0] ? kernel : NULL);
+	if (!err && fflush(rs->html))
+		err = -errno;
+	if (err)
+		km_error("cannot write the HTML report to '%s': %s", rs->html_path, strerror(-err));
+	return err;
+}
+
 static int report_emit(struct report_state *rs, const struct snapshot *snap, double seconds,
 		       int interval)
 {
@@ -122,6 +200,10 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		return -errno;
 	}
 	refresh_ksyms(rs);
+	/* at each report: a cache created while tracing may have been merged */
+	slab_aliases__free(rs->slab_aliases);
+	rs->slab_aliases = slab_aliases__load("/sys/kernel/slab");
+	rs->env.slab_aliases = rs->slab_aliases;
 	if (rs->stacks_fd >= 0) {
 		struct folded_model fm;
 
@@ -138,7 +220,14 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		struct report_model m;
 
 		err = report_model_build(&m, snap, &rs->env);
-		if (!err) {
+		if (!err && rs->prometheus) {
+			struct om_options om = { .dialect = OM_TEXT_004, .top_sites = rs->top_sites,
+						 .top_caches = OM_TOP_CACHES,
+						 .top_modules = OM_TOP_MODULES, .keep = rs->keep };
+
+			err = report_openmetrics_print(out, &m, &win, &om);
+			report_model_free(&m);
+		} else if (!err) {
 			err = rs->json ? report_json_print(out, &m, &win)
 				       : report_text_print(out, &m, &win);
 			report_model_free(&m);
@@ -146,22 +235,98 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 	}
 	if (fclose(out) && !err)
 		err = -errno;
-	if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
+	if (!err && rs->prometheus && rs->output)
+		err = write_atomic(rs->output, doc, len);
+	else if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
 		err = -errno;
 	free(doc);
-	if (err)
+	if (err) {
 		km_error("cannot print the report: %s", strerror(-err));
+		return err;
+	}
+	return rs->html && !interval ? html_emit(rs, snap, &win) : 0;
+}
+
+/*
+ * kmscope exporter: each GET /metrics reads the maps and answers with the counters since
+ * the start, in OpenMetrics when the client asks for it (Prometheus does), else 0.0.4.
+ */
+static int serve_metrics(void *ctx, const char *accept, char **body, size_t *len,
+			 const char **type)
+{
+	struct report_state *rs = ctx;
+	const struct http_stats *st = http_server_stats(rs->server);
+	struct om_counter extra[1 + HTTP_ERR_NR] = {
+		{ "kmscope_exporter_scrapes", "Metrics requests answered.", NULL, NULL,
+		  st->served + 1 },
+	};
+	struct om_options om = { .top_sites = rs->top_sites, .top_caches = OM_TOP_CACHES,
+				 .top_modules = OM_TOP_MODULES, .keep = rs->keep, .extra = extra,
+				 .nr_extra = 1 + HTTP_ERR_NR };
+	struct report_window win = { .seconds = km_now() - rs->started };
+	struct report_model m;
+	struct snapshot cur;
+	FILE *out;
+	int err, i;
+
+	for (i = 0; i < HTTP_ERR_NR; i++)
+		extra[1 + i] = (struct om_counter){ "kmscope_exporter_http_errors",
+			"Requests refused and connections closed, by why.", "reason",
+			http_error_name(i), st->errors[i] };
+	om.dialect = strstr(accept, "application/openmetrics-text") ? OM_OPENMETRICS : OM_TEXT_004;
+	*type = om.dialect == OM_OPENMETRICS ? OM_CONTENT_TYPE_OPENMETRICS : OM_CONTENT_TYPE_004;
+	err = snapshot_read(&cur, &rs->maps);
+	if (err) {
+		km_warn("cannot read the BPF maps for a scrape: %s", strerror(-err));
+		return err;
+	}
+	refresh_ksyms(rs);
+	err = report_model_build(&m, &cur, &rs->env);
+	snapshot_free(&cur);
+	if (err)
+		return err;
+	out = open_memstream(body, len);
+	err = out ? report_openmetrics_print(out, &m, &win, &om) : -errno;
+	if (out && fclose(out) && !err)
+		err = -errno;
+	report_model_free(&m);
 	return err;
+}
+
+static int open_server(const struct trace_opts *o, struct report_state *rs)
+{
+	const char *why;
+
+	rs->keep = om_keep_new();
+	if (!rs->keep) {
+		km_error("cannot serve metrics: %s", strerror(ENOMEM));
+		return KM_EXIT_FAILURE;
+	}
+	rs->server = http_server_open(o->listen, "/metrics", serve_metrics, rs, &why);
+	if (rs->server)
+		return 0;
+	if (why) {
+		km_error("invalid listen address '%s': %s", o->listen, why);
+		return KM_EXIT_USAGE;
+	}
+	km_error("cannot listen on '%s': %s", o->listen, strerror(errno));
+	return KM_EXIT_FAILURE;
 }
 
 /* The interval since the last report; with final, also the total. */
 static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
+	struct reclaim_snapshot rcur = {}, rdelta = {};
 	double t = km_now();
 	int err;
 
 	err = snapshot_read(&cur, &rs->maps);
+	if (!err && rs->reclaim) {
+		err = reclaim_tracer_read(rs->reclaim, &rcur);
+		if (err)
+			snapshot_free(&cur);
+	}
 	if (err) {
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
@@ -191,21 +356,40 @@ static int report_now(struct report_state *rs, bool final)
 				"CPU (of any task, traced or not)",
 				(unsigned long long)cur.counters[KM_CNT_MISSED]);
 	}
+	if (rs->prometheus) {
+		/* counters since the start, each interval too: what a scraper expects */
+		if (rs->interval >= 0)
+			rs->interval++;
+		rs->env.reclaim = rs->reclaim ? &rcur : NULL;
+		err = report_emit(rs, &cur, t - rs->started, 0);
+		snapshot_free(&cur);
+		reclaim_snapshot_free(&rcur);
+		return err;
+	}
 	if (rs->interval >= 0) {
 		err = snapshot_delta(&cur, &rs->prev, &delta);
+		if (!err && rs->reclaim)
+			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
 		if (!err) {
+			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
+		reclaim_snapshot_free(&rdelta);
 		snapshot_free(&rs->prev);
+		reclaim_snapshot_free(&rs->reclaim_prev);
 		rs->prev = cur;
+		rs->reclaim_prev = rcur;
 		rs->last = t;
 		if (err || !final)
 			return err;
+		rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
 		return report_emit(rs, &rs->prev, t - rs->started, 0);
 	}
+	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
 	err = report_emit(rs, &cur, t - rs->started, 0);
 	snapshot_free(&cur);
+	reclaim_snapshot_free(&rcur);
 	return err;
 }
 
@@ -260,6 +444,7 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		rs->env.sections |= REPORT_OUTSTANDING;
 	rs->env.sort = o->sort;
 	rs->env.top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
+	rs->html_top = o->top >= 0 ? o->top : 0;
 	rs->env.scope = scope;
 	if (o->outstanding && o->scope.module) {
 		rs->module = o->scope.module_name;
@@ -270,6 +455,12 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 		refresh_modsyms(rs); /* now, in case it goes before the first report */
 	}
 	rs->json = o->json;
+	rs->prometheus = o->prometheus;
+	rs->top_sites = o->top >= 0 ? o->top : OM_TOP_SITES;
+	rs->output = o->prometheus ? o->output : NULL;
+	/* each interval's file as a scrape: its series kept (NULL: chosen afresh each time) */
+	if (o->prometheus && !rs->keep)
+		rs->keep = om_keep_new();
 	rs->interval = o->interval > 0 ? 0 : -1;
 	return 0;
 }
@@ -296,12 +487,50 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
-/* Opens -o FILE before anything runs: a path that cannot be written costs nothing. */
-static int open_output(struct trace_opts *o, FILE **out)
+static int serve_poll_fds(void *ctx, struct pollfd *pfd, int max)
+{
+	struct trace_run *r = ctx;
+
+	return http_server_poll_fds(r->rs->server, pfd, max);
+}
+
+static int serve_on_fds(void *ctx, const struct pollfd *pfd, int n)
+{
+	struct trace_run *r = ctx;
+
+	return http_server_on_fds(r->rs->server, pfd, n);
+}
+
+/* Opens -o FILE and --html FILE before anything runs: a path that cannot be written costs nothing. */
+static int open_output(struct trace_opts *o, FILE **out, FILE **html)
 {
 	*out = stdout;
+	if (o->html) {
+		*html = fopen(o->html, "we");
+		if (!*html) {
+			km_error("cannot open '%s' for the HTML report: %s", o->html, strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+	}
 	if (!o->output)
 		return 0;
+	if (o->prometheus) {
+		/* replaced at each report (write_atomic): FILE.tmp must be writable */
+		char tmp[PATH_MAX];
+		int fd = -1;
+
+		errno = ENAMETOOLONG;
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp", o->output) < (int)sizeof(tmp))
+			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			km_error("cannot write '%s.tmp' for the metrics: %s", o->output,
+				 strerror(errno));
+			return KM_EXIT_FAILURE;
+		}
+		close(fd);
+		unlink(tmp);
+		return 0;
+	}
 	*out = fopen(o->output, "we");
 	if (!*out) {
 		km_error("cannot open '%s' for the report: %s", o->output, strerror(errno));
@@ -333,6 +562,7 @@ static int do_trace(struct trace_opts *o)
 	struct tracer_config cfg = {};
 	struct range_set ranges = {};
 	struct tracer t = {};
+	struct reclaim_tracer reclaim = {};
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
@@ -347,7 +577,9 @@ static int do_trace(struct trace_opts *o)
 		return ret;
 	ret = resolve_scope(o, &cfg, &ranges);
 	if (!ret)
-		ret = open_output(o, &rs.out);
+		ret = open_output(o, &rs.out, &rs.html);
+	if (!ret && o->listen)
+		ret = open_server(o, &rs); /* before the BPF load: a port in use costs nothing */
 	if (ret)
 		goto out;
 	ksyms = o->scope.ksyms; /* --caller's, reused for the report's names */
@@ -366,6 +598,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_open(&t, &cfg, vmlinux, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
+		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
@@ -378,6 +612,8 @@ static int do_trace(struct trace_opts *o)
 	}
 	if (tracer_attach(&t, &ret))
 		goto out;
+	if (o->reclaim && reclaim_tracer_attach(&reclaim, &ret))
+		goto out;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
 	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
@@ -389,7 +625,10 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
+	rs.reclaim = o->reclaim ? &reclaim : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
+	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
+	rs.html_path = o->html;
 	if (o->outstanding && o->scope.stack) {
 		rs.out_stacks_fd = tracer_stacks_fd(&t);
 		rs.env.stack_lookup = folded_map_lookup;
@@ -400,7 +639,10 @@ static int do_trace(struct trace_opts *o)
 	rs.started = rs.last = km_now();
 	if (km_verbose)
 		fprintf(stderr, "kmscope: attached in %.0f ms\n", (rs.started - t0) * 1000);
-	if (o->scope.cmd)
+	if (rs.server)
+		fprintf(stderr, "kmscope: exporting %s at http://%s/metrics; SIGTERM or Ctrl-C "
+			"to stop\n", scope, o->listen);
+	else if (o->scope.cmd)
 		fprintf(stderr, "kmscope: tracing %s; the report follows when it exits\n", scope);
 	else if (o->scope.pid)
 		fprintf(stderr, "kmscope: tracing %s until it exits; Ctrl-C to stop early\n", scope);
@@ -424,10 +666,14 @@ static int do_trace(struct trace_opts *o)
 	session.on_tick = on_tick;
 	session.ctx = &run;
 	session.asleep = tracer_asleep_flag(&t);
+	if (rs.server) {
+		session.poll_fds = serve_poll_fds;
+		session.on_fds = serve_on_fds;
+	}
 	err = km_session_run(&session);
 	/* kmscope stopped first: CMD's group ends before the report, which then has it all */
 	cmd_status = km_session_end_child(&session);
-	if (!err)
+	if (!err && !rs.server)
 		err = report_now(&rs, true);
 	ret = err ? KM_EXIT_FAILURE : cmd_status;
 out:
@@ -439,16 +685,31 @@ out:
 		ret = KM_EXIT_FAILURE;
 	}
 	km_json_out = stdout;
+	http_server_close(rs.server);
+	om_keep_free(rs.keep);
+	if (rs.html && fclose(rs.html) && !ret) {
+		km_error("cannot write '%s': %s", o->html, strerror(errno));
+		ret = KM_EXIT_FAILURE;
+	}
 	snapshot_free(&rs.prev);
+	reclaim_snapshot_free(&rs.reclaim_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);
+	slab_aliases__free(rs.slab_aliases);
 	km_scope_free(&o->scope);
 	free(rs.modules);
+	if (reclaim.skel)
+		reclaim_tracer_close(&reclaim);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);
 	return ret;
+}
+
+int trace_main(struct trace_opts *o)
+{
+	return do_trace(o);
 }
 
 static int run_command(const char *name, int argc, char **argv)

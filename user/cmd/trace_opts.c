@@ -6,7 +6,8 @@
 #include "core/options.h"
 #include "cmd/trace_opts.h"
 
-enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING };
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, OPT_RECLAIM,
+       OPT_PROMETHEUS, OPT_HTML };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -34,6 +35,12 @@ static const struct km_option trace_options[] = {
 	  "docs/json.md"),
 	KM_OPT("folded", 'F', true, NULL, "folded kernel stacks weighted by bytes allocated, for\n"
 	  "flamegraph.pl (implies --stack)"),
+	KM_OPT("prometheus", OPT_PROMETHEUS, false, NULL, "Prometheus metrics, counters since the start (with -o,\n"
+	  "FILE is replaced atomically, each interval with\n"
+	  "--interval: for node_exporter's textfile collector);\n"
+	  "see docs/prometheus.md"),
+	KM_OPT("html", OPT_HTML, false, "FILE", "also write the total report to FILE as one HTML page\n"
+	  "with charts (with --stack: a flame graph); docs/html.md", KM_COMPLETE_FILE),
 	KM_OPT("output", 'o', true, "FILE", "write the report to FILE, not stdout (which CMD shares)",
 	  KM_COMPLETE_FILE),
 	KM_OPT("top", 'n', true, "N", "rows per table (default 15 in text, all in JSON; 0 for all)"),
@@ -42,6 +49,9 @@ static const struct km_option trace_options[] = {
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
 	  "slots, 16 to 4194304 (default 16384; below 4096 the\n"
 	  "slots shrink too; what does not fit is counted as dropped)"),
+	KM_OPT("reclaim", OPT_RECLAIM, false, NULL, "also report the time allocations spent in direct\n"
+	  "reclaim, memcg reclaim and direct compaction, per call\n"
+	  "site (docs/reclaim.md)"),
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
 	  "not freed by the report, per call site, cache, module\n"
@@ -107,6 +117,9 @@ static int trace_option(void *ctx, int id, const char *arg)
 	case OPT_OUTSTANDING:
 		o->outstanding = true;
 		return 0;
+	case OPT_RECLAIM:
+		o->reclaim = true;
+		return 0;
 	case OPT_MAX_OUTSTANDING:
 		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))
 			return -EINVAL;
@@ -123,10 +136,18 @@ static int trace_option(void *ctx, int id, const char *arg)
 		o->folded = true;
 		o->scope.stack = true;
 		return 0;
+	case OPT_PROMETHEUS:
+		o->prometheus = true;
+		return 0;
 	case 'o':
 		if (!*arg)
 			return km_usage_error(spec, "invalid output file ''");
 		o->output = arg;
+		return 0;
+	case OPT_HTML:
+		if (!*arg)
+			return km_usage_error(spec, "invalid HTML file ''");
+		o->html = arg;
 		return 0;
 	case 'n':
 		if (km_opt_u64(spec, "row count", arg, 0, 1000000, &v))
@@ -156,15 +177,23 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		return err;
 	if (o->folded && (o->json || o->interval > 0))
 		return km_usage_error(spec, "--folded cannot be combined with --json or --interval");
+	if (o->prometheus && (o->json || o->folded || o->outstanding))
+		return km_usage_error(spec, "--prometheus cannot be combined with --json, --folded "
+				      "or --outstanding");
 	if (o->scope.cmd && o->scope.pid)
 		return km_usage_error(spec, "--pid and '-- CMD' cannot be combined");
 	if (o->folded && o->outstanding)
 		return km_usage_error(spec, "--folded cannot be combined with --outstanding");
+	if (o->folded && o->reclaim)
+		return km_usage_error(spec, "--folded cannot be combined with --reclaim");
 	if (o->max_outstanding && !o->outstanding)
 		return km_usage_error(spec, "--max-outstanding needs --outstanding");
 	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded &&
-	    !o->outstanding)
-		return km_usage_error(spec, "--stack needs --module, --caller or --outstanding");
+	    !o->outstanding && !o->html)
+		return km_usage_error(spec, "--stack needs --module, --caller, --outstanding or "
+				      "--html");
+	if (o->html && o->output && !strcmp(o->html, o->output))
+		return km_usage_error(spec, "--html and -o name the same file '%s'", o->html);
 	if (o->scope.wait_module && !o->scope.module)
 		return km_usage_error(spec, "--wait-module needs --module");
 	return 0;

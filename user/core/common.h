@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* kmscope --version, and the man pages' footer. */
+#define KMSCOPE_VERSION "0.1.0"
+
 enum km_exit {
 	KM_EXIT_OK = 0,
 	KM_EXIT_FAILURE = 1,

@@ -59,19 +59,14 @@ struct option *km_options_longopts(const struct km_option *opts)
 	return lo;
 }
 
-/* "  -p, --pid PID          help" with continuation lines under the help column. */
-static void help_row(FILE *out, const struct km_option *o)
-{
-	char left[64];
-	const char *h = o->help, *nl;
-	int n;
+const char km_options_cmd_help[] = "run CMD (in its own process group) and act on it and\n"
+				  "every process it forks; exit with its status";
 
-	if (o->short_too)
-		n = snprintf(left, sizeof(left), "  -%c, --%s", o->id, o->name);
-	else
-		n = snprintf(left, sizeof(left), "      --%s", o->name);
-	if (o->arg && n < (int)sizeof(left))
-		snprintf(left + n, sizeof(left) - n, " %s", o->arg);
+/* "  -p, --pid PID          help" with continuation lines under the help column. */
+static void help_text(FILE *out, const char *left, const char *h)
+{
+	const char *nl;
+
 	fprintf(out, "%-24s", left);
 	if (strlen(left) >= 24)
 		fprintf(out, "\n%24s", "");
@@ -86,6 +81,20 @@ static void help_row(FILE *out, const struct km_option *o)
 	}
 }
 
+static void help_row(FILE *out, const struct km_option *o)
+{
+	char left[64];
+	int n;
+
+	if (o->short_too)
+		n = snprintf(left, sizeof(left), "  -%c, --%s", o->id, o->name);
+	else
+		n = snprintf(left, sizeof(left), "      --%s", o->name);
+	if (o->arg && n < (int)sizeof(left))
+		snprintf(left + n, sizeof(left) - n, " %s", o->arg);
+	help_text(out, left, o->help);
+}
+
 void km_options_help(FILE *out, const struct km_command_spec *spec)
 {
 	const struct km_option *o;
@@ -98,8 +107,7 @@ void km_options_help(FILE *out, const struct km_command_spec *spec)
 			help_row(out, o);
 	}
 	if (spec->takes_command)
-		fprintf(out, "  -- CMD ARGS...         run CMD (in its own process group) and act on it and\n"
-			     "                         every process it forks; exit with its status\n");
+		help_text(out, "  -- CMD ARGS...", km_options_cmd_help);
 	if (spec->examples)
 		fprintf(out, "\nExamples:\n%s", spec->examples);
 }

@@ -77,6 +77,8 @@ int km_options_shortopts(const struct km_option *opts, char *buf, size_t len);
 /* The struct option array (zero-terminated) in a calloc'ed array; NULL and errno. */
 struct option *km_options_longopts(const struct km_option *opts);
 void km_options_help(FILE *out, const struct km_command_spec *spec);
+/* What "-- CMD ARGS..." does, in --help and the man pages. */
+extern const char km_options_cmd_help[];
 /* A bash completion script for every command of specs. */
 void km_options_bash_completion(FILE *out, const struct km_command_spec *const *specs, int n);
 

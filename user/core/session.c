@@ -27,9 +27,9 @@ static double earliest(double a, double b)
 
 int km_session_run(struct km_session *s)
 {
-	struct pollfd pfd[KM_SESSION_FDS + 1];
+	struct pollfd pfd[KM_SESSION_FDS + KM_SESSION_HOOK_FDS + 1];
 	double now = km_now(), end, next_interval, next_tick;
-	int pid_fd = -1, err = 0, n, watch, polled;
+	int pid_fd = -1, err = 0, n, watch, polled, hooked = 0;
 
 	km_catch_signals();
 	s->started = now;
@@ -46,6 +46,10 @@ int km_session_run(struct km_session *s)
 
 		for (n = 0; n < s->nr_fds; n++)
 			pfd[n] = (struct pollfd){ .fd = s->fds[n], .events = POLLIN };
+		if (s->poll_fds) {
+			hooked = s->poll_fds(s->ctx, pfd + n, KM_SESSION_HOOK_FDS);
+			n += hooked;
+		}
 		watch = s->child ? s->child->pidfd : pid_fd;
 		pfd[n++] = (struct pollfd){ .fd = watch, .events = POLLIN };
 		if (km_exiting) {
@@ -63,6 +67,11 @@ int km_session_run(struct km_session *s)
 		}
 		if (s->on_input) {
 			err = s->on_input(s->ctx);
+			if (err)
+				break;
+		}
+		if (s->on_fds) {
+			err = s->on_fds(s->ctx, pfd + s->nr_fds, hooked);
 			if (err)
 				break;
 		}

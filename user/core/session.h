@@ -20,6 +20,9 @@ enum km_stop {
 };
 
 #define KM_SESSION_FDS 4
+#define KM_SESSION_HOOK_FDS 64
+
+struct pollfd;
 
 struct km_session {
 	/* set by the caller; zero for what it does not use */
@@ -31,6 +34,13 @@ struct km_session {
 	int fds[KM_SESSION_FDS]; /* polled for input; on_input runs after every wake */
 	int nr_fds;
 	int (*on_input)(void *ctx);
+	/*
+	 * Descriptors chosen afresh before each poll, with their own events (a server's
+	 * socket and its clients): poll_fds fills at most KM_SESSION_HOOK_FDS and returns
+	 * how many; on_fds gets them back with their revents after every wake.
+	 */
+	int (*poll_fds)(void *ctx, struct pollfd *pfd, int max);
+	int (*on_fds)(void *ctx, const struct pollfd *pfd, int n);
 	int (*on_interval)(void *ctx);
 	int (*on_tick)(void *ctx);
 	void *ctx;

@@ -35,6 +35,7 @@ enum km_feature {
 	KM_FEAT_FAIL_NTH,
 	KM_FEAT_MAKE_IT_FAIL,
 	KM_FEAT_LOCKDOWN,
+	KM_FEAT_RECLAIM_TPS, /* the vmscan / compaction stall events (kernel/reclaim_tps.h) */
 	KM_FEAT_NR,
 };
 

@@ -748,3 +748,62 @@ int gfp_format(const struct gfp_bits *g, unsigned long flags, char *buf, size_t 
 		pos = append(buf, len, pos, "%s0x%lx", pos ? "|" : "", flags);
 	return pos;
 }
+
+/*
+ * The inverse of gfp_format, for flags printed by a tracepoint (ftrace, perf script):
+ * composite and single names of this kernel's table, hex for bits without a name.
+ */
+int gfp_parse(const struct gfp_bits *g, const char *text, size_t len, unsigned long *flags,
+	      int *unknown)
+{
+	struct composite c[16];
+	const char *p = text, *end = text + len;
+	int i, n = gfp_composites(g, c);
+
+	*flags = 0;
+	*unknown = 0;
+	if (len == 4 && !memcmp(text, "none", 4))
+		return 0;
+	while (p < end) {
+		const char *bar = memchr(p, '|', end - p);
+		size_t tlen = (bar ? bar : end) - p;
+		bool found = false;
+
+		if (!tlen)
+			return -EINVAL;
+		if (tlen > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			unsigned long v = 0;
+			size_t k;
+
+			for (k = 2; k < tlen; k++) {
+				int d = p[k] >= '0' && p[k] <= '9' ? p[k] - '0' :
+					(p[k] | 0x20) >= 'a' && (p[k] | 0x20) <= 'f' ?
+								(p[k] | 0x20) - 'a' + 10 : -1;
+
+				if (d < 0 || k > 17)
+					return -EINVAL;
+				v = v << 4 | d;
+			}
+			*flags |= v;
+			found = true;
+		}
+		for (i = 0; !found && i < n; i++) {
+			if (c[i].mask && strlen(c[i].name) == tlen && !memcmp(c[i].name, p, tlen)) {
+				*flags |= c[i].mask;
+				found = true;
+			}
+		}
+		for (i = 0; !found && i < g->nr_flags; i++) {
+			if (strlen(g->flags[i].name) == tlen && !memcmp(g->flags[i].name, p, tlen)) {
+				*flags |= g->flags[i].mask;
+				found = true;
+			}
+		}
+		if (!found)
+			(*unknown)++;
+		p += tlen + (bar ? 1 : 0);
+		if (bar && p == end)
+			return -EINVAL;
+	}
+	return 0;
+}

@@ -53,4 +53,12 @@ bool gfp_is_dma(const struct gfp_bits *g, unsigned long flags); /* __GFP_DMA or 
  */
 int gfp_format(const struct gfp_bits *g, unsigned long flags, char *buf, size_t len);
 
+/*
+ * Parses what gfp_format (and the kernel's show_gfp_flags) writes: "GFP_KERNEL|__GFP_ZERO",
+ * "none", hex for unnamed bits. Names this table does not have are counted in *unknown
+ * (their bits are lost); -EINVAL for empty parts or bad hex.
+ */
+int gfp_parse(const struct gfp_bits *g, const char *text, size_t len, unsigned long *flags,
+	      int *unknown);
+
 #endif

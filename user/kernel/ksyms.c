@@ -422,6 +422,47 @@ out:
 	return ks;
 }
 
+/*
+ * A table from symbols known some other way (text captured elsewhere names call sites
+ * only as "func+0x1a"): names and modules are copied, then sorted as a loaded table.
+ */
+struct ksyms *ksyms__from_array(const struct ksym *syms, size_t nr)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+	size_t i;
+
+	if (!ks)
+		return NULL;
+	ks->syms = calloc(nr ? nr : 1, sizeof(*ks->syms));
+	if (!ks->syms)
+		goto fail;
+	ks->cap = nr;
+	for (i = 0; i < nr; i++) {
+		long name = arena_add(ks, syms[i].name, strlen(syms[i].name)), mod = -1;
+
+		if (name >= 0 && syms[i].module)
+			mod = arena_add(ks, syms[i].module, strlen(syms[i].module));
+		if (name < 0 || (syms[i].module && mod < 0))
+			goto fail;
+		ks->syms[i].name = (const char *)(uintptr_t)(name + 1);
+		ks->syms[i].module = (const char *)(uintptr_t)(mod + 1);
+		ks->syms[i].addr = syms[i].addr;
+	}
+	ks->nr = nr;
+	qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_ksym);
+	for (i = 0; i < ks->nr; i++) {
+		uintptr_t n = (uintptr_t)ks->syms[i].name, m = (uintptr_t)ks->syms[i].module;
+
+		ks->syms[i].name = ks->strs + n - 1;
+		ks->syms[i].module = m ? ks->strs + m - 1 : NULL;
+	}
+	return ks;
+fail:
+	ksyms__free(ks);
+	errno = ENOMEM;
+	return NULL;
+}
+
 /* Index of the last symbol with address <= addr, or -1. */
 static long find_le(const struct ksyms *ks, unsigned long addr)
 {

@@ -15,6 +15,8 @@ struct ksyms;
 
 /* Text symbols (t, T, w, W) of a kallsyms-format file, sorted; NULL and errno on failure. */
 struct ksyms *ksyms__load(const char *path);
+/* A table of the given symbols (copied; any order); NULL and errno on failure. */
+struct ksyms *ksyms__from_array(const struct ksym *syms, size_t nr);
 void ksyms__free(struct ksyms *ksyms);
 /* The symbol containing addr and addr's offset in it; NULL if addr is below every symbol. */
 const struct ksym *ksyms__map_addr(const struct ksyms *ksyms, unsigned long addr,

@@ -42,7 +42,17 @@ struct km_event {
 	__u32 pid;
 	__u8 type;		/* enum km_ev_type */
 	__u8 failed;		/* the allocation returned NULL */
-	__u8 pad[6];
+	/*
+	 * A free outside the recorded scope (record --outstanding keeps them): it ends an
+	 * outstanding allocation, as trace's free side does, but is not counted as a free.
+	 */
+	__u8 unscoped;
+	/*
+	 * A process scope's event in interrupt context: not the task's, so counted apart
+	 * (KM_CNT_IRQ_*) as trace does; a free still ends an outstanding allocation.
+	 */
+	__u8 irq;
+	__u8 pad[4];
 };
 
 struct replay;	/* the aggregation; opaque */
@@ -55,10 +65,21 @@ int replay_add_cache(struct replay *r, __u64 cache, const struct km_cache_info *
 int replay_add(struct replay *r, const struct km_event *ev);
 /*
  * The aggregate so far as a snapshot (allocs, pages, caches, counters; with
- * outstanding, what was allocated and not freed, ages against the last event).
- * A snapshot of events from t0 to t1 only: replay_snapshot_window().
+ * outstanding, what was allocated and not freed, ages against the last event, or
+ * the time replay_set_now() gave). For an interval, snapshot_delta() of two of them.
+ * Counters that are not events (lost events, stacks lost) come from replay_add_counter().
  */
 struct snapshot;
 int replay_snapshot(const struct replay *r, bool outstanding, struct snapshot *out);
+/* Adds n to a snapshot counter (enum km_counter) that no event gives. */
+void replay_add_counter(struct replay *r, unsigned int counter, __u64 n);
+/* The source's page size (default 4096): the bytes of an outstanding page allocation. */
+void replay_set_page_size(struct replay *r, __u32 page_size);
+/* Whether to keep the pointer table outstanding needs (default on; off is faster). */
+void replay_set_outstanding(struct replay *r, bool on);
+/* The end of the input, for outstanding ages (default: the last event's time). */
+void replay_set_now(struct replay *r, __u64 now_ns);
+/* Events added so far. */
+__u64 replay_nr_events(const struct replay *r);
 
 #endif

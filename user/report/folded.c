@@ -38,7 +38,20 @@ static void put_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)
 		fprintf(out, "%s", sym->name);
 }
 
-/* Frames above the call site are the allocator and the tracing glue: leave them out. */
+/* The tracing glue atop a page's stack: the BPF program, bpf_trace_run<N>, __traceiter_*. */
+static bool is_glue(const struct ksyms *ksyms, __u64 ip)
+{
+	const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ip, &(unsigned long){ 0 }) : NULL;
+
+	return sym && ((sym->module && !strcmp(sym->module, "bpf")) ||
+		       !strncmp(sym->name, "bpf_trace_run", 13) ||
+		       !strncmp(sym->name, "__traceiter_", 12));
+}
+
+/*
+ * Frames above the call site are the allocator and the tracing glue: leave them out.
+ * Pages have no call site: only the glue goes.
+ */
 static char *stack_frames(const struct ksyms *ksyms, const __u64 *ips, __u64 call_site)
 {
 	int n = 0, top = 0, i;
@@ -55,6 +68,8 @@ static char *stack_frames(const struct ksyms *ksyms, const __u64 *ips, __u64 cal
 			top = i;
 			break;
 		}
+	while (!call_site && top < n - 1 && is_glue(ksyms, ips[top]))
+		top++;
 	fputs(call_site ? "slab" : "pages", out);
 	for (i = n - 1; i >= top; i--) {
 		fputc(';', out);
@@ -108,6 +123,7 @@ int folded_model_build(struct folded_model *fm, const struct snapshot *snap,
 		free(w);
 		return -ENOMEM;
 	}
+	fm->cap = cap + 1;
 	n = weights_of(snap, page_size, w);
 	if (n > 1)
 		qsort(w, n, sizeof(*w), cmp_weight);
@@ -147,6 +163,76 @@ void folded_model_free(struct folded_model *fm)
 		free(fm->stacks[i].frames);
 	free(fm->stacks);
 	memset(fm, 0, sizeof(*fm));
+}
+
+int folded_model_add(struct folded_model *fm, const char *frames, __u64 weight)
+{
+	struct folded_stack *more;
+	size_t i;
+
+	for (i = fm->n; i-- > 0;)
+		if (!strcmp(fm->stacks[i].frames, frames)) {
+			fm->stacks[i].bytes += weight;
+			return 0;
+		}
+	if (fm->n == fm->cap) {
+		size_t cap = fm->cap ? fm->cap * 2 : 64;
+
+		more = realloc(fm->stacks, cap * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		fm->stacks = more;
+		fm->cap = cap;
+	}
+	fm->stacks[fm->n].frames = strdup(frames);
+	if (!fm->stacks[fm->n].frames)
+		return -ENOMEM;
+	fm->stacks[fm->n++].bytes = weight;
+	return 0;
+}
+
+/* frame ("func+0x1a [mod]") is in function */
+static bool frame_in(const char *frame, const char *function)
+{
+	size_t n = strlen(function);
+
+	return !strncmp(frame, function, n) && (frame[n] == '+' || frame[n] == ' ' || !frame[n]);
+}
+
+int folded_model_add_frames(struct folded_model *fm, const char *root, const char *const *frames,
+			    int n, const char *function, __u64 weight)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	int i, top = 0, err;
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; function && i < n; i++)
+		if (frame_in(frames[i], function)) {
+			top = i;
+			break;
+		}
+	fputs(root, f);
+	for (i = n - 1; i >= top; i--) {
+		const char *fr = frames[i], *plus = strstr(fr, "+0x"), *mod = strstr(fr, " [");
+
+		fputc(';', f);
+		if (plus && (!mod || plus < mod)) {
+			fwrite(fr, 1, plus - fr, f);
+			fputs(mod ? mod : "", f);
+		} else {
+			fputs(fr, f);
+		}
+	}
+	if (fclose(f)) {
+		free(line);
+		return -ENOMEM;
+	}
+	err = folded_model_add(fm, line, weight);
+	free(line);
+	return err;
 }
 
 int folded_print(FILE *out, const struct folded_model *fm)

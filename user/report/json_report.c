@@ -29,6 +29,19 @@ static void json_row_bytes(struct json_writer *jw, const struct report_row *r)
 	jw_kv_uint(jw, "failed", r->failed);
 }
 
+/* The caches SLUB merged into this one: the names it also stands for. */
+static void json_aliases(struct json_writer *jw, const char *key, const char *const *aliases,
+			 int n)
+{
+	int i;
+
+	jw_key(jw, key);
+	jw_array_start(jw);
+	for (i = 0; i < n; i++)
+		jw_string(jw, aliases[i]);
+	jw_array_end(jw);
+}
+
 static void json_site(struct json_writer *jw, const struct report_row *r)
 {
 	char addr[32];
@@ -40,6 +53,7 @@ static void json_site(struct json_writer *jw, const struct report_row *r)
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->call_site);
 	jw_kv_string(jw, "address", addr);
 	jw_kv_string(jw, "cache", r->cache);
+	json_aliases(jw, "cache_aliases", r->aliases, r->nr_aliases);
 	json_row_bytes(jw, r);
 	jw_kv_uint(jw, "min_req", r->count ? r->min_req : 0);
 	jw_kv_uint(jw, "max_req", r->max_req);
@@ -90,6 +104,7 @@ static void json_summary(struct json_writer *jw, const struct report_summary *s)
 	jw_kv_uint(jw, "nested", s->nested);
 	jw_kv_uint(jw, "shape_caches", s->dropped_shape_caches);
 	jw_kv_uint(jw, "follow", s->dropped_follow);
+	jw_kv_uint(jw, "events", s->lost_events);
 	jw_object_end(jw);
 	/* with a process scope: interrupt-context events, not charged to the tasks */
 	jw_key(jw, "irq");
@@ -285,8 +300,10 @@ static void json_out_rows(struct json_writer *jw, const char *key, const struct 
 			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->call_site);
 			jw_kv_string(jw, "address", addr);
 			jw_kv_string(jw, "cache", r->cache);
+			json_aliases(jw, "cache_aliases", r->aliases, r->nr_aliases);
 		} else if (kind == 1) {
 			jw_kv_string(jw, "name", r->cache);
+			json_aliases(jw, "aliases", r->aliases, r->nr_aliases);
 		} else if (kind == 2) {
 			jw_kv_string(jw, "module", r->module[0] ? r->module : NULL);
 		} else {
@@ -374,6 +391,18 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 		jw_kv_uint(jw, "interval", win->interval);
 	else
 		jw_kv_bool(jw, "total", true);
+	if (m->nr_notes) {
+		/* what an offline input lacked: the report cannot show it */
+		jw_key(jw, "notes");
+		jw_array_start(jw);
+		for (i = 0; i < (size_t)m->nr_notes; i++) {
+			jw_object_start(jw);
+			jw_kv_string(jw, "key", m->notes[i].key);
+			jw_kv_string(jw, "text", m->notes[i].text);
+			jw_object_end(jw);
+		}
+		jw_array_end(jw);
+	}
 	json_summary(jw, &m->sum);
 	json_sizes(jw, m);
 	jw_key(jw, "callsites");
@@ -386,6 +415,7 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 	for (i = 0; i < report_rows_shown(m, &m->caches); i++) {
 		jw_object_start(jw);
 		jw_kv_string(jw, "name", m->caches.rows[i].name);
+		json_aliases(jw, "aliases", m->caches.rows[i].aliases, m->caches.rows[i].nr_aliases);
 		json_row_bytes(jw, &m->caches.rows[i]);
 		jw_object_end(jw);
 	}
@@ -394,6 +424,7 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 	json_dma(jw, m);
 	json_pages(jw, m);
 	json_outstanding(jw, m);
+	reclaim_json_print(jw, &m->reclaim, m->top);
 	jw_object_end(jw);
 	jw_newline(jw);
 	jw_free(jw);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "report/model.h"
 #include "kernel/modsyms.h"
+#include "kernel/slab_aliases.h"
 
 static struct report_row *table_get(struct report_table *t, __u64 call_site, const char *name)
 {
@@ -346,6 +347,7 @@ static void fill_counters(struct report_summary *sum, const struct snapshot *sna
 	sum->irq_allocs = snap->counters[KM_CNT_IRQ_ALLOC];
 	sum->irq_pages = snap->counters[KM_CNT_IRQ_PAGE];
 	sum->irq_frees = snap->counters[KM_CNT_IRQ_FREE];
+	sum->lost_events = snap->counters[KM_CNT_LOST_EVENTS];
 }
 
 
@@ -641,6 +643,12 @@ static int out_build(struct report_model *m, const struct snapshot *snap,
 		err = out_add_group(m, snap, env, &e[i], j - i, ages);
 	}
 	free(e);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < tables[t]->n; i++) {
+			struct report_out_row *r = &tables[t]->rows[i];
+
+			r->aliases = slab_aliases__of(env->slab_aliases, r->cache, &r->nr_aliases);
+		}
 	for (t = 0; t < 4; t++) {
 		if (!err)
 			ages_apply(&ages[t], tables[t]);
@@ -670,8 +678,28 @@ void report_model_free(struct report_model *m)
 	free(m->classes.rows);
 	free(m->dma_sites.rows);
 	out_free(&m->out);
+	report_reclaim_free(&m->reclaim);
 	free(m->scope);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Which caches a merged cache stands for, on every row that names a cache. */
+static void set_aliases(struct report_model *m, const struct report_env *env)
+{
+	struct report_table *by_site[] = { &m->sites, &m->dma_sites };
+	size_t i, t;
+
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < by_site[t]->n; i++) {
+			struct report_row *r = &by_site[t]->rows[i];
+
+			r->aliases = slab_aliases__of(env->slab_aliases, r->cache, &r->nr_aliases);
+		}
+	for (i = 0; i < m->caches.n; i++) {
+		struct report_row *r = &m->caches.rows[i];
+
+		r->aliases = slab_aliases__of(env->slab_aliases, r->name, &r->nr_aliases);
+	}
 }
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,
@@ -686,6 +714,8 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 		return -ENOMEM;
 	m->sections = env->sections;
 	m->top = env->top;
+	for (i = 0; i < (size_t)env->nr_notes && i < REPORT_MAX_NOTES; i++)
+		m->notes[m->nr_notes++] = env->notes[i];
 	fill_zones(m, env);
 	fill_counters(&m->sum, snap);
 	for (i = 0; i < snap->nr_allocs; i++) {
@@ -704,11 +734,15 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	}
 	for (i = 0; i < m->dma_sites.n; i++)
 		site_advice(&m->dma_sites.rows[i], env);
+	set_aliases(m, env);
 	table_sort(&m->sites, env->sort);
 	table_sort(&m->caches, env->sort);
 	table_sort(&m->classes, env->sort);
 	table_sort(&m->dma_sites, SORT_COUNT);
 	err = out_build(m, snap, env);
+	if (!err)
+		err = report_reclaim_build(&m->reclaim, env->reclaim, env->reclaim_reason,
+					   env->ksyms, env->gfp);
 	if (err)
 		report_model_free(m);
 	return err;

@@ -16,6 +16,7 @@
 #include "kernel/sizeclass.h"
 #include "kernel/zones.h"
 #include "report/snapshot.h"
+#include "report/reclaim.h"
 
 #define REPORT_ORDER_SLOTS 16 /* page orders; higher ones are counted in the last */
 #define REPORT_LOG2_SLOTS  64
@@ -40,9 +41,18 @@ enum report_sort {
 };
 
 struct modsyms;
+struct slab_aliases;
 
 /* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
 typedef int (*report_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
+
+/* What an offline input could not show (report -i of perf / ftrace text), one line each. */
+struct report_note {
+	const char *key; /* JSON notes[].key, e.g. "cache_names_missing" (a literal) */
+	char text[240];
+};
+
+#define REPORT_MAX_NOTES 12
 
 /* What the model is built with: the kernel's facts and the report's options. */
 struct report_env {
@@ -62,6 +72,11 @@ struct report_env {
 	const char *module; /* --module's name: a call site placed in it without a name */
 	report_stack_lookup stack_lookup; /* --outstanding --stack: the stack map; else NULL */
 	void *stack_ctx;
+	const struct report_note *notes; /* copied into the model; NULL for none */
+	int nr_notes;
+	const struct slab_aliases *slab_aliases; /* merged caches' names; NULL: not known */
+	const struct reclaim_snapshot *reclaim; /* trace --reclaim's rows, else NULL */
+	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
 };
 
 /* The time a report covers. */
@@ -91,6 +106,9 @@ struct report_row {
 	bool cache_padding;
 	char advice[REPORT_ADVICE_LEN];
 	size_t saving;
+	/* the other caches SLUB merged into this row's cache (env's table owns them) */
+	const char *const *aliases;
+	int nr_aliases;
 };
 
 struct report_table {
@@ -121,6 +139,7 @@ struct report_summary {
 	__u64 irq_allocs, irq_pages, irq_frees; /* process scope: interrupt context, not charged */
 	__u64 unattributed; /* allocations at a call site with no kernel symbol */
 	__u64 duplicates;   /* large kmallocs traced twice, counted once */
+	__u64 lost_events;  /* a recording's events lost in its ring buffer */
 };
 
 /*
@@ -139,6 +158,8 @@ struct report_out_row {
 	__u64 count, bytes_req, bytes_alloc, pages;
 	__u64 oldest_ns, median_ns;
 	char *stack; /* site rows with --stack: frames, innermost first, '\n'-separated */
+	const char *const *aliases; /* as report_row's: of the row's cache */
+	int nr_aliases;
 };
 
 struct report_out_table {
@@ -174,6 +195,9 @@ struct report_model {
 	struct report_page_row dma_zone_order[KM_MAX_ZONES][REPORT_ORDER_SLOTS];
 	struct report_page_row dma_flag_order[2][REPORT_ORDER_SLOTS];
 	struct report_outstanding out;
+	struct report_note notes[REPORT_MAX_NOTES];
+	int nr_notes;
+	struct report_reclaim reclaim; /* always built: off, it says why */
 };
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,

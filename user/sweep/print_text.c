@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/human.h"
 #include "sweep/print.h"
 #include "sweep/sweep.h"
 
@@ -121,6 +122,8 @@ static const char *result_text(const struct sweep_point *p)
 
 static void text_header(FILE *out, const struct sweep_report *r)
 {
+	struct km_human h = { 0 };
+
 	fputs("kmscope sweep: ", out);
 	put_line(out, "", r->command ? r->command : "");
 	put_line(out, "  scope      ", r->scope ? r->scope : "-");
@@ -132,9 +135,9 @@ static void text_header(FILE *out, const struct sweep_report *r)
 		put_line(out, "  setup      ", r->setup);
 	if (r->teardown)
 		put_line(out, "  teardown   ", r->teardown);
-	fprintf(out, "  baseline   %llu matching allocations (%llu events lost), CMD status %d, %.2f s\n",
-		(unsigned long long)r->baseline_matched, (unsigned long long)r->baseline_lost,
-		r->baseline_status, r->baseline_seconds);
+	fprintf(out, "  baseline   %s matching allocations (%s events lost), CMD status %d, %s\n",
+		km_hcount(&h, r->baseline_matched), km_hcount(&h, r->baseline_lost),
+		r->baseline_status, km_hseconds(&h, r->baseline_seconds));
 }
 
 struct text_widths {
@@ -219,6 +222,7 @@ static void text_table(FILE *out, const struct sweep_report *r)
 static void text_footer(FILE *out, const struct sweep_report *r)
 {
 	uint64_t counts[SWEEP_NR_VERDICTS], failing = 0;
+	struct km_human h = { 0 };
 	char fail_on[128];
 	int v, done = sweep_report_done(r);
 
@@ -226,8 +230,8 @@ static void text_footer(FILE *out, const struct sweep_report *r)
 	for (v = 0; v < SWEEP_NR_VERDICTS; v++)
 		if (r->fail_on & (1U << v))
 			failing += counts[v];
-	fprintf(out, "\n%d of %d chosen points run (of %llu matching allocations) in %.2f s%s\n",
-		done, r->nr_points, (unsigned long long)r->baseline_matched, r->seconds,
+	fprintf(out, "\n%d of %d chosen points run (of %s matching allocations) in %s%s\n",
+		done, r->nr_points, km_hcount(&h, r->baseline_matched), km_hseconds(&h, r->seconds),
 		r->interrupted ? ", interrupted" : "");
 	for (v = 0; v < SWEEP_NR_VERDICTS; v++)
 		fprintf(out, "%s %s %llu", v ? "," : " ", sweep_verdict_name(v),
@@ -265,6 +269,7 @@ static void text_lines(FILE *out, const char *s, const char *indent)
 
 static void text_point(FILE *out, const struct sweep_point *p)
 {
+	struct km_human h = { 0 };
 	int i;
 
 	fprintf(out, "\npoint %llu: %s\n", (unsigned long long)p->index,
@@ -308,7 +313,8 @@ static void text_point(FILE *out, const struct sweep_point *p)
 		fprintf(out, "  CMD        never ended");
 	else
 		fprintf(out, "  CMD        exit status %d", p->exit_status);
-	fprintf(out, "%s, %.2f s\n", p->timed_out ? " (killed after --timeout)" : "", p->seconds);
+	fprintf(out, "%s, %s\n", p->timed_out ? " (killed after --timeout)" : "",
+		km_hseconds(&h, p->seconds));
 	if (p->nr_kernel_log) {
 		fputs("  kernel log\n", out);
 		for (i = 0; i < p->nr_kernel_log; i++)
@@ -321,8 +327,8 @@ static void text_point(FILE *out, const struct sweep_point *p)
 
 			fputs("    ", out);
 			put_str(out, l->call_site ? l->call_site : "unknown");
-			fprintf(out, ": %llu outstanding, %llu bytes\n", (unsigned long long)l->count,
-				(unsigned long long)l->bytes);
+			fprintf(out, ": %s outstanding, %s\n", km_hcount(&h, l->count),
+				km_hbytes(&h, l->bytes));
 			text_stack(out, l->stack, l->nr_frames, "      ");
 		}
 	}

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmscope exporter on the running kernel, scraped by a real Prometheus server (Debian's
+ * prometheus package) on loopback: a workload of known allocations (each readv() of 100
+ * one-byte iovecs kmallocs 1600 bytes once in iovec_from_user) must come back exactly
+ * through Prometheus's query API, while a client that connects and sends nothing is
+ * held open; plus the HTTP server's refusals, promtool on a scrape, and SIGTERM.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "live.h"
+
+#define COMM "kmsc-expw"
+#define IOVECS 100
+#define ITERS 20000
+#define HTTP_BIG 9000 /* over the server's 8 KiB request head */
+
+static char self[4096];
+
+/* A free loopback port: bound to 0, read back, closed (a race no test here loses). */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads until EOF or timeout_ms; the bytes read in a malloc()ed string. */
+static char *read_all(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char *buf = NULL, chunk[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	append(&buf, &len, "", 0);
+	while (poll(&p, 1, timeout_ms) > 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
+		append(&buf, &len, chunk, n);
+	return buf;
+}
+
+/* Sends request (whole) and returns the response, or NULL when it cannot connect. */
+static char *http_raw(int port, const char *request)
+{
+	int fd = connect_to(port);
+	char *resp;
+
+	if (fd < 0)
+		return NULL;
+	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return NULL;
+	}
+	resp = read_all(fd, 5000);
+	close(fd);
+	return resp;
+}
+
+/* GET path: the status, and the body in *body (malloc()ed) when body is not NULL. */
+static int http_get(int port, const char *path, const char *accept, char **body)
+{
+	char req[4096], *resp, *sep;
+	int status = -1;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s\r\n", path,
+		 accept ? "Accept: " : "", accept ? accept : "", accept ? "\r\n" : "");
+	resp = http_raw(port, req);
+	if (body)
+		*body = NULL;
+	if (!resp)
+		return -1;
+	sscanf(resp, "HTTP/1.1 %d", &status);
+	sep = strstr(resp, "\r\n\r\n");
+	if (body && sep)
+		*body = strdup(sep + 4);
+	free(resp);
+	return status;
+}
+
+static void url_encode(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < len; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_')
+			out[n++] = *s;
+		else
+			n += snprintf(out + n, len - n, "%%%02X", (unsigned char)*s);
+	}
+	out[n] = '\0';
+}
+
+/* An instant query through Prometheus's HTTP API: the first result's value, or NAN. */
+static double prom_query(int port, const char *promql)
+{
+	char path[2048], enc[1536], *body = NULL;
+	double v = NAN;
+	struct jp *doc, *res;
+
+	url_encode(promql, enc, sizeof(enc));
+	snprintf(path, sizeof(path), "/api/v1/query?query=%s", enc);
+	if (http_get(port, path, NULL, &body) != 200 || !body) {
+		free(body);
+		return NAN;
+	}
+	doc = jp_parse(body, NULL);
+	res = doc ? jp_get(doc, "data.result") : NULL;
+	if (res && res->type == JP_ARR && res->n > 0) {
+		struct jp *val = jp_get(res->kids[0], "value");
+
+		if (val && val->type == JP_ARR && val->n == 2 && val->kids[1]->type == JP_STR)
+			v = strtod(val->kids[1]->str, NULL);
+	}
+	jp_free(doc);
+	free(body);
+	return v;
+}
+
+/* Polls the query until it returns want (or 20 s pass); the last value. */
+static double prom_wait(struct proc *prom, int port, const char *promql, double want)
+{
+	double v = NAN;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		v = prom_query(port, promql);
+		if (v == want)
+			break;
+		proc_pump(prom, 200); /* its log must not fill the pipe */
+	}
+	return v;
+}
+
+/* The BPF program ids the process holds (from its fdinfo). */
+static int prog_ids(pid_t pid, __u32 *ids, int max)
+{
+	char dir[64], path[512], line[256];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp)) && n < max) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
+				break;
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+static int workload(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[2], "readv")) {
+		prctl(PR_SET_NAME, argv[3]);
+		readv_loop(IOVECS, atoi(argv[4]));
+		return 0;
+	}
+	return 95;
+}
+
+static void test_refusals(int port)
+{
+	char *resp, big[HTTP_BIG];
+	int held[17], i, status;
+
+	ASSERT_EQ(http_get(port, "/", NULL, NULL), 404, "GET / is 404");
+	ASSERT_EQ(http_get(port, "/metricsx", NULL, NULL), 404, "GET /metricsx is 404");
+	resp = http_raw(port, "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	ASSERT_TRUE(resp && !strncmp(resp, "HTTP/1.1 405 ", 13), "POST is 405");
+	free(resp);
+	resp = http_raw(port, "hello\r\n\r\n");
+	ASSERT_TRUE(resp && !strncmp(resp, "HTTP/1.1 400 ", 13), "garbage is 400");
+	free(resp);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 26);
+	resp = http_raw(port, big);
+	ASSERT_TRUE(resp && !strncmp(resp, "HTTP/1.1 431 ", 13),
+		    "a request head over 8 KiB is refused (431)");
+	free(resp);
+	/* the connection cap: 16 held idle, the 17th closed at once */
+	for (i = 0; i < 17; i++)
+		held[i] = connect_to(port);
+	sleep_ms(300);
+	resp = held[16] >= 0 ? read_all(held[16], 3000) : NULL;
+	ASSERT_TRUE(resp && !*resp, "over the cap of 16 connections: closed without an answer");
+	free(resp);
+	for (i = 0; i < 17; i++)
+		if (held[i] >= 0)
+			close(held[i]);
+	sleep_ms(300);
+	status = http_get(port, "/metrics", NULL, &resp);
+	ASSERT_EQ(status, 200, "a scrape works again once they are gone");
+	ASSERT_CONTAINS(resp, "kmscope_exporter_http_errors_total{reason=\"connections_full\"} ",
+			"refusals are counted");
+	ASSERT_TRUE(resp && !strstr(resp, "{reason=\"connections_full\"} 0\n"),
+		    "and the cap's count is not 0");
+	ASSERT_TRUE(resp && !strstr(resp, "{reason=\"not_found\"} 0\n"), "nor the 404s'");
+	free(resp);
+}
+
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+
+	if (fd < 0)
+		return NULL;
+	text = read_all(fd, 0);
+	close(fd);
+	return text;
+}
+
+/*
+ * trace --prometheus -o FILE --interval: FILE is replaced whole each interval (a reader
+ * never sees half of it) and ends with the workload's exact counts.
+ */
+static void test_trace_file(const char *dir)
+{
+	char file[256], tmp[300], iters[16], line[700], *text;
+	char *argv_t[] = { (char *)kmscope_path(), "trace", "--prometheus", "-i", "0.05", "-o",
+			   file, "--", self, "workload", "readv", COMM, iters, NULL };
+	int reads = 0, whole = 0;
+	struct proc p;
+
+	snprintf(file, sizeof(file), "%s/kmscope.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	snprintf(iters, sizeof(iters), "%d", 10 * ITERS);
+	proc_start(&p, argv_t);
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		/* until it exits, left to proc_finish to reap */
+		if (!proc_pump(&p, 0) || reads >= 100000 ||
+		    waitid(P_PID, p.pid, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+			break;
+		text = slurp(file);
+		if (text) {
+			reads++;
+			whole += strstr(text, "kmscope_rows_in_other{table=\"module\"} ") != NULL;
+		}
+		free(text);
+		sleep_ms(2);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p.started);
+	ASSERT_EQ(proc_finish(&p), 0, "trace --prometheus -o -i -- CMD exits 0");
+	tap_diag("%d reads of the file while it ran", reads);
+	ASSERT_GT(reads, 0, "the file was there while it ran (rewritten each interval)");
+	ASSERT_EQ(whole, reads, "every read of it was a whole file");
+	ASSERT_TRUE(access(tmp, F_OK), "no FILE.tmp is left");
+	text = slurp(file);
+	snprintf(line, sizeof(line), "kmscope_allocations_total{allocator=\"kmalloc\"} ");
+	ASSERT_CONTAINS(text, line, "the file has the counters");
+	{
+		double sum = 0;
+		const char *q = text;
+
+		/* the call-site series of iovec_from_user (or a clone), every cache */
+		while (q && (q = strstr(q, "kmscope_callsite_allocations_total{callsite=\"iovec_from_user"))) {
+			const char *sp = strchr(q, ' ');
+
+			sum += sp ? strtod(sp + 1, NULL) : 0;
+			q = sp;
+		}
+		ASSERT_EQ(sum, 10 * ITERS, "the final file has the workload's kmallocs exactly");
+	}
+	free(text);
+	snprintf(line, sizeof(line), "promtool check metrics < %s > /dev/null 2>&1", file);
+	ASSERT_EQ(system(line), 0, "promtool check metrics is clean on the file");
+	proc_free(&p);
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	return f && fputs(text, f) >= 0 && !fclose(f);
+}
+
+/* kmscope record, then report -i --prometheus: the recording's totals as metrics. */
+static void test_report_recording(const char *dir)
+{
+	char rec[256], iters[16], line[700];
+	char *argv_r[] = { (char *)kmscope_path(), "record", "-o", rec, "--", self, "workload",
+			   "readv", COMM, iters, NULL };
+	char *argv_p[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-n", "0",
+			   NULL };
+	char *argv_bad[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-j",
+			     NULL };
+	double sum = 0;
+	const char *q;
+	struct proc p;
+
+	snprintf(rec, sizeof(rec), "%s/w.kmrec", dir);
+	snprintf(iters, sizeof(iters), "%d", ITERS / 10);
+	if (!ASSERT_EQ(run(&p, argv_r), 0, "kmscope record -- CMD")) {
+		tap_diag("%s", p.err);
+		proc_free(&p);
+		return;
+	}
+	proc_free(&p);
+	ASSERT_EQ(run(&p, argv_p), 0, "report -i FILE --prometheus");
+	for (q = p.out; (q = strstr(q, "kmscope_callsite_allocations_total{callsite=\"iovec_from_user"));) {
+		const char *sp = strchr(q, ' ');
+
+		sum += sp ? strtod(sp + 1, NULL) : 0;
+		q = sp;
+	}
+	ASSERT_EQ(sum, ITERS / 10, "report --prometheus: the recorded workload's kmallocs exactly");
+	snprintf(line, sizeof(line), "%s/report.prom", dir);
+	if (write_file(line, p.out)) {
+		char cmd[800];
+
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s > /dev/null 2>&1", line);
+		ASSERT_EQ(system(cmd), 0, "promtool check metrics is clean on report's output");
+	}
+	proc_free(&p);
+	ASSERT_EQ(run(&p, argv_bad), 2, "report: --prometheus with --json is a usage error");
+	proc_free(&p);
+}
+
+int main(int argc, char **argv)
+{
+	char port_arg[64], iters[16], dir[] = "/tmp/kmscope-prom-XXXXXX", cfg[256], cfgtext[512],
+	     data[256], listen[64], *body = NULL, q[512], cmd[300];
+	struct proc exp, prom, w;
+	__u32 ids[64];
+	int port, pport, i, nids, stuck, partial, lint;
+	bool gone = true;
+
+	if (argc > 1 && !strcmp(argv[1], "workload"))
+		return workload(argc, argv);
+	live_require();
+	live_self_path(self, sizeof(self));
+	if (access("/usr/bin/prometheus", X_OK) || access("/usr/bin/promtool", X_OK))
+		tap_plan_skip_all("no /usr/bin/prometheus or promtool (scripts/setup installs the "
+				  "prometheus package)");
+	port = free_port();
+	pport = free_port();
+	if (port < 0 || pport < 0 || port == pport || !mkdtemp(dir))
+		tap_plan_skip_all("no free loopback port or temp dir");
+
+	{
+		char *bad[] = { (char *)kmscope_path(), "exporter", "--listen", "127.0.0.1:0x10", NULL };
+		struct proc p;
+
+		ASSERT_EQ(run(&p, bad), 2, "a bad address is a usage error");
+		ASSERT_CONTAINS(p.err, "invalid listen address '127.0.0.1:0x10'", "saying why");
+		proc_free(&p);
+	}
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	{
+		char *argv_e[] = { (char *)kmscope_path(), "exporter", "--listen", listen, "--comm",
+				   COMM, "-n", "0", NULL };
+
+		if (!proc_start_until(&exp, argv_e, "kmscope: exporting")) {
+			proc_finish(&exp);
+			tap_plan_skip_all("the exporter did not start: %s", exp.err);
+		}
+	}
+	{
+		char *again[] = { (char *)kmscope_path(), "exporter", "--listen", listen, NULL };
+		struct proc p;
+
+		ASSERT_EQ(run(&p, again), 1, "a port in use is a runtime error");
+		ASSERT_CONTAINS(p.err, "cannot listen on '", "in one line");
+		ASSERT_CONTAINS(p.err, "Address already in use", "saying why");
+		proc_free(&p);
+	}
+	nids = prog_ids(exp.pid, ids, 64);
+	ASSERT_GT(nids, 0, "the exporter holds its BPF programs");
+	test_refusals(port);
+
+	/* a real Prometheus scraping it every second */
+	snprintf(cfg, sizeof(cfg), "%s/prometheus.yml", dir);
+	snprintf(data, sizeof(data), "--storage.tsdb.path=%s/data", dir);
+	snprintf(cfgtext, sizeof(cfgtext),
+		 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+		 "scrape_configs:\n  - job_name: kmscope\n    static_configs:\n"
+		 "      - targets: ['127.0.0.1:%d']\n", port);
+	snprintf(port_arg, sizeof(port_arg), "--web.listen-address=127.0.0.1:%d", pport);
+	snprintf(q, sizeof(q), "--config.file=%s", cfg);
+	if (!write_file(cfg, cfgtext))
+		tap_plan_skip_all("cannot write %s", cfg);
+	{
+		char *argv_p[] = { "/usr/bin/prometheus", q, data, port_arg, NULL };
+
+		proc_start(&prom, argv_p);
+	}
+	for (i = 0; i < 150 && http_get(pport, "/-/ready", NULL, NULL) != 200; i++)
+		proc_pump(&prom, 200);
+	if (!ASSERT_EQ(http_get(pport, "/-/ready", NULL, NULL), 200, "Prometheus is ready"))
+		tap_diag("prometheus: %.2000s", prom.err ? prom.err : "");
+
+	/* a client that connects and sends nothing, and one that stops half-way */
+	stuck = connect_to(port);
+	partial = connect_to(port);
+	if (partial >= 0 && write(partial, "GET /met", 8) != 8)
+		tap_diag("cannot write the partial request");
+	snprintf(iters, sizeof(iters), "%d", ITERS);
+	{
+		char *argv_w[] = { self, "workload", "readv", COMM, iters, NULL };
+
+		ASSERT_EQ(run(&w, argv_w), 0, "the workload ran");
+		proc_free(&w);
+	}
+	ASSERT_EQ(prom_wait(&prom, pport, "up{job=\"kmscope\"}", 1), 1,
+		  "Prometheus scrapes the exporter (up is 1)");
+	ASSERT_EQ(prom_wait(&prom, pport, "sum(kmscope_callsite_allocations_total{callsite=~"
+			    "\"iovec_from_user.*\"})", ITERS), ITERS,
+		  "Prometheus: the workload's kmallocs at iovec_from_user, exactly");
+	ASSERT_EQ(prom_wait(&prom, pport, "sum(kmscope_callsite_requested_bytes_total{callsite=~"
+			    "\"iovec_from_user.*\"})", ITERS * IOVECS * 16.0), ITERS * IOVECS * 16.0,
+		  "Prometheus: its bytes requested, 1600 each");
+	ASSERT_EQ(prom_wait(&prom, pport, "sum(kmscope_callsite_allocated_bytes_total{callsite=~"
+			    "\"iovec_from_user.*\"})", ITERS * 2048.0), ITERS * 2048.0,
+		  "Prometheus: its bytes allocated, 2048 each (kmalloc-2k)");
+	ASSERT_EQ(prom_wait(&prom, pport, "sum(kmscope_module_allocations_total{module=\"vmlinux\"})"
+			    " >= bool 20000", 1), 1,
+		  "Prometheus: the module series has them too (the kernel is vmlinux)");
+	ASSERT_EQ(prom_wait(&prom, pport, "sum(kmscope_dropped_events_total{reason=~"
+			    "\"shape_map_full|page_map_full\"})", 0), 0,
+		  "Prometheus: no event dropped for a full map");
+	ASSERT_GE(prom_query(pport, "kmscope_exporter_scrapes_total"), 2,
+		  "Prometheus: several scrapes answered");
+	if (stuck >= 0) {
+		char *resp = read_all(stuck, 100);
+
+		ASSERT_TRUE(resp && !*resp, "the silent client is still held, unanswered");
+		free(resp);
+	}
+
+	ASSERT_EQ(http_get(port, "/metrics", NULL, &body), 200, "a scrape of our own");
+	snprintf(cmd, sizeof(cmd), "%s/scrape.prom", dir);
+	if (body && write_file(cmd, body)) {
+		char line[700];
+
+		snprintf(line, sizeof(line), "promtool check metrics < %s > %s.lint 2>&1", cmd, cmd);
+		lint = system(line);
+		if (!ASSERT_EQ(lint, 0, "promtool check metrics is clean on a scrape"))
+			tap_diag("see %s.lint", cmd);
+	}
+	free(body);
+	body = NULL;
+	ASSERT_EQ(http_get(port, "/metrics", "application/openmetrics-text; version=1.0.0", &body),
+		  200, "an OpenMetrics scrape");
+	ASSERT_TRUE(body && strlen(body) > 6 && !strcmp(body + strlen(body) - 6, "# EOF\n"),
+		    "OpenMetrics ends with # EOF");
+	free(body);
+	/* the silent clients are cut at the 10 s deadline */
+	for (i = 0; i < 60; i++) {
+		char *text = NULL;
+
+		if (http_get(port, "/metrics", NULL, &text) == 200 && text &&
+		    !strstr(text, "{reason=\"timeout\"} 0\n") &&
+		    strstr(text, "{reason=\"timeout\"} ")) {
+			free(text);
+			break;
+		}
+		free(text);
+		proc_pump(&prom, 250);
+	}
+	ASSERT_LT(i, 60, "the clients that sent nothing are closed at their deadline, counted");
+	if (stuck >= 0)
+		close(stuck);
+	if (partial >= 0)
+		close(partial);
+
+	/* proc_finish's timeout counts from now */
+	clock_gettime(CLOCK_MONOTONIC, &prom.started);
+	clock_gettime(CLOCK_MONOTONIC, &exp.started);
+	kill(prom.pid, SIGTERM);
+	proc_finish(&prom);
+	proc_free(&prom);
+	kill(exp.pid, SIGTERM);
+	ASSERT_EQ(proc_finish(&exp), 0, "SIGTERM: the exporter exits 0");
+	ASSERT_TRUE(!strstr(exp.err, "error"), "with no error");
+	for (i = 0; i < 50; i++) {
+		int k;
+
+		gone = true;
+		for (k = 0; k < nids; k++) {
+			int fd = bpf_prog_get_fd_by_id(ids[k]);
+
+			if (fd >= 0) {
+				close(fd);
+				gone = false;
+			}
+		}
+		if (gone)
+			break;
+		sleep_ms(100);
+	}
+	ASSERT_TRUE(gone, "and every BPF program it held is gone (detached)");
+	proc_free(&exp);
+	test_trace_file(dir);
+	test_report_recording(dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		tap_diag("cannot remove %s", dir);
+	return tap_done();
+}

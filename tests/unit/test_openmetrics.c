@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Prometheus printer (report/openmetrics.c) from a hand-made snapshot whose every
+ * number is known: each family's values, the top-N bound and its "other" series, label
+ * escaping, both dialects, and `promtool check metrics` on the 0.0.4 text.
+ */
+#include "../tap.h"
+#include "../fixture.h"
+#include <sys/wait.h>
+#include <unistd.h>
+#include "report/openmetrics.h"
+
+#define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
+#define GFP_ATOMIC_ 0x820UL
+#define GFP_NOWAIT_ 0x800UL
+#define GFP_DMA_    0x001UL
+#define GFP_DMA32_  0x004UL
+
+#define E1000_PROBE 0xffffffffc0a01100UL
+#define E1000_CLEAN 0xffffffffc0a01200UL
+#define START_KERNEL 0xffffffff81001040UL
+#define KMALLOC_ENTRY 0xffffffff81002400UL
+
+static struct alloc_shape shape(__u64 site, __u64 cache, __u32 req, __u32 alloc, __u32 gfp,
+				bool failed, __u64 count)
+{
+	struct alloc_shape s = { .count = count };
+
+	s.key.call_site = site;
+	s.key.cache = cache;
+	s.key.kind = cache ? KM_KIND_CACHE : KM_KIND_KMALLOC;
+	s.key.bytes_req = req;
+	s.key.bytes_alloc = alloc;
+	s.key.gfp_flags = gfp;
+	s.key.failed = failed;
+	s.key.stack_id = -1;
+	return s;
+}
+
+static struct page_shape page(__u32 order, int zone, __u32 gfp, bool failed, __u64 count)
+{
+	struct page_shape p = { .count = count };
+
+	p.key.order = order;
+	p.key.zone = zone;
+	p.key.gfp_flags = gfp;
+	p.key.failed = failed;
+	p.key.stack_id = -1;
+	return p;
+}
+
+static char *print(const struct snapshot *snap, const struct report_env *env,
+		   const struct om_options *o)
+{
+	struct report_window win = { .seconds = 2.5 };
+	struct report_model m;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!report_model_build(&m, snap, env)) {
+		if (report_openmetrics_print(f, &m, &win, o))
+			tap_diag("report_openmetrics_print failed");
+		report_model_free(&m);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The value of the sample "name{labels}" (exactly as printed), or NAN when absent. */
+static double value(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, series, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	tap_diag("no sample %s", series);
+	return NAN;
+}
+
+/* How many samples of family name (any labels) the text has. */
+static int samples(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+	int count = 0;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == '{' || p[n] == ' '))
+			count++;
+	return count;
+}
+
+/* promtool check metrics < text: its exit status, or -1 when there is no promtool. */
+static int promtool(const char *text, char *msg, size_t len)
+{
+	char path[] = "/tmp/kmscope-om-XXXXXX", cmd[256];
+	FILE *p;
+	size_t n;
+	int fd = mkstemp(path), status;
+
+	if (access("/usr/bin/promtool", X_OK) || fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
+	p = popen(cmd, "r");
+	n = p ? fread(msg, 1, len - 1, p) : 0;
+	msg[n] = '\0';
+	status = p ? pclose(p) : -1;
+	unlink(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Every sample line's family was declared, counters by _total, and the last line. */
+static void check_openmetrics_shape(const char *text)
+{
+	const char *p, *last = NULL;
+	char family[128] = "", type[16] = "";
+	int bad = 0, units = 0;
+
+	for (p = text; *p; p = strchr(p, '\n') + 1) {
+		size_t n = strcspn(p, "{ \n");
+
+		last = p;
+		if (!strncmp(p, "# TYPE ", 7)) {
+			if (sscanf(p, "# TYPE %127s %15s", family, type) != 2)
+				bad++;
+			continue;
+		}
+		if (!strncmp(p, "# UNIT ", 7)) {
+			char name[128], unit[32];
+
+			units++;
+			if (sscanf(p, "# UNIT %127s %31s", name, unit) != 2 ||
+			    strcmp(name, family) ||
+			    strcmp(name + strlen(name) - strlen(unit), unit))
+				bad++;
+			continue;
+		}
+		if (*p == '#')
+			continue;
+		if (!strcmp(type, "counter")
+			    ? !(n == strlen(family) + 6 && !strncmp(p, family, strlen(family)) &&
+				!strncmp(p + strlen(family), "_total", 6))
+			    : !(n == strlen(family) && !strncmp(p, family, n))) {
+			tap_diag("sample outside its family %s: %.*s", family, (int)n, p);
+			bad++;
+		}
+	}
+	ASSERT_EQ(bad, 0, "openmetrics: each sample in its declared family, counters as _total");
+	ASSERT_TRUE(units >= 10, "openmetrics: UNIT lines for the _bytes and _seconds families");
+	ASSERT_STREQ(last, "# EOF\n", "openmetrics: ends with # EOF");
+}
+
+#define OTHER_SITE "{callsite=\"other\",module=\"\",cache=\"\"}"
+#define PROBE_SITE "{callsite=\"e1000_probe+0x10\",module=\"e1000\",cache=\"kmalloc-8k\"}"
+#define LARGE_SITE "{callsite=\"start_kernel+0x30\",module=\"vmlinux\",cache=\"page allocator\"}"
+#define K64_SITE "{callsite=\"start_kernel+0x20\",module=\"vmlinux\",cache=\"kmalloc-64\"}"
+
+/*
+ * An exporter's series kept from scrape to scrape: a call site that becomes a top one
+ * later does not push a kept one out, and one chosen later starts at 0 with what it had
+ * counted before left in other, so that no counter ever goes down.
+ */
+static void test_keep(struct snapshot *snap, const struct report_env *env)
+{
+	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2, .top_caches = 1,
+				.top_modules = 1 };
+	struct alloc_shape *hot = &snap->allocs[2]; /* start_kernel+0x20 in kmalloc-64: 5 */
+	size_t all = snap->nr_allocs;
+	char *out;
+
+	o.keep = om_keep_new();
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" PROBE_SITE), 10,
+		  "keep: the first scrape's top series have their full counts");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 11,
+		  "keep: other as without keeping");
+	free(out);
+	hot->count = 5000; /* now the second most waste */
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" LARGE_SITE), 1,
+		  "keep: a kept series stays though another call site overtook it");
+	ASSERT_EQ(samples(out, "kmscope_callsite_allocations_total"), 3, "keep: still 2 + other");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 5000 + 2 + 4,
+		  "keep: the newcomer counts in other");
+	free(out);
+	om_keep_free(o.keep);
+
+	/* one row at the first scrape: the next ones join while there is room */
+	o.keep = om_keep_new();
+	o.top_sites = 3;
+	hot->count = 5;
+	snap->nr_allocs = 1;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" PROBE_SITE), 10, "join: first");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 0,
+		  "join: other is 0 while there is room");
+	free(out);
+	snap->nr_allocs = all;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" LARGE_SITE), 1,
+		  "join: a later row takes a free series, with all its count");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5, "join: both");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 2 + 4,
+		  "join: then other counts the rest");
+	free(out);
+	snap->nr_allocs = 1; /* the others gone from the model (renamed) */
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5,
+		  "join: a kept series whose row went keeps its last value");
+	free(out);
+	snap->nr_allocs = all;
+	hot->count = 5000;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5000,
+		  "join: and counts on when it is back");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"callsite\"}"), 4,
+		  "join: rows in other: the 7 rows beyond the 3 kept");
+	free(out);
+	hot->count = 5;
+	om_keep_free(o.keep);
+}
+
+int main(void)
+{
+	struct alloc_shape allocs[] = {
+		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
+		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3),
+		shape(START_KERNEL + 0x20, 0, 60, 64, GFP_NOWAIT_, false, 5),
+		shape(START_KERNEL + 0x20, 0, 64, 64, GFP_KERNEL_ | GFP_DMA_, false, 2),
+		shape(E1000_CLEAN + 0x8, 0x1234, 260, 264, GFP_KERNEL_, false, 4),
+		/* a large kmalloc, traced in __kmalloc_noprof and again at its caller */
+		shape(KMALLOC_ENTRY + 0x40, 0, 20000, 32768, GFP_KERNEL_, false, 1),
+		shape(START_KERNEL + 0x30, 0, 20000, 32768, GFP_KERNEL_, false, 1),
+		shape(0x1234, 0x5678, 30, 32, GFP_NOWAIT_, true, 2), /* no symbol, odd cache */
+	};
+	struct page_shape pages[] = {
+		page(0, 0, GFP_KERNEL_, false, 100),
+		page(2, 1, GFP_KERNEL_ | GFP_DMA32_, false, 3),
+		page(3, -1, GFP_ATOMIC_, true, 1),
+		page(1, 7, GFP_KERNEL_, false, 6), /* a zone not known: "unknown" */
+	};
+	struct cache_entry caches[] = { { .ptr = 0x1234, .info = { "my_cache", 260, 264 } },
+					{ .ptr = 0x5678, .info = { "we\"ird\\na\nme", 30, 32 } } };
+	struct zone_range zones[] = { { 0, "DMA", 1, 4096 }, { 0, "DMA32", 4096, 1048576 },
+				      { 0, "Normal", 1048576, 6553600 } };
+	struct snapshot snap = { .allocs = allocs, .nr_allocs = 8, .pages = pages, .nr_pages = 4,
+				 .caches = caches, .nr_caches = 2 };
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp;
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .zones = zones, .nr_zones = 3,
+				  .sections = REPORT_ALL, .sort = SORT_WASTE, .scope = "test" };
+	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2, .top_caches = 1,
+				.top_modules = 1 };
+	struct om_counter extra[] = { { "kmscope_exporter_scrapes", "Scrapes.", NULL, NULL, 4 } };
+	char *out, *text = NULL, msg[4096];
+	size_t len = 0;
+	FILE *f = fopen(fixture("kmalloc.format"), "r");
+	int c, rc;
+
+	if (f) {
+		FILE *m = open_memstream(&text, &len);
+
+		while ((c = fgetc(f)) != EOF)
+			fputc(c, m);
+		fclose(m);
+		fclose(f);
+	}
+	if (!text || gfp_bits__from_format(&gfp, text))
+		tap_plan_skip_all("cannot read the kmalloc.format fixture");
+	free(text);
+	kmalloc_classes__default(&classes);
+	env.ksyms = ksyms__load(fixture("kallsyms"));
+	snap.counters[KM_CNT_KFREE] = 7;
+	snap.counters[KM_CNT_CACHE_FREE] = 3;
+	snap.counters[KM_CNT_DROPPED_ALLOC] = 2;
+	snap.counters[KM_CNT_MISSED] = 5;
+	snap.counters[KM_CNT_PAGE_FREE] = 9;
+	snap.counters[KM_CNT_PAGES_FREED] = 13;
+
+	out = print(&snap, &env, &o);
+	if (!ASSERT_TRUE(out && *out, "the 0.0.4 text is printed"))
+		return tap_done();
+	ASSERT_EQ(value(out, "kmscope_traced_seconds_total"), 2.5, "seconds traced");
+	ASSERT_EQ(value(out, "kmscope_allocations_total{allocator=\"kmalloc\"}"), 18,
+		  "kmalloc allocations: 10 + 5 + 2 + 1, the allocator's echo once");
+	ASSERT_EQ(value(out, "kmscope_allocations_total{allocator=\"kmem_cache\"}"), 4,
+		  "kmem_cache allocations");
+	ASSERT_EQ(value(out, "kmscope_requested_bytes_total"), 41000 + 300 + 128 + 1040 + 20000,
+		  "bytes requested");
+	ASSERT_EQ(value(out, "kmscope_allocated_bytes_total"), 81920 + 320 + 128 + 1056 + 32768,
+		  "bytes allocated");
+	ASSERT_EQ(value(out, "kmscope_waste_bytes_total"), 40920 + 20 + 16 + 12768, "waste");
+	ASSERT_EQ(value(out, "kmscope_failures_total{gfp=\"atomic\"}"), 3, "atomic failures");
+	ASSERT_EQ(value(out, "kmscope_failures_total{gfp=\"nowait\"}"), 2, "nowait failures");
+	ASSERT_EQ(value(out, "kmscope_failures_total{gfp=\"sleeping\"}"), 0, "no sleeping ones");
+	ASSERT_EQ(value(out, "kmscope_frees_total{allocator=\"kfree\"}"), 7, "kfree");
+	ASSERT_EQ(value(out, "kmscope_frees_total{allocator=\"kmem_cache_free\"}"), 3,
+		  "kmem_cache_free");
+	ASSERT_EQ(value(out, "kmscope_dma_allocations_total{flag=\"GFP_DMA\"}"), 2, "GFP_DMA");
+	ASSERT_EQ(value(out, "kmscope_dma_requested_bytes_total{flag=\"GFP_DMA\"}"), 128,
+		  "GFP_DMA bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_allocations_total{flag=\"GFP_DMA32\"}"), 0,
+		  "no GFP_DMA32 slab");
+	ASSERT_EQ(value(out, "kmscope_duplicate_events_total"), 1, "the echo is counted");
+	ASSERT_EQ(value(out, "kmscope_unattributed_allocations_total"), 2,
+		  "the call site without a symbol");
+	ASSERT_EQ(value(out, "kmscope_dropped_events_total{reason=\"shape_map_full\"}"), 2,
+		  "dropped: map full");
+	ASSERT_EQ(value(out, "kmscope_dropped_events_total{reason=\"nested_run\"}"), 5,
+		  "dropped: nested runs");
+	ASSERT_EQ(value(out, "kmscope_page_allocations_total{zone=\"DMA\",node=\"0\",order=\"0\"}"),
+		  100, "pages: 100 order-0 in DMA");
+	ASSERT_EQ(value(out, "kmscope_pages_total{zone=\"DMA32\",node=\"0\",order=\"2\"}"), 12,
+		  "pages: 3 order-2 requests are 12 pages in DMA32");
+	ASSERT_EQ(value(out, "kmscope_page_allocations_total{zone=\"unknown\",node=\"\",order=\"1\"}"),
+		  6, "pages: a zone not known is unknown");
+	ASSERT_EQ(value(out, "kmscope_pages_total{zone=\"unknown\",node=\"\",order=\"1\"}"), 12,
+		  "pages: 6 order-1 requests are 12 pages");
+	ASSERT_EQ(samples(out, "kmscope_page_allocations_total"), 3,
+		  "pages: only the (zone, order) pairs seen; the failed request in none");
+	ASSERT_EQ(value(out, "kmscope_page_failures_total{gfp=\"atomic\"}"), 1, "page failure");
+	ASSERT_EQ(value(out, "kmscope_page_frees_total"), 9, "page frees");
+	ASSERT_EQ(value(out, "kmscope_pages_freed_total"), 13, "pages freed");
+
+	ASSERT_EQ(samples(out, "kmscope_callsite_allocations_total"), 3,
+		  "call sites: the top 2 and other");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total{callsite=\"e1000_probe+0x10\","
+			     "module=\"e1000\",cache=\"kmalloc-8k\"}"), 10,
+		  "call site 1 (most waste): symbol+offset, module, cache");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocated_bytes_total{callsite=\"start_kernel+0x30\","
+			     "module=\"vmlinux\",cache=\"page allocator\"}"), 32768,
+		  "call site 2: the kernel proper is vmlinux");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total{callsite=\"other\",module=\"\","
+			     "cache=\"\"}"), 5 + 2 + 4, "other: the rest's allocations");
+	ASSERT_EQ(value(out, "kmscope_callsite_failures_total{callsite=\"other\",module=\"\","
+			     "cache=\"\"}"), 3 + 2, "other: the rest's failures");
+	ASSERT_EQ(value(out, "kmscope_callsite_requested_bytes_total{callsite=\"other\",module=\"\","
+			     "cache=\"\"}"), 300 + 128 + 1040, "other: the rest's bytes");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"callsite\"}"), 7 - 2,
+		  "rows in other: 7 call-site rows beyond 2");
+	ASSERT_EQ(value(out, "kmscope_cache_allocations_total{cache=\"kmalloc-8k\"}"), 10,
+		  "the top cache");
+	ASSERT_EQ(value(out, "kmscope_cache_allocations_total{cache=\"other\"}"), 5 + 2 + 4 + 1,
+		  "other caches");
+	ASSERT_EQ(value(out, "kmscope_module_allocations_total{module=\"e1000\"}"), 14,
+		  "module e1000: probe and clean");
+	ASSERT_EQ(value(out, "kmscope_module_failures_total{module=\"e1000\"}"), 3,
+		  "module e1000's failures");
+	ASSERT_EQ(value(out, "kmscope_module_allocations_total{module=\"other\"}"), 8,
+		  "other modules: vmlinux, unknown");
+	ASSERT_TRUE(!strstr(out, "# UNIT") && !strstr(out, "# EOF"),
+		    "0.0.4: no UNIT or EOF lines");
+	ASSERT_CONTAINS(out, "# TYPE kmscope_allocations_total counter\n",
+			"0.0.4: a counter's TYPE names its _total samples");
+	rc = promtool(out, msg, sizeof(msg));
+	if (rc < 0)
+		tap_skip("promtool check metrics is clean", "no /usr/bin/promtool (scripts/setup "
+			 "installs the prometheus package)");
+	else if (!ASSERT_EQ(rc, 0, "promtool check metrics is clean"))
+		tap_diag("%s", msg);
+	free(out);
+
+	/* every row its own series: the odd cache name escaped */
+	o.top_sites = o.top_caches = o.top_modules = 0;
+	out = print(&snap, &env, &o);
+	ASSERT_EQ(samples(out, "kmscope_callsite_allocations_total"), 7,
+		  "top 0: every call-site row, no other");
+	ASSERT_EQ(value(out, "kmscope_cache_failures_total{cache=\"we\\\"ird\\\\na\\nme\"}"), 2,
+		  "label values escape \\, \" and newline");
+	ASSERT_EQ(value(out, "kmscope_callsite_failures_total{callsite=\"0x1234\",module=\"vmlinux\","
+			     "cache=\"we\\\"ird\\\\na\\nme\"}"), 2,
+		  "a call site without a symbol is its address");
+	ASSERT_EQ(value(out, "kmscope_module_failures_total{module=\"unknown\"}"), 2,
+		  "and its module unknown");
+	rc = promtool(out, msg, sizeof(msg));
+	if (rc >= 0 && !ASSERT_EQ(rc, 0, "promtool: escaped labels are clean"))
+		tap_diag("%s", msg);
+	free(out);
+
+	test_keep(&snap, &env);
+	o.dialect = OM_OPENMETRICS;
+	o.top_sites = 2;
+	o.extra = extra;
+	o.nr_extra = 1;
+	out = print(&snap, &env, &o);
+	check_openmetrics_shape(out);
+	ASSERT_CONTAINS(out, "# TYPE kmscope_allocations counter\n",
+			"openmetrics: a counter family is named without _total");
+	ASSERT_CONTAINS(out, "# UNIT kmscope_requested_bytes bytes\n", "openmetrics: units");
+	ASSERT_EQ(value(out, "kmscope_allocations_total{allocator=\"kmalloc\"}"), 18,
+		  "openmetrics: the same values");
+	ASSERT_EQ(value(out, "kmscope_exporter_scrapes_total"), 4,
+		  "openmetrics: the caller's counters before # EOF");
+	free(out);
+	ksyms__free((struct ksyms *)env.ksyms);
+	return tap_done();
+}

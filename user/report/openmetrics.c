@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The report as Prometheus metric families (docs/prometheus.md), read from the model. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/json.h"
+#include "report/openmetrics.h"
+
+struct om {
+	FILE *out;
+	enum om_dialect dialect;
+	bool counter; /* the family being printed: its samples end in _total */
+	const char *family;
+};
+
+/*
+ * OpenMetrics names a counter's family without _total and its samples with it; the
+ * 0.0.4 format names both with it, and has no UNIT line.
+ */
+static void om_family(struct om *o, const char *name, bool counter, const char *unit,
+		      const char *help)
+{
+	const char *suffix = counter && o->dialect == OM_TEXT_004 ? "_total" : "";
+
+	o->family = name;
+	o->counter = counter;
+	fprintf(o->out, "# HELP %s%s %s\n", name, suffix, help);
+	fprintf(o->out, "# TYPE %s%s %s\n", name, suffix, counter ? "counter" : "gauge");
+	if (unit && o->dialect == OM_OPENMETRICS)
+		fprintf(o->out, "# UNIT %s %s\n", name, unit);
+}
+
+/* A label value: \\, \" and \n escaped; bytes that are not UTF-8 become '?'. */
+static void om_label_value(FILE *out, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	while (*p) {
+		int n = jw_utf8_len(p);
+
+		if (*p == '\\' || *p == '"') {
+			fputc('\\', out);
+			fputc(*p, out);
+		} else if (*p == '\n') {
+			fputs("\\n", out);
+		} else if (n > 0) {
+			fwrite(p, 1, n, out);
+			p += n;
+			continue;
+		} else {
+			fputc('?', out);
+		}
+		p++;
+	}
+}
+
+/* One sample; labels are name, value pairs ending with NULL. */
+static void om_sample(struct om *o, const char *const *labels, __u64 value)
+{
+	int i;
+
+	fprintf(o->out, "%s%s", o->family, o->counter ? "_total" : "");
+	for (i = 0; labels && labels[i]; i += 2) {
+		fprintf(o->out, "%s%s=\"", i ? "," : "{", labels[i]);
+		om_label_value(o->out, labels[i + 1]);
+		fputc('"', o->out);
+	}
+	fprintf(o->out, "%s %llu\n", labels && labels[0] ? "}" : "", (unsigned long long)value);
+}
+
+static void om_value(struct om *o, __u64 value)
+{
+	om_sample(o, NULL, value);
+}
+
+static void om_one(struct om *o, const char *label, const char *v, __u64 value)
+{
+	const char *labels[] = { label, v, NULL };
+
+	om_sample(o, labels, value);
+}
+
+static void om_summary(struct om *o, const struct report_model *m, const struct report_window *w)
+{
+	const struct report_summary *s = &m->sum;
+	int c;
+
+	om_family(o, "kmscope_traced_seconds", true, "seconds", "Seconds traced.");
+	fprintf(o->out, "%s%s %.3f\n", o->family, "_total", w->seconds);
+	om_family(o, "kmscope_allocations", true, NULL,
+		  "Successful slab allocations (kmalloc and kmem_cache_alloc).");
+	om_one(o, "allocator", "kmalloc", s->kmalloc_allocs);
+	om_one(o, "allocator", "kmem_cache", s->cache_allocs);
+	om_family(o, "kmscope_requested_bytes", true, "bytes", "Bytes requested by slab allocations.");
+	om_value(o, s->bytes_req);
+	om_family(o, "kmscope_allocated_bytes", true, "bytes",
+		  "Bytes allocated for them (the size class or object size).");
+	om_value(o, s->bytes_alloc);
+	om_family(o, "kmscope_waste_bytes", true, "bytes", "Rounding waste: allocated - requested.");
+	om_value(o, s->bytes_alloc - s->bytes_req);
+	om_family(o, "kmscope_failures", true, NULL, "Failed slab allocations by GFP class.");
+	for (c = 0; c < GFP_CLASS_NR; c++)
+		om_one(o, "gfp", gfp_class_name(c), s->failed_by_class[c]);
+	om_family(o, "kmscope_frees", true, NULL, "Slab frees.");
+	om_one(o, "allocator", "kfree", s->kfree);
+	om_one(o, "allocator", "kmem_cache_free", s->cache_free);
+	om_family(o, "kmscope_dma_allocations", true, NULL,
+		  "Successful slab allocations asked for with GFP_DMA or GFP_DMA32.");
+	om_one(o, "flag", "GFP_DMA", m->dma_count);
+	om_one(o, "flag", "GFP_DMA32", m->dma32_count);
+	om_family(o, "kmscope_dma_requested_bytes", true, "bytes",
+		  "Bytes requested by them.");
+	om_one(o, "flag", "GFP_DMA", m->dma_bytes);
+	om_one(o, "flag", "GFP_DMA32", m->dma32_bytes);
+	om_family(o, "kmscope_duplicate_events", true, NULL,
+		  "Large kmallocs the kernel traces twice, counted once.");
+	om_value(o, s->duplicates);
+	om_family(o, "kmscope_unattributed_allocations", true, NULL,
+		  "Allocations and failures at a call site without a kernel symbol.");
+	om_value(o, s->unattributed);
+}
+
+/* What was not counted, by why: never lost silently. */
+static void om_dropped(struct om *o, const struct report_summary *s)
+{
+	static const char *const kinds[] = { "alloc", "page", "free" };
+	const __u64 irq[] = { s->irq_allocs, s->irq_pages, s->irq_frees };
+	int i;
+
+	om_family(o, "kmscope_dropped_events", true, NULL,
+		  "Events not counted: a map was full, or the kernel skipped a nested run.");
+	om_one(o, "reason", "shape_map_full", s->dropped_allocs);
+	om_one(o, "reason", "page_map_full", s->dropped_pages);
+	om_one(o, "reason", "nested_run", s->nested);
+	om_family(o, "kmscope_unnamed_events", true, NULL,
+		  "Events counted without a detail: a cache name, a stack, a shape's cache, a fork.");
+	om_one(o, "reason", "cache_name_map_full", s->dropped_cache_names);
+	om_one(o, "reason", "stack_lost", s->stacks_lost);
+	om_one(o, "reason", "shape_cache_map_full", s->dropped_shape_caches);
+	om_one(o, "reason", "fork_not_followed", s->dropped_follow);
+	om_family(o, "kmscope_irq_events", true, NULL,
+		  "Interrupt-context events in a process scope, not charged to it.");
+	for (i = 0; i < 3; i++)
+		om_one(o, "kind", kinds[i], irq[i]);
+}
+
+static void om_pages(struct om *o, const struct report_model *m)
+{
+	int z, k, c;
+
+	for (k = 0; k < 2; k++) {
+		om_family(o, k ? "kmscope_pages" : "kmscope_page_allocations", true, NULL,
+			  k ? "Pages allocated by the page allocator, by zone and order."
+			    : "Successful page allocator requests by zone and order.");
+		for (z = 0; z <= m->nr_zones; z++) {
+			const struct report_zone *rz = &m->zones[z < m->nr_zones ? z : KM_MAX_ZONES];
+			char node[16] = "", order[8];
+			int ord;
+
+			if (rz->node >= 0)
+				snprintf(node, sizeof(node), "%d", rz->node);
+			for (ord = 0; ord < REPORT_ORDER_SLOTS; ord++) {
+				const struct report_page_row *all = &m->order[ord];
+				__u64 req, pages;
+
+				if (z < m->nr_zones) {
+					req = m->dma_zone_order[z][ord].requests;
+					pages = m->dma_zone_order[z][ord].pages;
+				} else {
+					/* zone unknown: what no known zone holds */
+					int y;
+
+					req = all->requests - all->failed;
+					pages = all->pages;
+					for (y = 0; y < m->nr_zones; y++) {
+						req -= m->dma_zone_order[y][ord].requests;
+						pages -= m->dma_zone_order[y][ord].pages;
+					}
+				}
+				if (!req)
+					continue;
+				snprintf(order, sizeof(order), "%d", ord);
+				{
+					const char *labels[] = { "zone", rz->name, "node", node,
+								 "order", order, NULL };
+
+					om_sample(o, labels, k ? pages : req);
+				}
+			}
+		}
+	}
+	om_family(o, "kmscope_page_failures", true, NULL,
+		  "Failed page allocator requests by GFP class.");
+	for (c = 0; c < GFP_CLASS_NR; c++)
+		om_one(o, "gfp", gfp_class_name(c), m->page_class[c].failed);
+	om_family(o, "kmscope_page_frees", true, NULL, "Page allocator frees.");
+	om_value(o, m->sum.page_frees);
+	om_family(o, "kmscope_pages_freed", true, NULL, "Pages freed.");
+	om_value(o, m->sum.pages_freed);
+}
+
+/* A series of a bounded table: a label set and its row's numbers. */
+struct om_series {
+	char label[3][192];
+	__u64 count, bytes_req, bytes_alloc, failed;
+};
+
+static void series_add(struct om_series *s, const struct report_row *r)
+{
+	s->count += r->count;
+	s->bytes_req += r->bytes_req;
+	s->bytes_alloc += r->bytes_alloc;
+	s->failed += r->failed;
+}
+
+/* The four families of a table (allocations, bytes, failures), the top ones then other. */
+static void om_table(struct om *o, const char *prefix, const char *what,
+		     const char *const *names, int nr_labels, const struct om_series *s,
+		     size_t n)
+{
+	static const char *const families[] = { "allocations", "requested_bytes",
+						"allocated_bytes", "failures" };
+	static const char *const helps[] = { "Successful slab allocations", "Bytes requested",
+					     "Bytes allocated", "Failed slab allocations" };
+	char name[64], help[128];
+	size_t i;
+	int f, l;
+
+	for (f = 0; f < 4; f++) {
+		snprintf(name, sizeof(name), "kmscope_%s_%s", prefix, families[f]);
+		snprintf(help, sizeof(help), "%s per %s (the top ones, then other).", helps[f],
+			 what);
+		om_family(o, name, true, f == 1 || f == 2 ? "bytes" : NULL, help);
+		for (i = 0; i < n; i++) {
+			const char *labels[7];
+			const __u64 v[] = { s[i].count, s[i].bytes_req, s[i].bytes_alloc,
+					    s[i].failed };
+
+			for (l = 0; l < nr_labels; l++) {
+				labels[2 * l] = names[l];
+				labels[2 * l + 1] = s[i].label[l];
+			}
+			labels[2 * nr_labels] = NULL;
+			om_sample(o, labels, v[f]);
+		}
+	}
+}
+
+/* The top rows as series of their own, the rest summed into one "other"; the count. */
+static size_t bounded(const struct report_row *rows, size_t n, int top, struct om_series *s,
+		      void (*label)(struct om_series *, const struct report_row *))
+{
+	size_t i, shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+
+	for (i = 0; i < n; i++) {
+		if (i < shown)
+			label(&s[i], &rows[i]);
+		series_add(&s[i < shown ? i : shown], &rows[i]);
+	}
+	if (shown == n)
+		return n;
+	snprintf(s[shown].label[0], sizeof(s[shown].label[0]), "other");
+	return shown + 1;
+}
+
+/* A series an exporter chose: its labels, and its numbers at the last scrape. */
+struct om_kept {
+	struct om_series last;
+	bool seen;
+};
+
+struct om_keep_table {
+	struct om_kept *v;
+	size_t n, cap;
+	bool full; /* no more series: top reached (or no memory for one more) */
+};
+
+struct om_keep {
+	struct om_keep_table tables[3]; /* call sites, caches, modules */
+};
+
+struct om_keep *om_keep_new(void)
+{
+	return calloc(1, sizeof(struct om_keep));
+}
+
+void om_keep_free(struct om_keep *k)
+{
+	int t;
+
+	if (!k)
+		return;
+	for (t = 0; t < 3; t++)
+		free(k->tables[t].v);
+	free(k);
+}
+
+static long kept_find(const struct om_keep_table *k, const struct om_series *labels)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->v[i].last.label[0], labels->label[0]) &&
+		    !strcmp(k->v[i].last.label[1], labels->label[1]) &&
+		    !strcmp(k->v[i].last.label[2], labels->label[2]))
+			return i;
+	return -1;
+}
+
+/*
+ * bounded() with series kept from scrape to scrape: rows get a series of their own by
+ * rank until top are kept, and keep it for good; only then does "other" count, and
+ * nothing joins any more. So no series ever goes down or away, other included. s holds
+ * k->n + 1 series; the rows summed into other go in *in_other.
+ */
+static size_t bounded_kept(const struct report_row *rows, size_t n, int top,
+			   struct om_series *s,
+			   void (*label)(struct om_series *, const struct report_row *),
+			   struct om_keep_table *k, size_t *in_other)
+{
+	struct om_series cur, other = { .label[0] = "other" };
+	size_t i;
+	long j;
+
+	for (i = 0; i < n && !k->full; i++) {
+		memset(&cur, 0, sizeof(cur));
+		label(&cur, &rows[i]);
+		if (kept_find(k, &cur) >= 0)
+			continue;
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? 2 * k->cap : 16;
+			struct om_kept *grown = realloc(k->v, cap * sizeof(*grown));
+
+			if (!grown) {
+				k->full = true; /* the rest in other from now on */
+				break;
+			}
+			k->v = grown;
+			k->cap = cap;
+		}
+		memset(&k->v[k->n], 0, sizeof(k->v[0]));
+		k->v[k->n++].last = cur;
+		k->full = k->n == (size_t)top;
+	}
+	for (i = 0; i < k->n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		memcpy(s[i].label, k->v[i].last.label, sizeof(s[i].label));
+		k->v[i].seen = false;
+	}
+	*in_other = 0;
+	for (i = 0; i < n; i++) {
+		memset(&cur, 0, sizeof(cur));
+		label(&cur, &rows[i]);
+		j = kept_find(k, &cur);
+		if (j >= 0) {
+			series_add(&s[j], &rows[i]);
+			k->v[j].seen = true;
+		} else {
+			series_add(&other, &rows[i]);
+			(*in_other)++;
+		}
+	}
+	for (i = 0; i < k->n; i++) {
+		if (!k->v[i].seen) /* gone from the model (renamed): as last time */
+			s[i] = k->v[i].last;
+		k->v[i].last = s[i];
+	}
+	s[k->n] = other;
+	return k->n + 1;
+}
+
+static void site_labels(struct om_series *s, const struct report_row *r)
+{
+	if (r->has_symbol)
+		snprintf(s->label[0], sizeof(s->label[0]), "%s+0x%lx", r->function, r->offset);
+	else
+		snprintf(s->label[0], sizeof(s->label[0]), "%s", r->function);
+	snprintf(s->label[1], sizeof(s->label[1]), "%s", r->module[0] ? r->module : "vmlinux");
+	snprintf(s->label[2], sizeof(s->label[2]), "%s", r->cache);
+}
+
+static void cache_labels(struct om_series *s, const struct report_row *r)
+{
+	snprintf(s->label[0], sizeof(s->label[0]), "%s", r->name);
+}
+
+static void module_labels(struct om_series *s, const struct report_row *r)
+{
+	snprintf(s->label[0], sizeof(s->label[0]), "%s", r->module);
+}
+
+static int cmp_module(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+
+	if (x->bytes_alloc != y->bytes_alloc)
+		return x->bytes_alloc < y->bytes_alloc ? 1 : -1;
+	return strcmp(x->module, y->module);
+}
+
+/* Call-site rows summed per module ("vmlinux" for the kernel, "unknown" without a symbol). */
+static struct report_row *modules_of(const struct report_table *sites, size_t *n)
+{
+	struct report_row *mods = calloc(sites->n ? sites->n : 1, sizeof(*mods));
+	size_t i, j;
+
+	*n = 0;
+	if (!mods)
+		return NULL;
+	for (i = 0; i < sites->n; i++) {
+		const struct report_row *r = &sites->rows[i];
+		const char *name = r->module[0] ? r->module : r->has_symbol ? "vmlinux" : "unknown";
+
+		for (j = 0; j < *n && strcmp(mods[j].module, name); j++)
+			;
+		if (j == *n)
+			snprintf(mods[(*n)++].module, sizeof(mods[0].module), "%s", name);
+		mods[j].count += r->count;
+		mods[j].bytes_req += r->bytes_req;
+		mods[j].bytes_alloc += r->bytes_alloc;
+		mods[j].failed += r->failed;
+	}
+	if (*n > 1)
+		qsort(mods, *n, sizeof(*mods), cmp_module);
+	return mods;
+}
+
+static int om_tables(struct om *o, const struct report_model *m, const struct om_options *opt)
+{
+	static const char *const names[3][3] = { { "callsite", "module", "cache" }, { "cache" },
+						 { "module" } };
+	static const char *const prefixes[] = { "callsite", "cache", "module" };
+	static const char *const whats[] = { "call site and cache", "slab cache",
+					     "module of the call site" };
+	static void (*const labels[])(struct om_series *, const struct report_row *) = {
+		site_labels, cache_labels, module_labels,
+	};
+	const int tops[] = { opt->top_sites, opt->top_caches, opt->top_modules };
+	const int nr_labels[] = { 3, 1, 1 };
+	struct report_row *mods;
+	const struct report_row *rows[3];
+	size_t nrows[3], cap, n, in_other[3];
+	struct om_series *s;
+	int t;
+
+	mods = modules_of(&m->sites, &nrows[2]);
+	rows[0] = m->sites.rows, nrows[0] = m->sites.n;
+	rows[1] = m->caches.rows, nrows[1] = m->caches.n;
+	rows[2] = mods;
+	cap = nrows[0] > nrows[1] ? nrows[0] : nrows[1];
+	for (t = 0; t < 3; t++)
+		if (opt->keep && (size_t)tops[t] > cap)
+			cap = tops[t];
+	s = calloc(cap + 1, sizeof(*s));
+	if (!s || !mods) {
+		free(s);
+		free(mods);
+		return -ENOMEM;
+	}
+	for (t = 0; t < 3; t++) {
+		memset(s, 0, (cap + 1) * sizeof(*s));
+		if (opt->keep && tops[t] > 0) {
+			n = bounded_kept(rows[t], nrows[t], tops[t], s, labels[t],
+					 &opt->keep->tables[t], &in_other[t]);
+		} else {
+			n = bounded(rows[t], nrows[t], tops[t], s, labels[t]);
+			in_other[t] = tops[t] > 0 && (size_t)tops[t] < nrows[t] ? nrows[t] - tops[t]
+										: 0;
+		}
+		om_table(o, prefixes[t], whats[t], names[t], nr_labels[t], s, n);
+	}
+	om_family(o, "kmscope_rows_in_other", false, NULL,
+		  "Rows of a table summed into its \"other\" series (the series bound).");
+	for (t = 0; t < 3; t++)
+		om_one(o, "table", prefixes[t], in_other[t]);
+	free(s);
+	free(mods);
+	return 0;
+}
+
+int report_openmetrics_print(FILE *out, const struct report_model *m,
+			     const struct report_window *win, const struct om_options *opt)
+{
+	struct om o = { .out = out, .dialect = opt->dialect };
+	int i, err;
+
+	om_summary(&o, m, win);
+	om_dropped(&o, &m->sum);
+	om_pages(&o, m);
+	err = om_tables(&o, m, opt);
+	if (err)
+		return err;
+	for (i = 0; i < opt->nr_extra; i++) {
+		const struct om_counter *c = &opt->extra[i];
+
+		if (!i || strcmp(c->name, opt->extra[i - 1].name))
+			om_family(&o, c->name, true, NULL, c->help);
+		if (c->label)
+			om_one(&o, c->label, c->label_value, c->value);
+		else
+			om_value(&o, c->value);
+	}
+	if (opt->dialect == OM_OPENMETRICS)
+		fputs("# EOF\n", out);
+	return ferror(out) ? -EIO : 0;
+}

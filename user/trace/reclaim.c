@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trace --reclaim: bpf/reclaim.bpf.c's loader (see trace/reclaim.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "core/common.h"
+#include "kernel/gfp.h"
+#include "kernel/reclaim_tps.h"
+#include "kernel/tp_layout.h"
+#include "kernel/vmlinux_btf.h"
+#include "trace/reclaim.h"
+#include "reclaim.skel.h"
+#include "trace.skel.h"
+
+/* Each stall event's program loads only where the kernel has its layout. */
+static int choose_stall_programs(struct reclaim_tracer *r, const struct btf *vmlinux)
+{
+	size_t i;
+
+	if (km_reclaim_tps_check(vmlinux, r->missing, sizeof(r->missing))) {
+		km_error("this kernel has no tracepoint %s of the layout kmscope reads (see "
+			 "`kmscope doctor`)", r->missing);
+		return -ENOENT;
+	}
+	for (i = 0; i < km_reclaim_tps_nr; i++)
+		bpf_program__set_autoload(bpf_object__find_program_by_name(r->skel->obj,
+									   km_reclaim_tps[i].program),
+					  km_reclaim_tp_present(vmlinux, &km_reclaim_tps[i]));
+	return 0;
+}
+
+/* The allocation programs: trace.bpf.c's "on_X" for each layout is "reclaim_X" here. */
+static int choose_alloc_programs(struct reclaim_tracer *r, const struct btf *vmlinux)
+{
+	static const enum km_tp alloc_tps[] = { KM_TP_KMALLOC, KM_TP_KMALLOC_NODE,
+						KM_TP_CACHE_ALLOC, KM_TP_CACHE_ALLOC_NODE,
+						KM_TP_PAGE_ALLOC };
+	struct km_tp_layouts layouts;
+	struct bpf_program *p;
+	char why[768];
+	size_t i;
+
+	if (km_tp_layouts__detect(vmlinux, &layouts, why, sizeof(why))) {
+		km_error("%s (see `kmscope doctor`)", why);
+		return -ENOENT;
+	}
+	bpf_object__for_each_program(p, r->skel->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (strstr(sec, "kmalloc") || strstr(sec, "kmem_cache_alloc") ||
+		    strstr(sec, "mm_page_alloc"))
+			bpf_program__set_autoload(p, false);
+	}
+	for (i = 0; i < sizeof(alloc_tps) / sizeof(alloc_tps[0]); i++) {
+		const char *on = km_tp_program(alloc_tps[i], layouts.tp[alloc_tps[i]]);
+		char name[64];
+
+		if (!on || strncmp(on, "on_", 3))
+			continue;
+		snprintf(name, sizeof(name), "reclaim_%s", on + 3);
+		p = bpf_object__find_program_by_name(r->skel->obj, name);
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+	return 0;
+}
+
+int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cfg,
+			const struct tracer *t, const struct btf *vmlinux, int *exit_code)
+{
+	struct reclaim_bpf *skel;
+	struct gfp_bits gfp;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	*exit_code = KM_EXIT_NO_FEATURE;
+	err = gfp_bits__load(&gfp, km_vmlinux_btf_path(),
+			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
+	if (err || !gfp.direct_reclaim) {
+		km_error("cannot find __GFP_DIRECT_RECLAIM in this kernel's BTF: --reclaim "
+			 "cannot tell which allocations may stall");
+		return err ? err : -ENOENT;
+	}
+	skel = reclaim_bpf__open_opts(km_bpf_open_opts());
+	if (!skel) {
+		err = -errno;
+		km_error("cannot open the reclaim BPF object: %s", strerror(-err));
+		*exit_code = KM_EXIT_FAILURE;
+		return err;
+	}
+	r->skel = skel;
+	skel->rodata->gfp_direct_reclaim = gfp.direct_reclaim;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->filter_tgid = cfg->pid;
+	skel->rodata->filter_tid = cfg->tid;
+	skel->rodata->filter_follow = cfg->follow;
+	skel->rodata->filter_cgroup_id = cfg->cgroup_id;
+	skel->rodata->filter_cgroup_level = cfg->cgroup_level;
+	if (cfg->comm) {
+		skel->rodata->filter_comm = true;
+		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
+	}
+	/* the trace object follows CMD's forks; this one reads the same map */
+	bpf_program__set_autoload(skel->progs.on_fork, false);
+	bpf_program__set_autoload(skel->progs.on_exit, false);
+	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
+	if (!err)
+		err = choose_stall_programs(r, vmlinux);
+	if (!err)
+		err = choose_alloc_programs(r, vmlinux);
+	if (!err) {
+		err = reclaim_bpf__load(skel);
+		if (err)
+			km_error("this kernel rejected kmscope's reclaim BPF programs: %s (run with "
+				 "-v for the verifier log)", strerror(-err));
+	}
+	if (err) {
+		reclaim_tracer_close(r);
+		return err;
+	}
+	return 0;
+}
+
+int reclaim_tracer_attach(struct reclaim_tracer *r, int *exit_code)
+{
+	int err = reclaim_bpf__attach(r->skel);
+
+	if (err) {
+		km_error("cannot attach to the vmscan / compaction tracepoints: %s (see "
+			 "`kmscope doctor`)", strerror(-err));
+		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+	}
+	return err;
+}
+
+static void acc_sum(struct km_reclaim_acc *to, const struct km_reclaim_acc *a)
+{
+	__u64 *x = (__u64 *)to;
+	const __u64 *y = (const __u64 *)a;
+	size_t i;
+
+	for (i = 0; i < sizeof(*to) / sizeof(__u64); i++)
+		x[i] += y[i];
+}
+
+static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)
+{
+	int fd = bpf_map__fd(r->skel->maps.sites), stacks = bpf_map__fd(r->skel->maps.stacks);
+	struct km_reclaim_key key, next, *prev = NULL;
+	size_t cap = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct reclaim_entry *e;
+
+		key = next;
+		prev = &key;
+		if (snap->n == cap) {
+			struct reclaim_entry *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(snap->entries, cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			snap->entries = grown;
+		}
+		e = &snap->entries[snap->n];
+		memset(e, 0, sizeof(*e));
+		e->key = key;
+		if (bpf_map_lookup_elem(fd, &key, &e->val))
+			continue; /* vanished meanwhile */
+		if (key.stack_id >= 0) {
+			__u32 id = key.stack_id;
+
+			if (bpf_map_lookup_elem(stacks, &id, e->ips))
+				memset(e->ips, 0, sizeof(e->ips));
+		}
+		snap->n++;
+	}
+	return 0;
+}
+
+/* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
+static __u64 recursion_misses(const struct reclaim_tracer *r)
+{
+	struct bpf_program *p;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(p, r->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(p) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)
+{
+	int fd = bpf_map__fd(r->skel->maps.tasks);
+	__u32 tid, next, *prev = NULL;
+	int err, i;
+
+	memset(snap, 0, sizeof(*snap));
+	snprintf(snap->missing, sizeof(snap->missing), "%s", r->missing);
+	for (i = 0; i < KM_RC_NR; i++)
+		snap->counters[i] = __atomic_load_n(&r->skel->bss->reclaim_counters[i],
+						    __ATOMIC_RELAXED);
+	snap->counters[KM_RC_MISSED] = recursion_misses(r);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct km_reclaim_task task;
+
+		tid = next;
+		prev = &tid;
+		if (bpf_map_lookup_elem(fd, &tid, &task))
+			continue;
+		acc_sum(&snap->pending, &task.acc);
+		snap->pending_tasks++;
+	}
+	err = read_sites(r, snap);
+	if (err)
+		reclaim_snapshot_free(snap);
+	return err;
+}
+
+void reclaim_tracer_close(struct reclaim_tracer *r)
+{
+	reclaim_bpf__destroy(r->skel);
+	r->skel = NULL;
+}
