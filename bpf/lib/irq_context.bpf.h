@@ -5,12 +5,22 @@
 
 /*
  * Interrupt context: `current` is whatever task was interrupted, so a process filter
- * must not charge the allocation to it. The preempt count that says so is a per-CPU
- * variable on x86 that BPF can only address through kallsyms' data symbols
- * (CONFIG_KALLSYMS_ALL), so the irq tracepoints keep a per-CPU flag instead:
- * softirq handlers (NET_RX, timers, RCU, ...) and hardirq handlers do not nest with
- * themselves on one CPU. Attached only with a process scope.
+ * must not charge the allocation to it. Where kallsyms lists data symbols
+ * (CONFIG_KALLSYMS_ALL) the loader gives the address of this CPU's preempt count
+ * (__per_cpu_offset[cpu] + the count's per-CPU address: kernel/preempt_count.h) and its
+ * hardirq / NMI bits and the serving-softirq bit say it. Elsewhere the irq tracepoints
+ * keep a per-CPU flag instead: softirq handlers (NET_RX, timers, RCU, ...) and hardirq
+ * handlers do not nest with themselves on one CPU. Attaching those live-patches the
+ * hottest interrupt paths (the cause of a soft lockup under qemu TCG: docs/kernels.md),
+ * so they are the fallback. Either only with a process scope.
  */
+const volatile bool irq_from_preempt_count = false;
+const volatile __u64 percpu_offsets_addr = 0;
+const volatile __u64 preempt_count_addr = 0;
+
+/* include/linux/preempt.h: NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET (serving, not disabled) */
+#define KM_PREEMPT_IRQ_BITS (0x00f00000 | 0x000f0000 | 0x00000100)
+
 struct irq_state {
 	__u32 softirq;
 	__u32 hardirq;
@@ -32,8 +42,21 @@ static __always_inline struct irq_state *irq_state(void)
 
 static __always_inline bool in_interrupt_context(void)
 {
-	struct irq_state *st = irq_state();
+	struct irq_state *st;
 
+	if (irq_from_preempt_count) {
+		__u64 cpu = bpf_get_smp_processor_id(), base = 0;
+		__u32 count = 0;
+
+		/* kernel memory the loader found in kallsyms: a failed read is not expected */
+		if (bpf_probe_read_kernel(&base, sizeof(base),
+					  (const void *)(percpu_offsets_addr + cpu * sizeof(base))) ||
+		    bpf_probe_read_kernel(&count, sizeof(count),
+					  (const void *)(base + preempt_count_addr)))
+			return false;
+		return count & KM_PREEMPT_IRQ_BITS;
+	}
+	st = irq_state();
 	return st && (st->softirq || st->hardirq);
 }
 

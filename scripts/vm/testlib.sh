@@ -52,7 +52,13 @@ vm_test_wants() {
 # tests/kmod/build/$1 and prints that directory.
 vm_build_kmod() {
 	local out=$repo/tests/kmod/build/$1
-	make -s -C "$repo/tests/kmod" KDIR="$2" OUT="$out" >&2 || return 1
+	mkdir -p "${out%/*}" || return 1
+	# Two VM runs for one kernel at once (a test and a sweep) would build in one
+	# directory together: one at a time, the second finds the modules made.
+	(
+		flock 8 || exit 1
+		make -s -C "$repo/tests/kmod" KDIR="$2" OUT="$out" >&2
+	) 8>"$out.lock" || return 1
 	echo "$out"
 }
 

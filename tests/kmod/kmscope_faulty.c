@@ -35,7 +35,16 @@
  *   4  kf_init_alloc_page   alloc_page()                      GFP_KERNEL    -ENOMEM, clean
  * then kmem_cache_create and debugfs, whose allocations are made in mm/ and fs/, not here.
  *
- * Files: op (w), stats (r: "key value" lines, see kf_stats_show). Parameter crash (0644).
+ * A second operation (write "1" to /sys/kernel/debug/kmscope_faulty/op_uaf), 2 allocations,
+ * for the KASAN kernel (test-6.12-kasan) and kept apart so the table above never changes:
+ *   1  kf_uaf_alloc_req     kmalloc(64)                       GFP_KERNEL    -ENOMEM, clean
+ *   2  kf_uaf_alloc_resp    kmalloc(256)                      GFP_KERNEL    USE AFTER FREE:
+ *                                 frees #1, then reads its id for the error count
+ * A sweep of it finds 1 failed-cleanly and 2 failed-cleanly where nothing checks memory
+ * accesses, 2 warning ("BUG: KASAN: slab-use-after-free") with CONFIG_KASAN.
+ *
+ * Files: op (w), op_uaf (w), stats (r: "key value" lines, see kf_stats_show). Parameter
+ * crash (0644).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -67,6 +76,8 @@
 #define KF_STATE_SIZE	512
 #define KF_NAMES_SIZE	32
 #define KF_POOL_SIZE	2048
+#define KF_REQ_SIZE	64
+#define KF_RESP_SIZE	256
 
 static bool crash;
 module_param(crash, bool, 0644);
@@ -88,6 +99,7 @@ struct kf_stats {
 	u64 ops, succeeded, failed, fallbacks;
 	u64 failed_at[KF_OP_ALLOCS + 1]; /* which allocation of the op failed first */
 	u64 leaked_objects, leaked_bytes; /* what the buggy paths dropped */
+	u64 uaf_ops, uaf_failed, uaf_last_id; /* op_uaf; the id read after the free */
 };
 
 static DEFINE_MUTEX(kf_op_mutex);	/* one operation at a time */
@@ -267,6 +279,71 @@ static ssize_t kf_op_write(struct file *f, const char __user *buf, size_t len, l
 	return failed ? -ENOMEM : len;
 }
 
+/* ---- op_uaf: the use-after-free in an error path, for KASAN ---- */
+
+struct kf_req {
+	u64 id;
+	char body[KF_REQ_SIZE - sizeof(u64)];
+};
+
+static noinline struct kf_req *kf_uaf_alloc_req(void)
+{
+	return kmalloc(KF_REQ_SIZE, GFP_KERNEL);
+}
+
+static noinline void *kf_uaf_alloc_resp(void)
+{
+	return kmalloc(KF_RESP_SIZE, GFP_KERNEL);
+}
+
+static noinline int kf_uaf_run(void)
+{
+	struct kf_req *req;
+	void *resp;
+
+	req = kf_uaf_alloc_req();
+	if (!req)
+		return -ENOMEM;
+	req->id = 42;
+	resp = kf_uaf_alloc_resp();
+	if (!resp) {
+		kfree(req);
+		/* BUG (on purpose): reads req after freeing it */
+		mutex_lock(&kf_stats_mutex);
+		kf_stats.uaf_failed++;
+		kf_stats.uaf_last_id = READ_ONCE(req->id);
+		mutex_unlock(&kf_stats_mutex);
+		return -ENOMEM;
+	}
+	kfree(resp);
+	kfree(req);
+	return 0;
+}
+
+static ssize_t kf_op_uaf_write(struct file *f, const char __user *buf, size_t len, loff_t *off)
+{
+	char text[8];
+	int err;
+
+	if (len >= sizeof(text) || copy_from_user(text, buf, len))
+		return -EINVAL;
+	text[len] = '\0';
+	if (strcmp(strim(text), "1"))
+		return -EINVAL;
+	mutex_lock(&kf_op_mutex);
+	mutex_lock(&kf_stats_mutex);
+	kf_stats.uaf_ops++;
+	mutex_unlock(&kf_stats_mutex);
+	err = kf_uaf_run();
+	mutex_unlock(&kf_op_mutex);
+	return err ? err : len;
+}
+
+static const struct file_operations kf_op_uaf_fops = {
+	.owner = THIS_MODULE,
+	.write = kf_op_uaf_write,
+};
+
 static int kf_stats_show(struct seq_file *m, void *unused)
 {
 	int i;
@@ -278,6 +355,7 @@ static int kf_stats_show(struct seq_file *m, void *unused)
 		seq_printf(m, "failed_at.%d %llu\n", i, kf_stats.failed_at[i]);
 	seq_printf(m, "leaked_objects %llu\nleaked_bytes %llu\n", kf_stats.leaked_objects,
 		   kf_stats.leaked_bytes);
+	seq_printf(m, "uaf_ops %llu\nuaf_failed %llu\n", kf_stats.uaf_ops, kf_stats.uaf_failed);
 	mutex_unlock(&kf_stats_mutex);
 	return 0;
 }
@@ -333,6 +411,7 @@ static int __init kf_init(void)
 		goto free_page;
 	kf_dir = debugfs_create_dir("kmscope_faulty", NULL);
 	debugfs_create_file("op", 0200, kf_dir, NULL, &kf_op_fops);
+	debugfs_create_file("op_uaf", 0200, kf_dir, NULL, &kf_op_uaf_fops);
 	debugfs_create_file("stats", 0444, kf_dir, NULL, &kf_stats_fops);
 	return 0;
 

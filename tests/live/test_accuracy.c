@@ -293,18 +293,36 @@ static void test_intervals_system_wide_with_softirqs(void)
  * __alloc_skb; the ICMP replies the NET_RX softirq makes (in the same task's context)
  * are not the task's, and are counted as irq instead.
  */
-static void test_irq_not_charged(void)
+/* Whether /proc/kallsyms shows __per_cpu_offset (CONFIG_KALLSYMS_ALL, as root). */
+static bool kallsyms_has_data(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], name[256], type;
+	unsigned long addr;
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx %c %255s", &addr, &type, name) == 3 && addr &&
+			!strcmp(name, "__per_cpu_offset");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void irq_run(const char *how, const char *expect_from)
 {
 	char sends[16];
-	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--", self, "workload", "udp",
-			 sends, NULL };
+	char *argv[] = { (char *)kmscope_path(), "trace", "-v", "-j", "--", self, "workload",
+			 "udp", sends, NULL };
 	struct proc p;
 	struct jp *doc, *site;
 
+	tap_diag("%s", how);
 	snprintf(sends, sizeof(sends), "%d", UDP_SENDS);
 	run(&p, argv);
 	doc = jp_parse(p.out, NULL);
 	ASSERT_EQ(p.status, 0, "the UDP workload exits 0");
+	ASSERT_CONTAINS(p.err, expect_from, "interrupt context told from what this kernel allows");
 	site = doc ? find_site(doc, "__alloc_skb", "skbuff_head_cache") : NULL;
 	ASSERT_EQ(site ? jp_num(site, "count") : -1, UDP_SENDS,
 		  "one skb per send in the task; the softirq's ICMP skbs are not charged to it");
@@ -314,6 +332,27 @@ static void test_irq_not_charged(void)
 		    "the softirq's allocations are counted apart as irq");
 	jp_free(doc);
 	proc_free(&p);
+}
+
+/*
+ * Interrupt context by the preempt count where kallsyms shows where it is (the VM
+ * kernels: KALLSYMS_ALL), else by the irq tracepoints (the host); with the preempt count
+ * available, the tracepoints (KMSCOPE_IRQ_TRACEPOINTS=1) must count the same.
+ */
+static void test_irq_not_charged(void)
+{
+	bool pc = kallsyms_has_data();
+
+	irq_run(pc ? "kallsyms shows data symbols: the preempt count" :
+		     "kallsyms shows no data symbols: the irq tracepoints",
+		pc ? "interrupt context from the preempt count" :
+		     "interrupt context from the irq tracepoints");
+	if (!pc)
+		return;
+	setenv("KMSCOPE_IRQ_TRACEPOINTS", "1", 1);
+	irq_run("the same with KMSCOPE_IRQ_TRACEPOINTS=1",
+		"interrupt context from the irq tracepoints");
+	unsetenv("KMSCOPE_IRQ_TRACEPOINTS");
 }
 
 /* -p TID of a thread that is not the leader counts that thread; -p TGID the process. */

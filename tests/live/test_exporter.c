@@ -309,6 +309,48 @@ static bool write_file(const char *path, const char *text)
 	return f && fputs(text, f) >= 0 && !fclose(f);
 }
 
+/* kmscope record, then report -i --prometheus: the recording's totals as metrics. */
+static void test_report_recording(const char *dir)
+{
+	char rec[256], iters[16], line[700];
+	char *argv_r[] = { (char *)kmscope_path(), "record", "-o", rec, "--", self, "workload",
+			   "readv", COMM, iters, NULL };
+	char *argv_p[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-n", "0",
+			   NULL };
+	char *argv_bad[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-j",
+			     NULL };
+	double sum = 0;
+	const char *q;
+	struct proc p;
+
+	snprintf(rec, sizeof(rec), "%s/w.kmrec", dir);
+	snprintf(iters, sizeof(iters), "%d", ITERS / 10);
+	if (!ASSERT_EQ(run(&p, argv_r), 0, "kmscope record -- CMD")) {
+		tap_diag("%s", p.err);
+		proc_free(&p);
+		return;
+	}
+	proc_free(&p);
+	ASSERT_EQ(run(&p, argv_p), 0, "report -i FILE --prometheus");
+	for (q = p.out; (q = strstr(q, "kmscope_callsite_allocations_total{callsite=\"iovec_from_user"));) {
+		const char *sp = strchr(q, ' ');
+
+		sum += sp ? strtod(sp + 1, NULL) : 0;
+		q = sp;
+	}
+	ASSERT_EQ(sum, ITERS / 10, "report --prometheus: the recorded workload's kmallocs exactly");
+	snprintf(line, sizeof(line), "%s/report.prom", dir);
+	if (write_file(line, p.out)) {
+		char cmd[800];
+
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s > /dev/null 2>&1", line);
+		ASSERT_EQ(system(cmd), 0, "promtool check metrics is clean on report's output");
+	}
+	proc_free(&p);
+	ASSERT_EQ(run(&p, argv_bad), 2, "report: --prometheus with --json is a usage error");
+	proc_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	char port_arg[64], iters[16], dir[] = "/tmp/kmscope-prom-XXXXXX", cfg[256], cfgtext[512],
@@ -485,6 +527,7 @@ int main(int argc, char **argv)
 	ASSERT_TRUE(gone, "and every BPF program it held is gone (detached)");
 	proc_free(&exp);
 	test_trace_file(dir);
+	test_report_recording(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		tap_diag("cannot remove %s", dir);

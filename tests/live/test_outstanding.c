@@ -11,10 +11,10 @@
  * kmem_cache_free_bulk / kvfree_call_rcu fentry programs read a void ** and a callback
  * pointer argument, which only newer verifiers accept; they use bpf_get_func_arg() now.
  *
- * vm-kernels: host test-6.12 test-6.1 -- in Debian's stock 6.1 (debian-6.1) this file once
- * passed 63/64 and once hung the guest: soft lockups in handle_softirqs on both CPUs
- * ("CPU#0 stuck for 26s! [kmscope]", rcu_preempt kthread starved) during this test, cause
- * not found yet (an open finding, see the session note), so it is not run there.
+ * vm-kernels: host test-6.12 test-6.1 debian-6.1
+ * (Debian's stock 6.1 under qemu TCG soft-locked during this file where kmscope
+ * live-patched a hot site: the softirq tracepoints, kfree's entry for the fentry probe;
+ * neither is patched now: docs/kernels.md "Known problems".)
  */
 #include <sys/eventfd.h>
 #include <sys/ipc.h>

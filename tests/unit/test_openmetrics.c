@@ -156,6 +156,76 @@ static void check_openmetrics_shape(const char *text)
 	ASSERT_STREQ(last, "# EOF\n", "openmetrics: ends with # EOF");
 }
 
+#define OTHER_SITE "{callsite=\"other\",module=\"\",cache=\"\"}"
+#define PROBE_SITE "{callsite=\"e1000_probe+0x10\",module=\"e1000\",cache=\"kmalloc-8k\"}"
+#define LARGE_SITE "{callsite=\"start_kernel+0x30\",module=\"vmlinux\",cache=\"page allocator\"}"
+#define K64_SITE "{callsite=\"start_kernel+0x20\",module=\"vmlinux\",cache=\"kmalloc-64\"}"
+
+/*
+ * An exporter's series kept from scrape to scrape: a call site that becomes a top one
+ * later does not push a kept one out, and one chosen later starts at 0 with what it had
+ * counted before left in other, so that no counter ever goes down.
+ */
+static void test_keep(struct snapshot *snap, const struct report_env *env)
+{
+	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2, .top_caches = 1,
+				.top_modules = 1 };
+	struct alloc_shape *hot = &snap->allocs[2]; /* start_kernel+0x20 in kmalloc-64: 5 */
+	size_t all = snap->nr_allocs;
+	char *out;
+
+	o.keep = om_keep_new();
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" PROBE_SITE), 10,
+		  "keep: the first scrape's top series have their full counts");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 11,
+		  "keep: other as without keeping");
+	free(out);
+	hot->count = 5000; /* now the second most waste */
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" LARGE_SITE), 1,
+		  "keep: a kept series stays though another call site overtook it");
+	ASSERT_EQ(samples(out, "kmscope_callsite_allocations_total"), 3, "keep: still 2 + other");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 5000 + 2 + 4,
+		  "keep: the newcomer counts in other");
+	free(out);
+	om_keep_free(o.keep);
+
+	/* one row at the first scrape: the next ones join while there is room */
+	o.keep = om_keep_new();
+	o.top_sites = 3;
+	hot->count = 5;
+	snap->nr_allocs = 1;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" PROBE_SITE), 10, "join: first");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 0,
+		  "join: other is 0 while there is room");
+	free(out);
+	snap->nr_allocs = all;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" LARGE_SITE), 1,
+		  "join: a later row takes a free series, with all its count");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5, "join: both");
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" OTHER_SITE), 2 + 4,
+		  "join: then other counts the rest");
+	free(out);
+	snap->nr_allocs = 1; /* the others gone from the model (renamed) */
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5,
+		  "join: a kept series whose row went keeps its last value");
+	free(out);
+	snap->nr_allocs = all;
+	hot->count = 5000;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_callsite_allocations_total" K64_SITE), 5000,
+		  "join: and counts on when it is back");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"callsite\"}"), 4,
+		  "join: rows in other: the 7 rows beyond the 3 kept");
+	free(out);
+	hot->count = 5;
+	om_keep_free(o.keep);
+}
+
 int main(void)
 {
 	struct alloc_shape allocs[] = {
@@ -313,6 +383,7 @@ int main(void)
 		tap_diag("%s", msg);
 	free(out);
 
+	test_keep(&snap, &env);
 	o.dialect = OM_OPENMETRICS;
 	o.top_sites = 2;
 	o.extra = extra;

@@ -2,6 +2,7 @@
 /* The session loop and the -- CMD child, without BPF: stops, callbacks, process groups. */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,8 +141,60 @@ static void test_child(void)
 	km_child__cleanup(&c);
 }
 
+/* The poll_fds / on_fds hook: descriptors chosen afresh before each poll, with their events. */
+struct hooked {
+	int pipe[2];
+	int polls, wakes_readable, writable_seen;
+	bool drained;
+};
+
+static int hook_poll_fds(void *ctx, struct pollfd *pfd, int max)
+{
+	struct hooked *h = ctx;
+
+	h->polls++;
+	if (max < 2)
+		return 0;
+	/* the read end until it was drained, the write end always (POLLOUT) */
+	pfd[0] = (struct pollfd){ .fd = h->drained ? -1 : h->pipe[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = h->pipe[1], .events = POLLOUT };
+	return 2;
+}
+
+static int hook_on_fds(void *ctx, const struct pollfd *pfd, int n)
+{
+	struct hooked *h = ctx;
+	char buf[16];
+
+	if (n != 2)
+		return -EINVAL;
+	if (pfd[0].revents & POLLIN) {
+		h->wakes_readable++;
+		h->drained = read(h->pipe[0], buf, sizeof(buf)) > 0;
+	}
+	h->writable_seen += !!(pfd[1].revents & POLLOUT);
+	return h->writable_seen >= 3 && h->drained ? -ECANCELED : 0;
+}
+
+static void test_fd_hook(void)
+{
+	struct hooked h = { 0 };
+	struct km_session s = { .duration = 5, .poll_fds = hook_poll_fds, .on_fds = hook_on_fds,
+				.ctx = &h };
+
+	if (pipe(h.pipe) || write(h.pipe[1], "x", 1) != 1)
+		abort();
+	ASSERT_EQ(km_session_run(&s), -ECANCELED, "fd hook: on_fds's error stops the session");
+	ASSERT_EQ(h.wakes_readable, 1, "fd hook: the readable end woke it once, then was dropped");
+	ASSERT_EQ(h.writable_seen, 3, "fd hook: POLLOUT asked for is reported (3 wakes)");
+	ASSERT_EQ(h.polls, 3, "fd hook: the descriptors are chosen before each poll");
+	close(h.pipe[0]);
+	close(h.pipe[1]);
+}
+
 int main(void)
 {
+	test_fd_hook();
 	test_duration_and_callbacks();
 	test_callback_error();
 	test_signal(SIGHUP);

@@ -225,6 +225,9 @@ static void test_json(void)
 	int err;
 
 	sample_report(&r);
+	r.points[1].timings = (struct sweep_timings){ .known = true, .prepare = 0.001, .arm = 0.25,
+						      .cmd = 1.5, .disarm = 0.125, .leak_check = 0.5,
+						      .log_scan = 0.0625 };
 	text = render(sweep_print_json, &r, &err);
 	ASSERT_EQ(err, 0, "json: printed");
 	ASSERT_TRUE(jp_valid(text), "one valid JSON document (a byte that is not UTF-8 included)");
@@ -262,6 +265,15 @@ static void test_json(void)
 	}
 	ASSERT_TRUE(jp_str_is(p, "detail", "kfree missing: 3 x 128 bytes <kt_buf> & \"q\" 'a'\x01"),
 		    "the detail reads back byte for byte");
+	ASSERT_EQ(jp_num(p, "timings.arm"), 0.25, "timings.arm");
+	ASSERT_EQ(jp_num(p, "timings.cmd"), 1.5, "timings.cmd");
+	ASSERT_EQ(jp_num(p, "timings.disarm"), 0.125, "timings.disarm");
+	ASSERT_EQ(jp_num(p, "timings.leak_check"), 0.5, "timings.leak_check");
+	ASSERT_EQ(jp_num(p, "timings.log_scan"), 0.0625, "timings.log_scan");
+	ASSERT_EQ(jp_num(p, "timings.setup"), 0, "timings.setup: none given");
+	ASSERT_TRUE(jp_is_null(json_point(doc, 0), "timings"),
+		    "a point without timings (read back from a state file): null");
+	ASSERT_TRUE(jp_is_null(doc, "baseline.timings"), "the baseline's likewise");
 
 	p = json_point(doc, 2);
 	ASSERT_EQ(jp_num(p, "order"), 2, "a page allocation's order");

@@ -219,6 +219,52 @@ static bool append(const char *path, const char *text)
 	return ok;
 }
 
+/* A point a signal stopped: "stopped N" after its "start N" makes it a point not run. */
+static void test_stopped(void)
+{
+	struct sweep_report r, back;
+	const char *path = state_path("stopped");
+	struct sweep_state *st;
+	char line[64];
+	int err;
+
+	sample_report(&r);
+	/* point 7 (index 6) started and never done: a crash, unless it was stopped */
+	ASSERT_EQ(write_state(path, &r), 0, "a report written through the state file");
+	request_of(&back, &r);
+	err = sweep_state_resume(&st, path, &back);
+	ASSERT_EQ(err, 0, "resumed");
+	if (!err)
+		ASSERT_EQ(sweep_state_point_stopped(st, &back.points[6]), 0,
+			  "'stopped' written for the started point");
+	sweep_state_close(st);
+	sweep_report_free(&back);
+	request_of(&back, &r);
+	err = CAPTURE_STDERR(resume(path, &back));
+	ASSERT_EQ(err, 0, "read back");
+	ASSERT_TRUE(!back.points[6].started && !back.points[6].done,
+		    "a stopped point is not started: --resume runs it again, no crash");
+	ASSERT_EQ(sweep_report_done(&back), 6, "the six done stay done");
+	ASSERT_TRUE(back.points[0].done && back.points[0].verdict == r.points[0].verdict,
+		    "the others keep their results");
+	sweep_report_free(&back);
+	snprintf(line, sizeof(line), "start %llu\n", (unsigned long long)r.points[6].index);
+	append(path, line);
+	request_of(&back, &r);
+	err = CAPTURE_STDERR(resume(path, &back));
+	ASSERT_TRUE(!err && back.points[6].started && back.points[6].verdict == SWEEP_CRASH,
+		    "a later 'start' supersedes 'stopped': that run crashed");
+	sweep_report_free(&back);
+	snprintf(line, sizeof(line), "stopped %llu x\n", (unsigned long long)r.points[6].index);
+	append(path, line);
+	request_of(&back, &r);
+	err = CAPTURE_STDERR(resume(path, &back));
+	ASSERT_EQ(err, -EINVAL, "text after 'stopped N' is an error");
+	ASSERT_CONTAINS(errbuf, "text after 'stopped N'", "that says so");
+	sweep_report_free(&back);
+	sweep_report_free(&r);
+}
+
 static void test_truncated_tail(void)
 {
 	const char *path = state_path("truncated");
@@ -499,6 +545,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		tap_plan_skip_all("cannot make a directory in /tmp: %s", strerror(errno));
 	test_round_trip();
+	test_stopped();
 	test_truncated_tail();
 	test_corrupt();
 	test_cut_everywhere();

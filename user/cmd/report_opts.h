@@ -10,8 +10,10 @@
 struct report_opts {
 	const char *input;  /* -i FILE: required */
 	const char *output; /* -o FILE, else stdout */
+	const char *html;   /* --html FILE: also the page of the total report */
 	double interval;    /* 0: one report of the whole input */
 	bool json, folded, outstanding;
+	bool prometheus; /* --prometheus: the totals as metrics (docs/prometheus.md) */
 	unsigned int sections; /* 0: all */
 	int top;	       /* -1: the default for the format */
 	enum report_sort sort;

@@ -67,6 +67,7 @@ struct report_state {
 	int top_sites;	    /* --prometheus: call-site series before "other" */
 	const char *output; /* --prometheus -o: the file replaced whole */
 	struct http_server *server; /* kmscope exporter */
+	struct om_keep *keep;	     /* its series, kept from scrape to scrape */
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 };
@@ -222,7 +223,7 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		if (!err && rs->prometheus) {
 			struct om_options om = { .dialect = OM_TEXT_004, .top_sites = rs->top_sites,
 						 .top_caches = OM_TOP_CACHES,
-						 .top_modules = OM_TOP_MODULES };
+						 .top_modules = OM_TOP_MODULES, .keep = rs->keep };
 
 			err = report_openmetrics_print(out, &m, &win, &om);
 			report_model_free(&m);
@@ -260,7 +261,7 @@ static int serve_metrics(void *ctx, const char *accept, char **body, size_t *len
 		  st->served + 1 },
 	};
 	struct om_options om = { .top_sites = rs->top_sites, .top_caches = OM_TOP_CACHES,
-				 .top_modules = OM_TOP_MODULES, .extra = extra,
+				 .top_modules = OM_TOP_MODULES, .keep = rs->keep, .extra = extra,
 				 .nr_extra = 1 + HTTP_ERR_NR };
 	struct report_window win = { .seconds = km_now() - rs->started };
 	struct report_model m;
@@ -296,6 +297,11 @@ static int open_server(const struct trace_opts *o, struct report_state *rs)
 {
 	const char *why;
 
+	rs->keep = om_keep_new();
+	if (!rs->keep) {
+		km_error("cannot serve metrics: %s", strerror(ENOMEM));
+		return KM_EXIT_FAILURE;
+	}
 	rs->server = http_server_open(o->listen, "/metrics", serve_metrics, rs, &why);
 	if (rs->server)
 		return 0;
@@ -452,6 +458,9 @@ static int report_setup(struct report_state *rs, const struct trace_opts *o,
 	rs->prometheus = o->prometheus;
 	rs->top_sites = o->top >= 0 ? o->top : OM_TOP_SITES;
 	rs->output = o->prometheus ? o->output : NULL;
+	/* each interval's file as a scrape: its series kept (NULL: chosen afresh each time) */
+	if (o->prometheus && !rs->keep)
+		rs->keep = om_keep_new();
 	rs->interval = o->interval > 0 ? 0 : -1;
 	return 0;
 }
@@ -677,6 +686,7 @@ out:
 	}
 	km_json_out = stdout;
 	http_server_close(rs.server);
+	om_keep_free(rs.keep);
 	if (rs.html && fclose(rs.html) && !ret) {
 		km_error("cannot write '%s': %s", o->html, strerror(errno));
 		ret = KM_EXIT_FAILURE;

@@ -73,6 +73,10 @@ struct km_injector {
 	double started;		   /* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;
 	unsigned long long kmsg_errors;
+	/* the kernel-log copy of injected failures: at most KMSG_PER_SECOND lines a second */
+	double kmsg_window;
+	unsigned int kmsg_in_window;
+	unsigned long long kmsg_unlogged;
 	struct site_count sites[MAX_SITES];
 	int nr_sites;
 	unsigned long long other_sites;
@@ -589,6 +593,49 @@ static const struct ksym *site_symbolize(struct km_injector *in, const struct km
 }
 
 /* Into the form every backend logs, for the caller's printer. */
+/*
+ * The kernel log gets what a reader of it needs (a sweep's log scan, a CI console): each
+ * injected failure, not --dry-run's would-fail events (a baseline counts thousands), and
+ * at most KMSG_PER_SECOND lines a second; what that leaves out is counted in one line.
+ */
+#define KMSG_PER_SECOND 10
+
+static void kmsg_write(struct km_injector *in, const char *msg)
+{
+	/* best effort; the newline ends the record so readers see it */
+	if (write(in->kmsg_fd, msg, strlen(msg)) < 0 && !in->kmsg_errors++ && km_verbose)
+		km_warn("cannot write to /dev/kmsg: %s", strerror(errno));
+}
+
+static void kmsg_flush_unlogged(struct km_injector *in)
+{
+	char msg[128];
+
+	if (!in->kmsg_unlogged || in->kmsg_fd < 0)
+		return;
+	snprintf(msg, sizeof(msg), "kmscope: %llu more injected failures not logged (at most %d a second)\n",
+		 in->kmsg_unlogged, KMSG_PER_SECOND);
+	kmsg_write(in, msg);
+	in->kmsg_unlogged = 0;
+}
+
+static bool kmsg_allow(struct km_injector *in, double now)
+{
+	if (in->kmsg_fd < 0)
+		return false;
+	if (now - in->kmsg_window >= 1.0) {
+		kmsg_flush_unlogged(in);
+		in->kmsg_window = now;
+		in->kmsg_in_window = 0;
+	}
+	if (in->kmsg_in_window >= KMSG_PER_SECOND) {
+		in->kmsg_unlogged++;
+		return false;
+	}
+	in->kmsg_in_window++;
+	return true;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct km_injector *in = ctx;
@@ -634,15 +681,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (in->log.fn)
 		in->log.fn(in->log.ctx, &ev);
 	site_add(in, site);
-	if (in->kmsg_fd >= 0) {
-		len = snprintf(msg, sizeof(msg), "kmscope: %s #%llu into %s (pid %u, size %u, gfp %s)\n",
-			       e->injected ? "injected failure" : "would inject failure",
+	if (e->injected && kmsg_allow(in, e->ts_ns / 1e9)) {
+		len = snprintf(msg, sizeof(msg), "kmscope: injected failure #%llu into %s (pid %u, size %u, gfp %s)\n",
 			       (unsigned long long)e->failure, site, e->tgid, e->size, gfp);
-		/* best effort (ratelimited); the newline ends the record so readers see it */
-		if (len > 0 && write(in->kmsg_fd, msg, strlen(msg)) < 0) {
-			if (!in->kmsg_errors++ && km_verbose)
-				km_warn("cannot write to /dev/kmsg: %s", strerror(errno));
-		}
+		if (len > 0)
+			kmsg_write(in, msg);
 	}
 	return 0;
 }
@@ -872,6 +915,7 @@ void km_injector_close(struct km_injector *in)
 	for (i = 0; i < in->nr_sites; i++)
 		free(in->sites[i].site);
 	ksyms__free(in->ksyms);
+	kmsg_flush_unlogged(in);
 	if (in->kmsg_fd >= 0)
 		close(in->kmsg_fd);
 	free(in);

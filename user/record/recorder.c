@@ -10,6 +10,7 @@
 #include "core/common.h"
 #include "kernel/ksyms.h"
 #include "kernel/tp_layout.h"
+#include "kernel/preempt_count.h"
 #include "kernel/vmlinux_btf.h"
 #include "record/recorder.h"
 #include "record.h"
@@ -92,6 +93,8 @@ int recorder_open(struct recorder *r, const struct recorder_config *cfg,
 	const struct tracer_config *sc = &cfg->scope;
 	struct record_bpf *skel;
 	unsigned long rb = cfg->buffer_bytes ? cfg->buffer_bytes : KM_REC_RINGBUF_DEFAULT;
+	struct km_preempt_count pc;
+	bool irq_tps;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -121,12 +124,18 @@ int recorder_open(struct recorder *r, const struct recorder_config *cfg,
 	skel->rodata->irq_apart = sc->pid || sc->tid || sc->follow || sc->comm || sc->cgroup_id;
 	skel->rodata->unscoped_frees = cfg->unscoped_frees;
 	skel->rodata->wakeup_bytes = rb / 4;
-	if (!skel->rodata->irq_apart) {
-		bpf_program__set_autoload(skel->progs.on_softirq_entry, false);
-		bpf_program__set_autoload(skel->progs.on_softirq_exit, false);
-		bpf_program__set_autoload(skel->progs.on_irq_entry, false);
-		bpf_program__set_autoload(skel->progs.on_irq_exit, false);
+	/* interrupt context as trace tells it apart (kernel/preempt_count.h) */
+	irq_tps = skel->rodata->irq_apart;
+	if (irq_tps && km_irq_from_preempt_count(vmlinux, &pc)) {
+		skel->rodata->irq_from_preempt_count = true;
+		skel->rodata->percpu_offsets_addr = pc.percpu_offsets;
+		skel->rodata->preempt_count_addr = pc.count;
+		irq_tps = false;
 	}
+	bpf_program__set_autoload(skel->progs.on_softirq_entry, irq_tps);
+	bpf_program__set_autoload(skel->progs.on_softirq_exit, irq_tps);
+	bpf_program__set_autoload(skel->progs.on_irq_entry, irq_tps);
+	bpf_program__set_autoload(skel->progs.on_irq_exit, irq_tps);
 	if (!sc->follow) {
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);

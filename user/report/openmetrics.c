@@ -264,6 +264,112 @@ static size_t bounded(const struct report_row *rows, size_t n, int top, struct o
 	return shown + 1;
 }
 
+/* A series an exporter chose: its labels, and its numbers at the last scrape. */
+struct om_kept {
+	struct om_series last;
+	bool seen;
+};
+
+struct om_keep_table {
+	struct om_kept *v;
+	size_t n, cap;
+	bool full; /* no more series: top reached (or no memory for one more) */
+};
+
+struct om_keep {
+	struct om_keep_table tables[3]; /* call sites, caches, modules */
+};
+
+struct om_keep *om_keep_new(void)
+{
+	return calloc(1, sizeof(struct om_keep));
+}
+
+void om_keep_free(struct om_keep *k)
+{
+	int t;
+
+	if (!k)
+		return;
+	for (t = 0; t < 3; t++)
+		free(k->tables[t].v);
+	free(k);
+}
+
+static long kept_find(const struct om_keep_table *k, const struct om_series *labels)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->v[i].last.label[0], labels->label[0]) &&
+		    !strcmp(k->v[i].last.label[1], labels->label[1]) &&
+		    !strcmp(k->v[i].last.label[2], labels->label[2]))
+			return i;
+	return -1;
+}
+
+/*
+ * bounded() with series kept from scrape to scrape: rows get a series of their own by
+ * rank until top are kept, and keep it for good; only then does "other" count, and
+ * nothing joins any more. So no series ever goes down or away, other included. s holds
+ * k->n + 1 series; the rows summed into other go in *in_other.
+ */
+static size_t bounded_kept(const struct report_row *rows, size_t n, int top,
+			   struct om_series *s,
+			   void (*label)(struct om_series *, const struct report_row *),
+			   struct om_keep_table *k, size_t *in_other)
+{
+	struct om_series cur, other = { .label[0] = "other" };
+	size_t i;
+	long j;
+
+	for (i = 0; i < n && !k->full; i++) {
+		memset(&cur, 0, sizeof(cur));
+		label(&cur, &rows[i]);
+		if (kept_find(k, &cur) >= 0)
+			continue;
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? 2 * k->cap : 16;
+			struct om_kept *grown = realloc(k->v, cap * sizeof(*grown));
+
+			if (!grown) {
+				k->full = true; /* the rest in other from now on */
+				break;
+			}
+			k->v = grown;
+			k->cap = cap;
+		}
+		memset(&k->v[k->n], 0, sizeof(k->v[0]));
+		k->v[k->n++].last = cur;
+		k->full = k->n == (size_t)top;
+	}
+	for (i = 0; i < k->n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		memcpy(s[i].label, k->v[i].last.label, sizeof(s[i].label));
+		k->v[i].seen = false;
+	}
+	*in_other = 0;
+	for (i = 0; i < n; i++) {
+		memset(&cur, 0, sizeof(cur));
+		label(&cur, &rows[i]);
+		j = kept_find(k, &cur);
+		if (j >= 0) {
+			series_add(&s[j], &rows[i]);
+			k->v[j].seen = true;
+		} else {
+			series_add(&other, &rows[i]);
+			(*in_other)++;
+		}
+	}
+	for (i = 0; i < k->n; i++) {
+		if (!k->v[i].seen) /* gone from the model (renamed): as last time */
+			s[i] = k->v[i].last;
+		k->v[i].last = s[i];
+	}
+	s[k->n] = other;
+	return k->n + 1;
+}
+
 static void site_labels(struct om_series *s, const struct report_row *r)
 {
 	if (r->has_symbol)
@@ -322,35 +428,52 @@ static struct report_row *modules_of(const struct report_table *sites, size_t *n
 
 static int om_tables(struct om *o, const struct report_model *m, const struct om_options *opt)
 {
-	static const char *const site_names[] = { "callsite", "module", "cache" };
-	static const char *const cache_names[] = { "cache" };
-	static const char *const module_names[] = { "module" };
-	size_t cap = m->sites.n > m->caches.n ? m->sites.n : m->caches.n, n, nr_mods;
-	struct om_series *s = calloc(cap + 1, sizeof(*s));
-	struct report_row *mods = modules_of(&m->sites, &nr_mods);
-	const size_t totals[] = { m->sites.n, m->caches.n, nr_mods };
+	static const char *const names[3][3] = { { "callsite", "module", "cache" }, { "cache" },
+						 { "module" } };
+	static const char *const prefixes[] = { "callsite", "cache", "module" };
+	static const char *const whats[] = { "call site and cache", "slab cache",
+					     "module of the call site" };
+	static void (*const labels[])(struct om_series *, const struct report_row *) = {
+		site_labels, cache_labels, module_labels,
+	};
 	const int tops[] = { opt->top_sites, opt->top_caches, opt->top_modules };
-	static const char *const tables[] = { "callsite", "cache", "module" };
+	const int nr_labels[] = { 3, 1, 1 };
+	struct report_row *mods;
+	const struct report_row *rows[3];
+	size_t nrows[3], cap, n, in_other[3];
+	struct om_series *s;
 	int t;
 
+	mods = modules_of(&m->sites, &nrows[2]);
+	rows[0] = m->sites.rows, nrows[0] = m->sites.n;
+	rows[1] = m->caches.rows, nrows[1] = m->caches.n;
+	rows[2] = mods;
+	cap = nrows[0] > nrows[1] ? nrows[0] : nrows[1];
+	for (t = 0; t < 3; t++)
+		if (opt->keep && (size_t)tops[t] > cap)
+			cap = tops[t];
+	s = calloc(cap + 1, sizeof(*s));
 	if (!s || !mods) {
 		free(s);
 		free(mods);
 		return -ENOMEM;
 	}
-	n = bounded(m->sites.rows, m->sites.n, opt->top_sites, s, site_labels);
-	om_table(o, "callsite", "call site and cache", site_names, 3, s, n);
-	memset(s, 0, (cap + 1) * sizeof(*s));
-	n = bounded(m->caches.rows, m->caches.n, opt->top_caches, s, cache_labels);
-	om_table(o, "cache", "slab cache", cache_names, 1, s, n);
-	memset(s, 0, (cap + 1) * sizeof(*s));
-	n = bounded(mods, nr_mods, opt->top_modules, s, module_labels);
-	om_table(o, "module", "module of the call site", module_names, 1, s, n);
+	for (t = 0; t < 3; t++) {
+		memset(s, 0, (cap + 1) * sizeof(*s));
+		if (opt->keep && tops[t] > 0) {
+			n = bounded_kept(rows[t], nrows[t], tops[t], s, labels[t],
+					 &opt->keep->tables[t], &in_other[t]);
+		} else {
+			n = bounded(rows[t], nrows[t], tops[t], s, labels[t]);
+			in_other[t] = tops[t] > 0 && (size_t)tops[t] < nrows[t] ? nrows[t] - tops[t]
+										: 0;
+		}
+		om_table(o, prefixes[t], whats[t], names[t], nr_labels[t], s, n);
+	}
 	om_family(o, "kmscope_rows_in_other", false, NULL,
 		  "Rows of a table summed into its \"other\" series (the series bound).");
 	for (t = 0; t < 3; t++)
-		om_one(o, "table", tables[t],
-		       tops[t] > 0 && (size_t)tops[t] < totals[t] ? totals[t] - tops[t] : 0);
+		om_one(o, "table", prefixes[t], in_other[t]);
 	free(s);
 	free(mods);
 	return 0;

@@ -35,9 +35,18 @@ struct om_counter {
 	__u64 value;
 };
 
+/*
+ * Series kept from one print to the next (an exporter's scrapes): see bounded_kept() in
+ * openmetrics.c. NULL in om_options: the top rows of this model alone.
+ */
+struct om_keep;
+struct om_keep *om_keep_new(void);
+void om_keep_free(struct om_keep *k);
+
 struct om_options {
 	enum om_dialect dialect;
 	int top_sites, top_caches, top_modules; /* series before "other"; 0: all rows */
+	struct om_keep *keep;
 	const struct om_counter *extra;
 	int nr_extra;
 };

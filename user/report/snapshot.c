@@ -303,14 +303,22 @@ out:
 /*
  * The entries and the counters agree (tracked - replaced - freed = entries) when nothing
  * allocated or freed meanwhile: read the counters around the map, and again while they
- * moved (a free from any context, e.g. an RCU callback, can come at any time).
+ * moved (a free from any context, e.g. an RCU callback, can come at any time). The RCU
+ * frees of an exited CMD's objects come in a burst that outlasted four reads back to back
+ * in an emulated guest (debian-6.1 under TCG): after the first retries, wait a little.
  */
+#define OUTSTANDING_TRIES 24
+#define OUTSTANDING_RETRY_NS (20 * 1000 * 1000)
+
 static int read_outstanding(struct snapshot *snap, const struct snapshot_maps *maps)
 {
+	const struct timespec pause = { 0, OUTSTANDING_RETRY_NS };
 	__u64 before[KM_OUT_NR];
 	int err, tries;
 
-	for (tries = 0; tries < 4; tries++) {
+	for (tries = 0; tries < OUTSTANDING_TRIES; tries++) {
+		if (tries >= 4)
+			nanosleep(&pause, NULL);
 		memset(before, 0, sizeof(before));
 		memset(snap->out_counters, 0, sizeof(snap->out_counters));
 		free(snap->outstanding);

@@ -149,6 +149,7 @@ static int check_baseline(struct sweep_engine *e, struct sweep_run *run, struct 
 	r->baseline_lost = r->baseline_matched - named;
 	r->baseline_status = run->exit_status;
 	r->baseline_seconds = run->seconds;
+	r->baseline_timings = run->t;
 	if (!r->backend && run->sum.backend)
 		r->backend = strdup(run->sum.backend);
 	if (run->interrupted)
@@ -309,6 +310,7 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 	p->exit_status = run->exit_status;
 	p->timed_out = run->timed_out;
 	p->seconds = run->seconds;
+	p->timings = run->t;
 	p->started = p->done = true;
 	return 0;
 }
@@ -353,12 +355,11 @@ static int run_point(struct sweep_engine *e, struct sweep_point *p, struct sweep
 	if (!ret && e->error)
 		ret = KM_EXIT_FAILURE;
 	if (!ret && run.interrupted) {
-		/*
-		 * Not a result. The state file has no record for "stopped, run it again":
-		 * its "start" stays, and --resume takes the point for a crash.
-		 */
+		/* not a result: "stopped" tells --resume to run it again, not a crash */
 		p->started = false;
 		sweep_run_free(&run);
+		if (st && sweep_state_point_stopped(st, p))
+			return KM_EXIT_FAILURE;
 		return -EINTR;
 	}
 	if (!ret && fill_point(e, p, &run)) {

@@ -46,6 +46,27 @@ static void json_request(struct json_writer *jw, const struct sweep_report *r)
 	jw_object_end(jw);
 }
 
+/* Where a run's seconds went; null for a point read back from a state file. */
+static void json_timings(struct json_writer *jw, const struct sweep_timings *t)
+{
+	jw_key(jw, "timings");
+	if (!t->known) {
+		jw_null(jw);
+		return;
+	}
+	jw_object_start(jw);
+	jw_kv_double(jw, "prepare", t->prepare);
+	jw_kv_double(jw, "setup", t->setup);
+	jw_kv_double(jw, "arm", t->arm);
+	jw_kv_double(jw, "cmd", t->cmd);
+	jw_kv_double(jw, "disarm", t->disarm);
+	jw_kv_double(jw, "symbols", t->symbols);
+	jw_kv_double(jw, "teardown", t->teardown);
+	jw_kv_double(jw, "leak_check", t->leak_check);
+	jw_kv_double(jw, "log_scan", t->log_scan);
+	jw_object_end(jw);
+}
+
 static void json_baseline(struct json_writer *jw, const struct sweep_report *r)
 {
 	jw_key(jw, "baseline");
@@ -54,6 +75,7 @@ static void json_baseline(struct json_writer *jw, const struct sweep_report *r)
 	jw_kv_uint(jw, "lost", r->baseline_lost);
 	jw_kv_int(jw, "exit_status", r->baseline_status);
 	jw_kv_double(jw, "seconds", r->baseline_seconds);
+	json_timings(jw, &r->baseline_timings);
 	jw_object_end(jw);
 }
 
@@ -118,6 +140,7 @@ static void json_point(struct json_writer *jw, const struct sweep_point *p)
 	json_strings(jw, "failed_stack", p->failed.stack, p->failed.nr_frames);
 	jw_kv_bool(jw, "site_differs", p->site_differs);
 	jw_kv_double(jw, "seconds", p->seconds);
+	json_timings(jw, &p->timings);
 	jw_kv_string(jw, "detail", p->detail);
 	jw_kv_string(jw, "stderr_tail", p->stderr_tail);
 	json_strings(jw, "kernel_log", p->kernel_log, p->nr_kernel_log);

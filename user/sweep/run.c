@@ -168,7 +168,8 @@ static void read_stderr(struct run_io *io)
 static int read_kmsg(struct sweep_run *r)
 {
 	struct km_kmsg_record rec;
-	int n, err;
+	double t0 = km_now();
+	int n, err = 0;
 
 	if (!r->kmsg_open)
 		return 0;
@@ -177,9 +178,10 @@ static int read_kmsg(struct sweep_run *r)
 			continue; /* user space's lines (kmscope's own included) are not the kernel's */
 		err = sweep_klog_add(&r->klog, rec.text);
 		if (err)
-			return err;
+			break;
 	}
-	return n < 0 ? n : 0;
+	r->t.log_scan += km_now() - t0;
+	return err ? err : n < 0 ? n : 0;
 }
 
 static int run_input(void *ctx)
@@ -261,6 +263,15 @@ static int run_shell(struct sweep_engine *e, struct sweep_run *r, const char *sc
 	return err;
 }
 
+static int disarm(struct sweep_engine *e, struct sweep_run *r)
+{
+	double t0 = km_now();
+	int err = km_injector_disarm(e->in);
+
+	r->t.disarm = km_now() - t0;
+	return err;
+}
+
 /* CMD, with rule armed from just before it runs until it ends. 0 or -errno. */
 static int run_cmd(struct sweep_engine *e, const struct km_inject_rule *rule, struct sweep_run *r)
 {
@@ -288,11 +299,13 @@ static int run_cmd(struct sweep_engine *e, const struct km_inject_rule *rule, st
 		if (err)
 			goto out;
 	}
+	t0 = km_now();
 	err = km_injector_set_rule(e->in, rule);
 	if (!err)
 		err = km_injector_arm(e->in);
 	if (err)
 		goto out;
+	r->t.arm = km_now() - t0;
 	t0 = km_now();
 	err = km_child__release(&c);
 	if (err) {
@@ -301,15 +314,17 @@ static int run_cmd(struct sweep_engine *e, const struct km_inject_rule *rule, st
 		int n = snprintf(line, sizeof(line), "kmscope: cannot run '%s': %s\n", o->cmd[0],
 				 strerror(-err));
 
-		disarm_err = km_injector_disarm(e->in);
+		r->t.cmd = km_now() - t0;
+		disarm_err = disarm(e, r);
 		keep_stderr(r, line, n);
 		r->exit_status = 127;
 		err = 0;
 	} else {
 		session_setup(&s, &io, &c, o->timeout);
 		err = km_session_run(&s);
+		r->t.cmd = km_now() - t0;
 		/* nothing fails from here on: teardown, the reads, kmscope itself */
-		disarm_err = km_injector_disarm(e->in);
+		disarm_err = disarm(e, r);
 		r->timed_out = !err && s.stop == KM_STOP_DURATION;
 		r->interrupted = s.stop == KM_STOP_SIGNAL;
 		r->exit_status = km_session_end_child(&s);
@@ -367,11 +382,12 @@ int sweep_run_once(struct sweep_engine *e, const struct km_inject_rule *rule,
 		   struct sweep_run *r)
 {
 	const struct sweep_opts *o = e->o;
-	double t0 = km_now();
+	double t0 = km_now(), t, scanned;
 	int err, status = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->exit_status = -1;
+	r->t.known = true;
 	e->cur = r;
 	e->error = 0;
 	err = km_kmsg_open(&r->kmsg);
@@ -382,8 +398,11 @@ int sweep_run_once(struct sweep_engine *e, const struct km_inject_rule *rule,
 	if (err)
 		return KM_EXIT_FAILURE;
 	r->since_ns = sweep_now_ns();
+	r->t.prepare = km_now() - t0;
 	if (o->setup) {
+		t = km_now();
 		err = run_shell(e, r, o->setup, false, &status);
+		r->t.setup = km_now() - t;
 		if (err)
 			return fail("cannot run --setup", err);
 		if (km_exiting) {
@@ -402,15 +421,23 @@ int sweep_run_once(struct sweep_engine *e, const struct km_inject_rule *rule,
 	err = run_cmd(e, rule, r);
 	if (err)
 		return fail("the run of CMD failed", err);
+	t = km_now();
 	sweep_refresh_ksyms(e);
+	r->t.symbols = km_now() - t;
 	if (o->teardown) {
+		t = km_now();
 		err = run_shell(e, r, o->teardown, r->interrupted || km_exiting, &status);
+		r->t.teardown = km_now() - t;
 		if (err)
 			return fail("cannot run --teardown", err);
 		r->teardown_status = status;
 	}
 	r->seconds = km_now() - t0;
+	t = km_now();
+	scanned = r->t.log_scan;
 	err = settle(e, r);
+	/* the log reads while settling are log_scan's */
+	r->t.leak_check = km_now() - t - (r->t.log_scan - scanned);
 	if (!err)
 		err = read_kmsg(r);
 	e->cur = NULL;

@@ -27,6 +27,7 @@ struct sweep_run {
 	bool interrupted; /* a signal stopped it */
 	int teardown_status;
 	double seconds;	  /* setup start to teardown end */
+	struct sweep_timings t;
 	uint64_t since_ns; /* its start, as the outstanding map's timestamps count */
 	/* CMD's stderr: the last SWEEP_STDERR_BYTES, cut to SWEEP_STDERR_LINES at the end */
 	char err_buf[SWEEP_STDERR_BYTES];

@@ -77,7 +77,7 @@ static int sync_dir(const char *path)
 	return err;
 }
 
-enum record { REC_HEADER, REC_START, REC_DONE };
+enum record { REC_HEADER, REC_START, REC_STOPPED, REC_DONE };
 
 static int state_write(struct sweep_state *st, enum record what, const void *obj)
 {
@@ -94,6 +94,8 @@ static int state_write(struct sweep_state *st, enum record what, const void *obj
 		state_encode_header(f, obj);
 	else if (what == REC_START)
 		state_encode_start(f, obj);
+	else if (what == REC_STOPPED)
+		state_encode_stopped(f, obj);
 	else
 		state_encode_done(f, obj);
 	err = fclose(f) ? -ENOMEM : write_all(st->fd, buf, len);
@@ -141,6 +143,11 @@ int sweep_state_create(struct sweep_state **st, const char *path, const struct s
 int sweep_state_point_start(struct sweep_state *st, const struct sweep_point *p)
 {
 	return state_write(st, REC_START, p);
+}
+
+int sweep_state_point_stopped(struct sweep_state *st, const struct sweep_point *p)
+{
+	return state_write(st, REC_STOPPED, p);
 }
 
 int sweep_state_point_done(struct sweep_state *st, const struct sweep_point *p)

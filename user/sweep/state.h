@@ -35,6 +35,8 @@ int sweep_state_resume(struct sweep_state **st, const char *path, struct sweep_r
 
 /* One line each ("start N", "done N ..."), written, flushed and fsynced. */
 int sweep_state_point_start(struct sweep_state *st, const struct sweep_point *p);
+/* "stopped N": a signal ended the point before its result; --resume runs it again. */
+int sweep_state_point_stopped(struct sweep_state *st, const struct sweep_point *p);
 int sweep_state_point_done(struct sweep_state *st, const struct sweep_point *p);
 void sweep_state_close(struct sweep_state *st);
 

@@ -175,6 +175,11 @@ void state_encode_start(FILE *f, const struct sweep_point *p)
 	fprintf(f, "start %" PRIu64 "\n", p->index);
 }
 
+void state_encode_stopped(FILE *f, const struct sweep_point *p)
+{
+	fprintf(f, "stopped %" PRIu64 "\n", p->index);
+}
+
 void state_encode_done(FILE *f, const struct sweep_point *p)
 {
 	int i;
@@ -560,6 +565,17 @@ static int decode_records(struct state_decoder *d, const char *type, char *p)
 		forget_run(pt);
 		pt->started = true;
 		pt->verdict = SWEEP_CRASH; /* until its "done" comes */
+		return 0;
+	}
+	if (!strcmp(type, "stopped")) {
+		/* a signal, not the kernel, ended it: not run, as if it never started */
+		pt = point_of(d, &p, "stopped");
+		if (!pt)
+			return -EINVAL;
+		if (*p)
+			return bad(d, "%s", "text after 'stopped N'");
+		forget_run(pt);
+		pt->started = pt->done = false;
 		return 0;
 	}
 	if (!strcmp(type, "done"))

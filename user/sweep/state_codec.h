@@ -13,6 +13,7 @@
 /* The header, request, baseline, each chosen point and "points N", a line each. */
 void state_encode_header(FILE *f, const struct sweep_report *r);
 void state_encode_start(FILE *f, const struct sweep_point *p);
+void state_encode_stopped(FILE *f, const struct sweep_point *p);
 void state_encode_done(FILE *f, const struct sweep_point *p);
 
 enum state_phase {

@@ -57,6 +57,22 @@ struct sweep_leak {
 	int nr_frames;
 };
 
+/*
+ * Where one run's time went, in seconds (docs/json.md: a point's "timings"): kmscope's own
+ * parts (prepare, arm, disarm, symbols, leak_check, log_scan) and the user's (setup, cmd,
+ * teardown). leak_check includes --settle's wait for deferred frees of a leaking run.
+ */
+struct sweep_timings {
+	bool known;	/* false for a point read back from a state file */
+	double prepare;	/* open the kernel log at its end, mark the outstanding map */
+	double setup, cmd, teardown;
+	double arm;	/* km_injector_set_rule() + km_injector_arm() */
+	double disarm;
+	double symbols;	/* kallsyms read again when the modules changed */
+	double leak_check;
+	double log_scan; /* every kernel-log record of the run read and classified */
+};
+
 struct sweep_point {
 	uint64_t index;		/* 1-based, among the baseline's matching allocations */
 	struct sweep_site site; /* the baseline's (call_site NULL when its event was lost) */
@@ -71,6 +87,7 @@ struct sweep_point {
 	int exit_status;	 /* CMD's shell-style status (128+N: signal N); -1 never ended */
 	bool timed_out;		 /* killed after --timeout */
 	double seconds;		 /* setup start to teardown end */
+	struct sweep_timings timings;
 	char *detail;		 /* one line: why this verdict ("kfree missing: 1 x 128 bytes") */
 	char *stderr_tail;	 /* CMD's last stderr lines, NULL when none */
 	char **kernel_log;	 /* the run's kernel log lines that signal trouble, in order */
@@ -96,6 +113,7 @@ struct sweep_report {
 	uint64_t baseline_lost;	   /* of those, events lost: points without a call site */
 	int baseline_status;	   /* CMD's status in the baseline */
 	double baseline_seconds;
+	struct sweep_timings baseline_timings;
 
 	/* the points chosen (--points / --max), in the order run */
 	struct sweep_point *points;

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/features.h"
+#include "kernel/preempt_count.h"
 #include "kernel/vmlinux_btf.h"
 #include "kernel/tp_layout.h"
 #include "trace/tracer.h"
@@ -140,6 +141,27 @@ static void configure_outstanding(struct tracer *t, const struct tracer_config *
 	bpf_program__set_autoload(skel->progs.outstanding_free_rcu, t->out_hooks & KM_OUT_HOOK_RCU);
 }
 
+/* A process scope tells interrupt context apart (kernel/preempt_count.h: how). */
+static void configure_irq_context(struct trace_bpf *skel, const struct btf *vmlinux)
+{
+	struct km_preempt_count pc;
+	bool tracepoints = skel->rodata->irq_apart;
+
+	if (skel->rodata->irq_apart && km_irq_from_preempt_count(vmlinux, &pc)) {
+		skel->rodata->irq_from_preempt_count = true;
+		skel->rodata->percpu_offsets_addr = pc.percpu_offsets;
+		skel->rodata->preempt_count_addr = pc.count;
+		tracepoints = false;
+	}
+	if (km_verbose && skel->rodata->irq_apart)
+		fprintf(stderr, "kmscope: interrupt context from %s\n",
+			tracepoints ? "the irq tracepoints" : "the preempt count");
+	bpf_program__set_autoload(skel->progs.on_softirq_entry, tracepoints);
+	bpf_program__set_autoload(skel->progs.on_softirq_exit, tracepoints);
+	bpf_program__set_autoload(skel->progs.on_irq_entry, tracepoints);
+	bpf_program__set_autoload(skel->progs.on_irq_exit, tracepoints);
+}
+
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
 		int *exit_code)
 {
@@ -170,12 +192,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->irq_apart = cfg->pid || cfg->tid || cfg->follow || cfg->comm ||
 				  cfg->cgroup_id;
-	if (!skel->rodata->irq_apart) {
-		bpf_program__set_autoload(skel->progs.on_softirq_entry, false);
-		bpf_program__set_autoload(skel->progs.on_softirq_exit, false);
-		bpf_program__set_autoload(skel->progs.on_irq_entry, false);
-		bpf_program__set_autoload(skel->progs.on_irq_exit, false);
-	}
+	configure_irq_context(skel, vmlinux);
 	/* tracer_calibrate_zones() attaches these alone, before everything else */
 	bpf_program__set_autoattach(skel->progs.calib_page_alloc, false);
 	bpf_program__set_autoattach(skel->progs.calib_kmalloc, false);
