@@ -120,12 +120,14 @@ check: test
 	$(MAKE) vmtest
 	$(MAKE) COMPILE_TEST_VM=1 compile-test
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan+UBSan, built from the sources they
-# fuzz; each runs FUZZ_TIME seconds from its seeds in tests/fuzz/corpus/<target>/ (new
-# inputs go to $(OUTPUT)/fuzz/corpus-<target>, not the checkout).
+# libFuzzer targets (tests/fuzz/fuzz_*.c: the perf and ftrace text importers, the
+# recording reader) with ASan+UBSan, built from the sources they fuzz; each runs
+# FUZZ_TIME seconds from its seeds in tests/fuzz/corpus/<target>/ (new inputs go to
+# $(OUTPUT)/fuzz/corpus-<target>, not the checkout).
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUTPUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS := user/replay/import_text.c user/replay/import_perf.c user/replay/import_ftrace.c \
-	user/replay/site_syms.c user/replay/strmap.c \
+	user/replay/site_syms.c user/replay/strmap.c user/replay/cache_names.c user/replay/htab.c \
+	user/replay/recfile.c user/replay/recfile_codec.c \
 	user/replay/detect.c user/replay/import_notes.c user/kernel/gfp.c user/kernel/ksyms.c \
 	user/kernel/vmlinux_btf.c
 FUZZ_TIME ?= 20

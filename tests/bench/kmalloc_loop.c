@@ -18,11 +18,14 @@
  * Usage: kmalloc_loop [-w msg|readv] [-c CPU] [-s] [OPS [NIOV [BATCH]]]
  * Prints one line (per chunk with -s):
  *   ops=N niov=N total_ns=N ns_per_op=X cpu_ns_per_op=X batch_median_ns_per_op=X
+ *   batch_p10_ns_per_op=X
  * ns_per_op is wall time over the whole run (CLOCK_MONOTONIC).  cpu_ns_per_op is
  * this process's CPU time, which leaves out time other load kept it off the CPU.
  * batch_median_ns_per_op is the median over batches of BATCH operations (default
  * 500, about a millisecond) of their wall time: a batch that was preempted or
  * disturbed lands in the tail, so on a busy machine this is the steadier figure.
+ * batch_p10_ns_per_op is the 10th percentile of the same batches: on a machine so
+ * busy that most batches are preempted, the undisturbed ones are still in it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,7 +107,7 @@ static bool run_chunk(const struct op_state *st, long ops, long batch, unsigned 
 {
 	unsigned long long t0, t1, c0, c1;
 	long i, nb, b, done;
-	double med;
+	double med, p10;
 
 	if (batch > ops)
 		batch = ops;
@@ -127,10 +130,11 @@ static bool run_chunk(const struct op_state *st, long ops, long batch, unsigned 
 
 	qsort(bt, nb, sizeof(*bt), cmp_u64);
 	med = nb % 2 ? bt[nb / 2] / 1000.0 : (bt[nb / 2 - 1] + bt[nb / 2]) / 2000.0;
+	p10 = bt[nb / 10] / 1000.0;
 	printf("ops=%ld niov=%d total_ns=%llu ns_per_op=%.2f cpu_ns_per_op=%.2f "
-	       "batch_median_ns_per_op=%.2f\n",
+	       "batch_median_ns_per_op=%.2f batch_p10_ns_per_op=%.2f\n",
 	       ops, st->msg ? 0 : st->niov, t1 - t0, (double)(t1 - t0) / (double)ops,
-	       (double)(c1 - c0) / (double)ops, med);
+	       (double)(c1 - c0) / (double)ops, med, p10);
 	return fflush(stdout) == 0;
 }
 

@@ -188,11 +188,12 @@ static double flame_sum(const char *dom, const char *function)
 	return sum;
 }
 
-static void test_page(void)
+/*
+ * Runs argv (which writes the page html and the JSON json), loads the page in Chromium
+ * and checks what it drew against the JSON and the readv workload; true if it loaded.
+ */
+static bool check_run(char **argv, const char *html, const char *json, const char *what)
 {
-	char html[4200], json[4200], png[4200], mode[4300];
-	char *argv[] = { (char *)kmscope_path(), "trace", "--stack", "--html", html, "-j",
-			 "-o", json, "--", self, "workload", "readv", "100", "1000", NULL };
 	struct proc p, c;
 	struct jp *doc = NULL;
 	char *text = NULL;
@@ -200,9 +201,8 @@ static void test_page(void)
 	FILE *f;
 	int ch;
 
-	snprintf(html, sizeof(html), "%s/report.html", dir);
-	snprintf(json, sizeof(json), "%s/report.json", dir);
-	ASSERT_EQ(run(&p, argv), 0, "trace --html FILE -j -o FILE -- CMD exits 0");
+	tap_diag("%s", what);
+	ASSERT_EQ(run(&p, argv), 0, "--html FILE -j -o FILE exits 0");
 	f = fopen(json, "r");
 	if (f) {
 		FILE *m = open_memstream(&text, &len);
@@ -217,14 +217,14 @@ static void test_page(void)
 	if (!ASSERT_TRUE(doc, "the JSON of the same run parses")) {
 		tap_diag("stderr: %.500s", p.err);
 		proc_free(&p);
-		return;
+		return false;
 	}
 	proc_free(&p);
 	if (!run_chromium(&c, html, "--dump-dom")) {
 		ASSERT_TRUE(false, "chromium loads the page");
 		jp_free(doc);
 		proc_free(&c);
-		return;
+		return false;
 	}
 	ASSERT_CONTAINS(c.out, "data-drawn=\"yes\"", "the page's script ran to its end");
 	{
@@ -317,7 +317,20 @@ static void test_page(void)
 	}
 	proc_free(&c);
 	jp_free(doc);
+	return true;
+}
 
+static void test_page(void)
+{
+	char html[4200], json[4200], png[4200], mode[4300];
+	char *argv[] = { (char *)kmscope_path(), "trace", "--stack", "--html", html, "-j",
+			 "-o", json, "--", self, "workload", "readv", "100", "1000", NULL };
+	struct proc c;
+
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	snprintf(json, sizeof(json), "%s/report.json", dir);
+	if (!check_run(argv, html, json, "trace --stack --html FILE -j -o FILE -- CMD"))
+		return;
 	snprintf(png, sizeof(png), "%s/../artifacts/report.png", dirname(strdupa(self)));
 	mkdir(dirname(strdupa(png)), 0755);
 	unlink(png);
@@ -326,6 +339,25 @@ static void test_page(void)
 	check_png(png);
 	tap_diag("screenshot: %s", png);
 	proc_free(&c);
+}
+
+/* report -i of a recording of the same workload: the same page from the file */
+static void test_report_page(void)
+{
+	char rec[4200], html[4200], json[4200];
+	char *record[] = { (char *)kmscope_path(), "record", "--stack", "-o", rec, "--", self,
+			   "workload", "readv", "100", "1000", NULL };
+	char *argv[] = { (char *)kmscope_path(), "report", "-i", rec, "--html", html, "-j", "-o",
+			 json, NULL };
+	struct proc p;
+
+	snprintf(rec, sizeof(rec), "%s/w.kmrec", dir);
+	snprintf(html, sizeof(html), "%s/replay.html", dir);
+	snprintf(json, sizeof(json), "%s/replay.json", dir);
+	if (!ASSERT_EQ(run(&p, record), 0, "record --stack -- CMD exits 0"))
+		tap_diag("stderr: %.500s", p.err);
+	proc_free(&p);
+	check_run(argv, html, json, "report -i FILE --html FILE -j -o FILE");
 }
 
 /* A name that tries to end the script element: the page still draws, the name is text. */
@@ -497,6 +529,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		tap_plan_skip_all("cannot make a temp dir: %s", strerror(errno));
 	test_page();
+	test_report_page();
 	test_escaped_scope();
 	test_errors();
 	test_reclaim_section();

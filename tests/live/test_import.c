@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The text importers on captures made here and now: one known workload (readv of 300
- * one-byte iovecs 137 times: 137 kmallocs of 4800 B in kmalloc-8k at iovec_from_user,
+ * The text importers on captures made here and now: one known workload (readv of 301
+ * one-byte iovecs 137 times: 137 kmallocs of 4816 B in kmalloc-8k at iovec_from_user,
  * then 59 of 1600 B in kmalloc-2k) under `perf record -a` + `perf script` (with and
  * without callchains), and under a tracefs instance (its trace, then its trace_pipe);
- * each import must count what kmscope's own `trace --json` of the workload counts.
+ * each import must count what kmscope's own `trace --json` of the workload counts, and
+ * so must `kmscope report -i` of the text (the 4816 B shape: -a captures everyone's).
  */
 #include <fcntl.h>
 #include <math.h>
@@ -14,7 +15,7 @@
 #include "kernel/gfp.h"
 #include "kernel/ksyms.h"
 
-#define BIG_IOV	   300 /* 4800 B -> 8192 */
+#define BIG_IOV	   301 /* 4816 B -> 8192: a size nothing else on the machine asks for */
 #define BIG_ITERS  137
 #define SMALL_IOV  100 /* 1600 B -> 2048 */
 #define SMALL_ITERS 59
@@ -106,12 +107,12 @@ static void compare(const char *what, const struct kept *k, const struct replay_
 
 	tap_diag("%s: %lu lines, %lu kmem events, %lu other, %lu lost, %lu symbols", what,
 		 info->lines, info->events, info->other_events, info->lost_events, info->symbols);
-	ASSERT_EQ(big.count, BIG_ITERS, "  4800 B at iovec_from_user: the workload's count");
+	ASSERT_EQ(big.count, BIG_ITERS, "  4816 B at iovec_from_user: the workload's count");
 	ASSERT_EQ(big.count, tbig.count, "  the same count as trace --json");
 	ASSERT_EQ(big.bytes_req, tbig.bytes_req, "  the same bytes requested");
 	ASSERT_EQ(big.bytes_alloc, tbig.bytes_alloc, "  the same bytes allocated (so waste)");
-	ASSERT_EQ(big.bytes_alloc - big.bytes_req, (double)BIG_ITERS * (8192 - 4800),
-		  "  waste 137 * 3392");
+	ASSERT_EQ(big.bytes_alloc - big.bytes_req, (double)BIG_ITERS * (8192 - BIG_IOV * 16),
+		  "  waste 137 * 3376");
 	ASSERT_EQ(big.freed, BIG_ITERS, "  each kfreed, matched by pointer");
 	ASSERT_EQ(small.count, SMALL_ITERS, "  1600 B: the workload's count");
 	ASSERT_EQ(small.count, tsmall.count, "  the same count as trace --json");
@@ -136,6 +137,80 @@ static struct jp *trace_reference(void)
 		tap_diag("  exit %d, stderr %.300s", p.status, p.err);
 	proc_free(&p);
 	return doc;
+}
+
+static bool has_note(struct jp *doc, const char *key)
+{
+	struct jp *notes = jp_get(doc, "notes");
+	int i;
+
+	for (i = 0; notes && notes->type == JP_ARR && i < notes->n; i++)
+		if (jp_str(notes->kids[i], "key") && !strcmp(jp_str(notes->kids[i], "key"), key))
+			return true;
+	return false;
+}
+
+/* kmscope report -i of the text: the 4816 B shape as trace --json counted it. */
+static void report_of(const char *what, const char *text, size_t len, struct jp *trace_doc)
+{
+	char path[300];
+	char *argv[] = { (char *)kmscope_path(), "report", "-i", path, "--json", NULL };
+	struct jp *doc, *site, *tsite = trace_doc ? find_site(trace_doc, "iovec_from_user", "kmalloc-8k") : NULL;
+	struct proc p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/capture.txt", dir);
+	f = fopen(path, "w");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
+		tap_ok(false, "%s: the capture written to %s", what, path);
+		return;
+	}
+	run(&p, argv);
+	doc = jp_parse(p.out, NULL);
+	if (!ASSERT_TRUE(p.status == 0 && doc, "  kmscope report -i of it (--json)"))
+		tap_diag("  exit %d, stderr %.300s", p.status, p.err);
+	site = doc ? find_site(doc, "iovec_from_user", "kmalloc-8k") : NULL;
+	ASSERT_TRUE(site && tsite, "  iovec_from_user in kmalloc-8k in both reports");
+	if (site && tsite) {
+		ASSERT_EQ(jp_num(site, "min_req"), BIG_IOV * 16, "  only the workload's 4816 B there");
+		ASSERT_EQ(jp_num(site, "max_req"), BIG_IOV * 16, "  (max_req)");
+		ASSERT_EQ(jp_num(site, "count"), jp_num(tsite, "count"), "  report -i count = trace's");
+		ASSERT_EQ(jp_num(site, "bytes_req"), jp_num(tsite, "bytes_req"), "  bytes_req = trace's");
+		ASSERT_EQ(jp_num(site, "bytes_alloc"), jp_num(tsite, "bytes_alloc"),
+			  "  bytes_alloc = trace's");
+		ASSERT_EQ(jp_num(site, "waste"), jp_num(tsite, "waste"), "  waste = trace's");
+	}
+	ASSERT_TRUE(doc && has_note(doc, "gfp_layout_assumed"), "  JSON notes: the GFP layout is assumed");
+	ASSERT_CONTAINS(p.err, "GFP flag names decoded", "  and stderr says so");
+	jp_free(doc);
+	proc_free(&p);
+	unlink(path);
+}
+
+/* Malformed text: one error line naming the line, exit 1. */
+static void report_of_bad_text(void)
+{
+	static const char text[] = "a 1 [001] 2.0: kmem:kfree: call_site=bar+0x1 ptr=0x20\n"
+				   "a 1 [001] 2.1: kmem:kmalloc: call_site=bar+0x1 ptr=0x20 bytes_req=12x "
+				   "bytes_alloc=16 gfp_flags=GFP_KERNEL\n";
+	char path[300];
+	char *argv[] = { (char *)kmscope_path(), "report", "-i", path, NULL };
+	struct proc p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/capture.txt", dir);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		tap_ok(false, "bad text written to %s", path);
+		return;
+	}
+	run(&p, argv);
+	ASSERT_EQ(p.status, 1, "report -i of a malformed perf line exits 1");
+	ASSERT_CONTAINS(p.err, "line 2: bytes_req '12x' is not a number", "  says which line and field");
+	ASSERT_EQ(strchr(p.err, '\n') ? strlen(strchr(p.err, '\n') + 1) : 99, 0, "  in one line");
+	ASSERT_STREQ(p.out, "", "  and prints no report");
+	proc_free(&p);
+	unlink(path);
 }
 
 static __u32 read_pid(const char *path)
@@ -164,11 +239,11 @@ static bool write_file(const char *path, const char *s)
 static void perf_capture(struct jp *doc, bool callchains)
 {
 	char data[300], pidfile[300], events[512] = "";
-	char *rec[] = { "/usr/bin/perf", "record", "-q", "-a", "-e", events, "-o", data,
+	char *rec[] = { "/usr/bin/perf", "record", "-q", "-a", "-m", "16M", "-e", events, "-o", data,
 			callchains ? "-g" : "--", callchains ? "--" : self,
 			callchains ? self : "workload", callchains ? "workload" : "sizes",
 			callchains ? "sizes" : pidfile, callchains ? pidfile : NULL, NULL };
-	char *script[] = { "/usr/bin/perf", "script", "-i", data, NULL };
+	char *script[] = { "/usr/bin/perf", "script", "--show-lost-events", "-i", data, NULL };
 	struct replay_text_info info = { 0 };
 	struct kept k = { 0 };
 	struct proc p;
@@ -192,6 +267,7 @@ static void perf_capture(struct jp *doc, bool callchains)
 	if (!ASSERT_EQ(err, 0, "  imports"))
 		tap_diag("  line %lu: %s", info.error_line, info.error);
 	compare(callchains ? "perf script -g" : "perf script", &k, &info, read_pid(pidfile), doc);
+	report_of(callchains ? "perf script -g" : "perf script", p.out, p.out_len, doc);
 	if (callchains)
 		ASSERT_GT(info.symbols_with_address, 0, "  callchains gave symbol addresses");
 	kept_free(&k);
@@ -270,6 +346,7 @@ static void ftrace_capture(struct jp *doc, bool pipe)
 	if (!ASSERT_EQ(err, 0, "  imports"))
 		tap_diag("  line %lu: %s", info.error_line, info.error);
 	compare(pipe ? "ftrace trace_pipe" : "ftrace trace", &k, &info, read_pid(pidfile), doc);
+	report_of(pipe ? "ftrace trace_pipe" : "ftrace trace", text, len, doc);
 out:
 	kept_free(&k);
 	replay_text_info_free(&info);
@@ -278,7 +355,8 @@ out:
 
 static void remove_dir(void)
 {
-	static const char *const files[] = { "trace.pid", "perf.pid", "ftrace.pid", "perf.data" };
+	static const char *const files[] = { "trace.pid", "perf.pid", "ftrace.pid", "perf.data",
+					     "capture.txt" };
 	char path[300];
 	size_t i;
 
@@ -311,6 +389,7 @@ int main(int argc, char **argv)
 	perf_capture(doc, true);
 	ftrace_capture(doc, false);
 	ftrace_capture(doc, true);
+	report_of_bad_text();
 	jp_free(doc);
 	remove_dir();
 	return tap_done();

@@ -7,6 +7,8 @@
  * The test's own tracefs instances record mm_vmscan_memcg_reclaim_begin/end of both
  * (one raw, for CLOCK_MONOTONIC timestamps in ns; one formatted, for nr_reclaimed):
  * kmscope's stall count, time and pages reclaimed must equal what they recorded.
+ * Then a third process in the (full) cgroup creates 20000 empty files: stalls while a
+ * dentry or an inode is charged are the kmem_cache_alloc call site's, with its cache.
  *
  * Before that, on any kernel: --reclaim loads and names exactly the stall tracepoints
  * tracefs lacks (the VM test kernels have no compaction), doctor agrees, and without
@@ -18,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include "live.h"
+#include "kernel/features.h"
 
 #define FILE_MB	  128
 #define LIMIT_MB  32
@@ -25,6 +28,21 @@
 #define TRACEFS	  "/sys/kernel/tracing"
 
 static char cgroup[256], file_in[512], file_out[512], inst_raw[256], inst_fmt[256];
+static char many_dir[512];
+
+#define MANY_FILES 20000
+
+static void remove_many(void)
+{
+	char path[600];
+	int i;
+
+	for (i = 0; i < MANY_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", many_dir, i);
+		unlink(path);
+	}
+	rmdir(many_dir);
+}
 
 static void cleanup(void)
 {
@@ -38,6 +56,8 @@ static void cleanup(void)
 		unlink(file_in);
 	if (file_out[0])
 		unlink(file_out);
+	if (many_dir[0])
+		remove_many();
 }
 
 static bool write_str(const char *path, const char *s)
@@ -139,6 +159,22 @@ static pid_t start_reader(const char *path, const char *cg, int gate_fd)
 		_exit(0);
 	}
 	return pid;
+}
+
+/* In the cgroup (full of page cache by then): MANY_FILES empty files, each a dentry and an inode. */
+static int create_many(void)
+{
+	char path[600];
+	int i, fd;
+
+	for (i = 0; i < MANY_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", many_dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
 }
 
 static bool make_instance(char *dir, size_t len, const char *tag, const char *pids, bool raw)
@@ -370,28 +406,78 @@ static void check_loads(void)
 	proc_free(&p);
 }
 
-/* doctor's line for the stall tracepoints agrees with tracefs. */
+/*
+ * doctor's line for the stall tracepoints (one of the features it prints, probed here in
+ * process: a whole doctor run takes minutes in a loaded TCG guest) agrees with tracefs.
+ */
 static void check_doctor(void)
 {
-	char *argv[] = { (char *)kmscope_path(), "doctor", "--json", NULL };
-	bool have = !access(TRACEFS "/events/vmscan/mm_vmscan_direct_reclaim_begin", F_OK);
-	struct jp *doc, *checks, *line = NULL;
-	struct proc p;
-	int i;
+	bool have = tracefs_has("mm_vmscan_direct_reclaim_begin");
+	const struct km_feature_info *info = km_feature_info(KM_FEAT_RECLAIM_TPS);
+	struct km_feature_result r;
 
-	run(&p, argv);
-	doc = p.out ? jp_parse(p.out, NULL) : NULL;
-	checks = doc ? jp_arr(doc, "checks") : NULL;
-	for (i = 0; checks && i < checks->n; i++) {
-		const char *name = jp_str(checks->kids[i], "name");
+	ASSERT_TRUE(info && strstr(info->name, "vmscan"), "doctor has a line for the vmscan / "
+		    "compaction tracepoints");
+	ASSERT_EQ(km_feature_probe(KM_FEAT_RECLAIM_TPS, &r), 0, "its probe runs");
+	ASSERT_EQ(r.ok, have, "doctor's line = tracefs has direct reclaim events");
+	if (!ASSERT_EQ(!tracefs_has("mm_compaction_begin"), strstr(r.why, "mm_compaction_begin") != NULL,
+		       "doctor names mm_compaction_begin as missing iff tracefs lacks it"))
+		tap_diag("  doctor: %s", r.why);
+}
 
-		if (name && strstr(name, "vmscan"))
-			line = checks->kids[i];
+/*
+ * Slab objects are charged to the cgroup before their tracepoint fires: a stall while
+ * charging a dentry or an inode is the kmem_cache_alloc call site's, with its cache.
+ */
+static void check_slab_sites(const char *cg)
+{
+	char pid[16];
+	char *argv[] = { (char *)kmscope_path(), "trace", "--reclaim", "-p", pid, "--json", NULL };
+	struct jp *doc, *sites;
+	struct proc k;
+	int gate[2], st, i, found = 0;
+	char byte = 'g';
+	pid_t c;
+
+	if (pipe(gate) || mkdir(many_dir, 0700))
+		abort();
+	c = fork();
+	if (c == 0) {
+		char me[32];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(me, sizeof(me), "%d", getpid());
+		if (!write_at(cg, "cgroup.procs", me) || read(gate[0], &byte, 1) != 1)
+			_exit(98);
+		_exit(create_many());
 	}
-	if (ASSERT_TRUE(line != NULL, "doctor has a line for the vmscan / compaction tracepoints"))
-		ASSERT_EQ(jp_bool(line, "ok"), have, "doctor's line = tracefs has direct reclaim events");
+	snprintf(pid, sizeof(pid), "%d", c);
+	proc_start(&k, argv);
+	ASSERT_TRUE(proc_wait_ready(&k), "the trace of the file creator attached");
+	if (write(gate[1], &byte, 1) != 1)
+		abort();
+	waitpid(c, &st, 0);
+	ASSERT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), 0,
+		  "the creator in the cgroup made its files");
+	proc_finish(&k);
+	doc = parse_report(&k, "trace --reclaim of the file creator");
+	sites = doc ? jp_arr(doc, "reclaim.callsites") : NULL;
+	for (i = 0; sites && i < sites->n; i++) {
+		const char *f = jp_str(sites->kids[i], "function");
+
+		if (jp_str_is(sites->kids[i], "kind", "cache") && jp_str(sites->kids[i], "cache") &&
+		    f && (strstr(f, "d_alloc") || strstr(f, "alloc_inode")) &&
+		    jp_num(sites->kids[i], "stalls") > 0)
+			found++;
+	}
+	if (!ASSERT_GT(found, 0, "stalls charged to a dentry / inode kmem_cache_alloc call site, "
+		       "with its cache"))
+		tap_diag("  %d rows; memcg reclaims %.0f", sites ? sites->n : -1,
+			 doc ? reclaim_num(doc, "memcg_reclaims") : -1);
 	jp_free(doc);
-	proc_free(&p);
+	proc_free(&k);
+	close(gate[0]);
+	close(gate[1]);
 }
 
 int main(void)
@@ -432,6 +518,7 @@ int main(void)
 	atexit(cleanup);
 	snprintf(file_in, sizeof(file_in), "%s/kmscope-test-reclaim-in-%d", dir, getpid());
 	snprintf(file_out, sizeof(file_out), "%s/kmscope-test-reclaim-out-%d", dir, getpid());
+	snprintf(many_dir, sizeof(many_dir), "%s/kmscope-test-reclaim-files-%d", dir, getpid());
 	if (!ASSERT_TRUE(make_cold_file(file_in) && make_cold_file(file_out),
 			 "two cold 128 MiB files written"))
 		return tap_done();
@@ -496,5 +583,6 @@ int main(void)
 	free(fmt);
 	proc_free(&k_in);
 	proc_free(&k_out);
+	check_slab_sites(cgroup);
 	return tap_done();
 }

@@ -32,6 +32,12 @@ static int workload(int argc, char **argv)
 {
 	int step;
 
+	if (argc == 4 && !strcmp(argv[2], "many")) {
+		/* 20000 readv of 100 iovecs: 40000 events, 2.9 MB of ring buffer */
+		wait_go();
+		readv_loop(100, 20000);
+		return 0;
+	}
 	if (argc < 3 || strcmp(argv[2], "mixed"))
 		return 95;
 	if (argc > 3)
@@ -283,6 +289,78 @@ static void test_folded_with_stacks(void)
 	proc_free(&q);
 }
 
+/*
+ * A full ring buffer: record is stopped (SIGSTOP) while the workload makes 40000 events
+ * into a 1 MiB buffer; what did not fit is counted, stored and reported, and what was
+ * written plus what was lost covers the ground truth.
+ */
+static void test_lost_events_counted(void)
+{
+	char *wl[] = { self, "workload", "many", "gated", NULL };
+	char pid[16];
+	char *rargv[] = { (char *)kmscope_path(), "record", "-o", recfile, "--buffer-size", "1",
+			  "-d", "60", "--pid", pid, NULL };
+	struct proc w, r, q;
+	struct jp *doc = NULL;
+	double count, lost;
+
+	unlink(recfile);
+	workload_ready = 0;
+	signal(SIGUSR2, on_ready);
+	proc_start(&w, wl);
+	while (!workload_ready)
+		sleep_ms(1);
+	snprintf(pid, sizeof(pid), "%d", w.pid);
+	if (!proc_start_until(&r, rargv, "kmscope: recording")) {
+		kill(w.pid, SIGKILL);
+		proc_finish(&w);
+		proc_finish(&r);
+		goto out;
+	}
+	kill(r.pid, SIGSTOP);
+	kill(w.pid, SIGUSR1);
+	proc_finish(&w);
+	kill(r.pid, SIGCONT);
+	proc_finish(&r);
+	ASSERT_EQ(r.status, 0, "record exits 0 after its buffer overflowed");
+	ASSERT_CONTAINS(r.err, "lost because the ring buffer was full", "record warns of the loss");
+	doc = report_json(NULL, &q);
+	count = doc ? site_sum(doc, "iovec_from_user", "count") : -1;
+	lost = doc ? jp_num(doc, "summary.dropped.events") : -1;
+	ASSERT_GT(lost, 0, "report: the lost events are counted");
+	ASSERT_LT(count, 20000, "report: fewer than the 20000 allocations were written");
+	ASSERT_GE(count + lost, 20000, "written + lost covers the 20000 allocations");
+	proc_free(&q);
+out:
+	jp_free(doc);
+	proc_free(&w);
+	proc_free(&r);
+}
+
+/* --caller: only that function's call sites are recorded; the workload's others are not. */
+static void test_caller_scope(void)
+{
+	char *rec[] = { (char *)kmscope_path(), "record", "-o", recfile, "--caller",
+			"iovec_from_user", "--", self, "workload", "mixed", NULL };
+	struct proc p, q;
+	struct jp *doc, *sites;
+	int i, others = 0;
+
+	unlink(recfile);
+	run(&p, rec);
+	ASSERT_EQ(p.status, 0, "record --caller exits 0");
+	doc = report_json(NULL, &q);
+	sites = doc ? jp_get(doc, "callsites") : NULL;
+	for (i = 0; sites && i < sites->n; i++)
+		others += !function_is(jp_str(sites->kids[i], "function"), "iovec_from_user");
+	ASSERT_EQ(doc ? site_sum(doc, "iovec_from_user", "count") : -1, 1500,
+		  "--caller: the 1500 iovec_from_user allocations");
+	ASSERT_EQ(others, 0, "and no other call site (vmemdup_user, exec's, exit's)");
+	jp_free(doc);
+	proc_free(&p);
+	proc_free(&q);
+}
+
 /* A real recording cut or flipped: one error line, exit 1. */
 static void test_damaged_real_file(void)
 {
@@ -341,6 +419,8 @@ int main(int argc, char **argv)
 	test_damaged_real_file();
 	test_outstanding();
 	test_folded_with_stacks();
+	test_caller_scope();
+	test_lost_events_counted();
 	unlink(recfile);
 	return tap_done();
 }

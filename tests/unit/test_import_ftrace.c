@@ -140,6 +140,38 @@ static void test_lines(void)
 		  0, "trace whose ring buffer overwrote 50");
 	ASSERT_EQ(info.lost_events, 50, "  50 lost");
 
+	/* 6.1 .. 6.12: kmem_cache_alloc has no name=, kmem_cache_free has */
+	ASSERT_EQ(parse_str("  a-1  [000] ..... 1.0: kmem_cache_alloc: call_site=foo+0x1/0x9 ptr=0000000000000001 "
+			    "bytes_req=184 bytes_alloc=192 gfp_flags=GFP_KERNEL node=-1 accounted=true\n"
+			    "  a-1  [000] ..... 1.1: kmem_cache_alloc: call_site=foo+0x1/0x9 ptr=0000000000000002 "
+			    "bytes_req=184 bytes_alloc=192 gfp_flags=GFP_KERNEL node=-1 accounted=true\n"
+			    "  a-1  [000] ..... 1.2: kmem_cache_alloc: call_site=bar+0x2/0x9 ptr=0000000000000003 "
+			    "bytes_req=24 bytes_alloc=24 gfp_flags=GFP_KERNEL node=-1 accounted=false\n"
+			    "  a-1  [000] ..... 1.3: kmem_cache_free: call_site=baz+0x3/0x9 ptr=0000000000000001 name=filp\n"
+			    "  a-1  [000] ..... 1.4: kmem_cache_alloc: call_site=foo+0x1/0x9 ptr=0000000000000001 "
+			    "bytes_req=184 bytes_alloc=192 gfp_flags=GFP_KERNEL node=-1 accounted=true\n"
+			    "  a-1  [000] ..... 1.5: kmem_cache_free: call_site=baz+0x3/0x9 ptr=0000000000000001 name=dentry\n"),
+		  0, "cache allocations without name=");
+	ASSERT_TRUE(k.n == 6 && kept_cache_name(&k, k.ev[0].cache) &&
+			    !strcmp(kept_cache_name(&k, k.ev[0].cache), "filp"),
+		    "  the first named by its object's kmem_cache_free");
+	ASSERT_TRUE(k.n == 6 && kept_cache_name(&k, k.ev[4].cache) &&
+			    !strcmp(kept_cache_name(&k, k.ev[4].cache), "dentry"),
+		    "  the same pointer again: by its own free");
+	ASSERT_TRUE(k.n == 6 && !k.ev[1].cache, "  its site went to two caches: the second unknown");
+	ASSERT_TRUE(k.n == 6 && !k.ev[2].cache, "  never freed, a site of its own: unknown");
+	ASSERT_EQ(info.cache_named_by_free, 2, "  two named by their free");
+	ASSERT_EQ(info.cache_allocs_unnamed, 2, "  two unknown");
+	ASSERT_TRUE(has_note("cache_names_inferred") && has_note("cache_names_missing"), "  both noted");
+	ASSERT_EQ(parse_str("  a-1  [000] ..... 1.0: kmem_cache_alloc: call_site=foo+0x1/0x9 ptr=0000000000000001 "
+			    "bytes_req=184 bytes_alloc=192 gfp_flags=GFP_KERNEL\n"
+			    "  a-1  [000] ..... 1.1: kmem_cache_alloc: call_site=foo+0x1/0x9 ptr=0000000000000002 "
+			    "bytes_req=184 bytes_alloc=192 gfp_flags=GFP_KERNEL\n"
+			    "  a-1  [000] ..... 1.3: kmem_cache_free: call_site=baz+0x3/0x9 ptr=0000000000000001 name=filp\n"),
+		  0, "one object freed, one not, from one site");
+	ASSERT_TRUE(k.n == 3 && k.ev[1].cache && k.ev[1].cache == k.ev[0].cache, "  the other named by its site");
+	ASSERT_EQ(info.cache_named_by_site, 1, "  counted");
+
 	/* the stacktrace option */
 	ASSERT_EQ(parse_str("# tracer: nop\n"
 			    "            a-1     [000] ..... 1.0: kfree: call_site=x+0x1/0x2 ptr=0000000000000001\n"

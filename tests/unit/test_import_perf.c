@@ -200,6 +200,14 @@ static void test_lines(void)
 		  0, "a failed page allocation");
 	ASSERT_TRUE(k.n == 1 && k.ev[0].failed && k.ev[0].order == 3, "  failed, order 3");
 
+	ASSERT_TRUE(has_note("lost_events_unknown"), "perf script without --show-lost-events: noted");
+	ASSERT_EQ(parse_str("cc1  4996 [001] 25320.487388: PERF_RECORD_LOST lost 13\n"
+			    "a 1 [001] 2.1: kmem:kfree: call_site=bar+0x1 ptr=0x20\n"
+			    "perf 9 [000] 25320.5: PERF_RECORD_COMM: perf:9/9\n"),
+		  0, "--show-lost-events lines");
+	ASSERT_EQ(info.lost_events, 13, "  13 lost");
+	ASSERT_TRUE(has_note("events_lost") && !has_note("lost_events_unknown"), "  noted as lost, known");
+
 	ASSERT_EQ(parse_str("a 1 [001] 2.0: sched:sched_switch: prev_comm=a\n"
 			    "a 1 [001] 2.1: kmem:kfree: call_site=bar+0x1 ptr=0x20\n"),
 		  0, "another tracepoint beside kmem's");

@@ -260,6 +260,8 @@ int main(void)
 	char *ver_argv[] = { (char *)kmscope, "--version", NULL };
 	struct spawned help, bash, ver;
 	char man_dir[2048], path[2200], entry[512], *copy, *main_page;
+	struct list want_top = { 0 }, got_top = { 0 }, want_sorted, got_sorted;
+	const char *top, *w, *e;
 	const char *line, *end;
 	int commands = 0;
 
@@ -292,11 +294,30 @@ int main(void)
 			s++;
 		snprintf(summary, sizeof(summary), "%.*s", (int)(end - s), s);
 		check_command(kmscope, man_dir, name, summary, bash.out);
+		list_add(&want_top, name, strlen(name));
 		snprintf(entry, sizeof(entry), "\n.BR kmscope\\-%s (1)\n%s\n", name, summary);
 		ASSERT_TRUE(main_page && strstr(main_page, entry), what("kmscope(1) lists %s", name));
 		commands++;
 	}
 	ASSERT_TRUE(commands >= 6, what("'kmscope --help' lists the commands (%d)", commands));
+	/* the first word completes to exactly the commands, --help and --version */
+	list_add(&want_top, "--help", 6);
+	list_add(&want_top, "--version", 9);
+	top = strstr(bash.out, "(COMP_CWORD == 1)");
+	top = top ? strstr(top, "compgen -W \"") : NULL;
+	for (w = top ? top + 12 : ""; *w && *w != '"'; w = *e == ' ' ? e + 1 : e) {
+		e = w + strcspn(w, " \"");
+		if (e > w)
+			list_add(&got_top, w, e - w);
+	}
+	want_sorted = list_sorted(&want_top);
+	got_sorted = list_sorted(&got_top);
+	ASSERT_STREQ(list_str(&got_sorted), list_str(&want_sorted),
+		     "completion's first word: every command of --help, --help, --version");
+	free(want_top.text);
+	free(got_top.text);
+	free(want_sorted.text);
+	free(got_sorted.text);
 	if (main_page)
 		check_renders(path);
 	free(main_page);

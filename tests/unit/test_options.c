@@ -40,6 +40,8 @@ static void check_error_text(void)
 	FILE *f;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the earlier cases' lines are still in stderr's buffer: not this case's */
+		fflush(stderr);
 		f = tmpfile();
 		if (!f || dup2(fileno(f), 2) < 0)
 			abort();
@@ -245,6 +247,9 @@ int main(void)
 	ASSERT_STREQ(o.scope.cmd ? o.scope.cmd[1] : NULL, "-j2", "CMD's own options are not ours");
 	ASSERT_EQ(PARSE(&o, "trace", "--caller", "kmemdup"), 0, "--caller");
 	ASSERT_STREQ(o.scope.caller, "kmemdup", "--caller value");
+	ASSERT_EQ(PARSE(&o, "trace", "--reclaim", "-j"), 0, "--reclaim");
+	ASSERT_TRUE(o.reclaim && !o.outstanding, "--reclaim sets reclaim alone");
+	ASSERT_EQ(PARSE(&o, "trace", "--reclaim", "-F"), -EINVAL, "--reclaim with --folded");
 
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "abc"), -EINVAL, "--pid abc is an error, not 0");
 	ASSERT_EQ(PARSE(&o, "trace", "--pid", "0"), -EINVAL, "--pid 0");

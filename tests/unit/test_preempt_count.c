@@ -27,6 +27,33 @@ static struct btf *pcpu_hot_btf(int count_byte_offset)
 	return btf;
 }
 
+/*
+ * 6.12's layout: struct pcpu_hot { union { struct { void *current_task; int preempt_count;
+ * ... }; u8 pad[64]; }; }, preempt_count inside anonymous members.
+ */
+static struct btf *pcpu_hot_nested_btf(int union_at, int count_in_struct)
+{
+	struct btf *btf = btf__new_empty();
+	int int_id, ptr_id, u8_id, arr_id, inner, uni;
+
+	if (!btf)
+		return NULL;
+	int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	ptr_id = btf__add_ptr(btf, 0);
+	u8_id = btf__add_int(btf, "u8", 1, 0);
+	arr_id = btf__add_array(btf, int_id, u8_id, 64);
+	inner = btf__add_struct(btf, NULL, 16);
+	btf__add_field(btf, "current_task", ptr_id, 0, 0);
+	btf__add_field(btf, "preempt_count", int_id, count_in_struct * 8, 0);
+	uni = btf__add_union(btf, NULL, 64);
+	btf__add_field(btf, NULL, inner, 0, 0);
+	btf__add_field(btf, "pad", arr_id, 0, 0);
+	btf__add_struct(btf, "pcpu_hot", 64 + union_at);
+	btf__add_field(btf, "before", int_id, 0, 0);
+	btf__add_field(btf, NULL, uni, union_at * 8, 0);
+	return btf;
+}
+
 static void test_preempt_count_symbol(void)
 {
 	struct km_preempt_count pc = {};
@@ -57,6 +84,12 @@ static void test_pcpu_hot(void)
 	btf__free(btf);
 	btf__free(other);
 	btf__free(none);
+
+	btf = pcpu_hot_nested_btf(8, 8);
+	ASSERT_EQ(km_preempt_count_from(fixture("preempt/kallsyms-6.12"), btf, &pc), 0,
+		  "6.12's nesting (a union of an anonymous struct): found");
+	ASSERT_EQ(pc.count, 0x2c180 + 8 + 8, "the offsets of the anonymous members add up");
+	btf__free(btf);
 }
 
 static void test_unavailable(void)

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include "record/writer.h"
 #include "replay/recfile.h"
+#include "replay/input.h"
+#include "report/snapshot.h"
 
 #define NEVENTS 3000
 
@@ -264,6 +266,57 @@ static void test_flips(const unsigned char *buf, size_t len)
 	free(copy);
 }
 
+static int add_event(void *ctx, const struct km_event *ev)
+{
+	return replay_add(ctx, ev);
+}
+
+/* replay_open() of the file: the facts, the symbol table, and the events aggregated. */
+static void test_input(const char *path)
+{
+	struct replay_input in;
+	struct replay *r = replay_new();
+	struct snapshot snap;
+	char why[REPLAY_WHY_LEN] = "";
+	unsigned long off;
+	const struct ksym *sym;
+	__u64 allocs = 0, kfree = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < NEVENTS; i++) {
+		struct km_event ev = make_event(i);
+
+		allocs += (ev.type == KM_EV_KMALLOC || ev.type == KM_EV_CACHE_ALLOC);
+		kfree += ev.type == KM_EV_KFREE && !ev.unscoped;
+	}
+	err = replay_open(path, &in, why, sizeof(why));
+	if (!ASSERT_EQ(err, 0, "replay_open of a recording")) {
+		tap_diag("%s", why);
+		replay_free(r);
+		return;
+	}
+	ASSERT_STREQ(in.format, "kmscope recording", "detected by content");
+	sym = in.ksyms ? ksyms__map_addr(in.ksyms, 0xffffffff81005020ULL, &off) : NULL;
+	ASSERT_TRUE(sym && !strcmp(sym->name, "func_b") && sym->module &&
+		    !strcmp(sym->module, "mod_b") && off == 0x20, "the file's symbols name addresses");
+	ASSERT_TRUE(in.stack_lookup != NULL, "stacks available");
+	ASSERT_EQ(in.feed(&in, r, add_event, r, why, sizeof(why)), 0, "feed");
+	ASSERT_EQ(replay_snapshot(r, false, &snap), 0, "snapshot");
+	for (i = 0; i < snap.nr_allocs; i++)
+		allocs -= snap.allocs[i].count;
+	ASSERT_EQ(allocs, 0, "every slab allocation is in a shape");
+	ASSERT_EQ(snap.counters[KM_CNT_KFREE], kfree, "kfrees in scope counted");
+	ASSERT_EQ(snap.counters[KM_CNT_LOST_EVENTS], 12, "the lost events reach the snapshot");
+	snapshot_free(&snap);
+	replay_free(r);
+	replay_close(&in);
+	ASSERT_EQ(replay_open("/nonexistent/kmrec", &in, why, sizeof(why)), -ENOENT, "missing file");
+	ASSERT_CONTAINS(why, "cannot open", "says so");
+	ASSERT_EQ(replay_open("/proc/self/status", &in, why, sizeof(why)), -EPROTO, "foreign file");
+	ASSERT_CONTAINS(why, "neither a kmscope recording", "says what it is not");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/kmscope-test-recfile-XXXXXX";
@@ -281,6 +334,7 @@ int main(void)
 	ASSERT_TRUE(buf != NULL, "the file was written");
 	if (buf)
 		test_round_trip(buf, len);
+	test_input(path);
 	write_file(path, 40);
 	small = slurp(path, &slen);
 	if (small) {

@@ -13,6 +13,7 @@
 #include "replay/input.h"
 #include "report/folded.h"
 #include "report/openmetrics.h"
+#include "report/html.h"
 #include "report/report.h"
 
 struct report_run {
@@ -21,9 +22,11 @@ struct report_run {
 	struct replay *r;
 	struct report_env env;
 	FILE *out;
+	FILE *html; /* --html FILE */
 	/* --interval */
 	__u64 interval_ns, next_ns, last_ns;
 	int index;
+	bool started; /* an event was seen */
 	struct snapshot prev;
 	int err;
 };
@@ -78,6 +81,24 @@ static int emit(struct report_run *run, const struct snapshot *snap, double seco
 	return err;
 }
 
+/* --html: the page of the total, every row unless -n, with the recording's stacks. */
+static int emit_html(struct report_run *run, const struct snapshot *snap, double seconds)
+{
+	struct report_window win = { .seconds = seconds };
+	struct report_env env = run->env;
+	int err;
+
+	env.top = run->o->top >= 0 ? run->o->top : 0;
+	err = report_html_write(run->html, snap, &env, &win, run->in->stack_lookup,
+				run->in->stack_ctx, run->in->page_size,
+				run->in->kernel[0] ? run->in->kernel : NULL);
+	if (!err && fflush(run->html))
+		err = -errno;
+	if (err)
+		km_error("cannot write the HTML report to '%s': %s", run->o->html, strerror(-err));
+	return err;
+}
+
 /* The interval ending at end_ns: what changed since the last one. */
 static int emit_interval(struct report_run *run, __u64 end_ns)
 {
@@ -102,6 +123,14 @@ static int on_event(void *ctx, const struct km_event *ev)
 	struct report_run *run = ctx;
 	int err;
 
+	/* an input that does not say when it started starts at its first event */
+	if (!run->started) {
+		run->started = true;
+		if (!run->in->start_ns) {
+			run->in->start_ns = run->last_ns = ev->ts_ns;
+			run->next_ns = ev->ts_ns + run->interval_ns;
+		}
+	}
 	/* intervals on a grid from the start, as trace's; an empty one is still printed */
 	while (run->interval_ns && ev->ts_ns >= run->next_ns) {
 		err = emit_interval(run, run->next_ns);
@@ -142,9 +171,12 @@ static int run_report(struct report_run *run)
 		err = emit_interval(run, end_ns);
 	if (!err)
 		err = emit(run, &total, (end_ns - in->start_ns) / 1e9, 0);
-	snapshot_free(&total);
-	if (err)
+	if (err) {
 		km_error("cannot print the report: %s", strerror(-err));
+	} else if (run->html) {
+		err = emit_html(run, &total, (end_ns - in->start_ns) / 1e9);
+	}
+	snapshot_free(&total);
 	return err;
 }
 
@@ -165,6 +197,8 @@ static void setup_env(struct report_run *run)
 	env->sort = o->sort;
 	env->top = o->top >= 0 ? o->top : (o->json ? 0 : 15);
 	env->scope = in->scope;
+	env->notes = in->note_list;
+	env->nr_notes = in->nr_note_list;
 	if (o->outstanding) {
 		env->stack_lookup = in->stack_lookup;
 		env->stack_ctx = in->stack_ctx;
@@ -193,11 +227,21 @@ int cmd_report(int argc, char **argv)
 	}
 	if (in.notes[0])
 		km_warn("%.*s", (int)strcspn(in.notes, "\n"), in.notes);
+	if (o.html) {
+		run.html = fopen(o.html, "we");
+		if (!run.html) {
+			km_error("cannot open '%s' for the HTML report: %s", o.html, strerror(errno));
+			replay_close(&in);
+			return KM_EXIT_FAILURE;
+		}
+	}
 	run.out = stdout;
 	if (o.output) {
 		run.out = fopen(o.output, "we");
 		if (!run.out) {
 			km_error("cannot open '%s' for the report: %s", o.output, strerror(errno));
+			if (run.html)
+				fclose(run.html);
 			replay_close(&in);
 			return KM_EXIT_FAILURE;
 		}
@@ -211,6 +255,10 @@ int cmd_report(int argc, char **argv)
 		err = -EIO;
 	}
 	km_json_out = stdout;
+	if (run.html && fclose(run.html) && !err) {
+		km_error("cannot write '%s': %s", o.html, strerror(errno));
+		err = -EIO;
+	}
 	snapshot_free(&run.prev);
 	replay_free(run.r);
 	replay_close(&in);

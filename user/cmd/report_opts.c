@@ -4,7 +4,7 @@
 #include "core/common.h"
 #include "cmd/report_opts.h"
 
-enum { OPT_INTERVAL = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_SECTIONS, OPT_PROMETHEUS };
+enum { OPT_INTERVAL = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_SECTIONS, OPT_PROMETHEUS, OPT_HTML };
 
 /* trace's report options (trace_opts.c), with -i naming the input (--interval is long only). */
 static const struct km_option report_options[] = {
@@ -16,6 +16,8 @@ static const struct km_option report_options[] = {
 	  "flamegraph.pl (a recording made with --stack)"),
 	KM_OPT("prometheus", OPT_PROMETHEUS, false, NULL, "the input's totals as Prometheus metrics (text\n"
 	  "format 0.0.4); see docs/prometheus.md"),
+	KM_OPT("html", OPT_HTML, false, "FILE", "also write the total report to FILE as one HTML page\n"
+	  "with charts (with stacks: a flame graph); docs/html.md", KM_COMPLETE_FILE),
 	KM_OPT("output", 'o', true, "FILE", "write the report to FILE, not stdout", KM_COMPLETE_FILE),
 	KM_OPT("top", 'n', true, "N", "rows per table (default 15 in text, all in JSON; 0 for all)"),
 	KM_OPT("sort", 's', true, "KEY", "waste (default), count, bytes or failed", KM_COMPLETE_WORDS,
@@ -98,6 +100,11 @@ static int report_option(void *ctx, int id, const char *arg)
 			return km_usage_error(&report_spec, "invalid output file ''");
 		o->output = arg;
 		return 0;
+	case OPT_HTML:
+		if (!*arg)
+			return km_usage_error(&report_spec, "invalid HTML file ''");
+		o->html = arg;
+		return 0;
 	case 'n':
 		if (km_opt_u64(&report_spec, "row count", arg, 0, 1000000, &v))
 			return -EINVAL;
@@ -139,6 +146,8 @@ int report_opts_parse(struct report_opts *o, int argc, char **argv)
 	if (o->prometheus && (o->json || o->folded || o->interval > 0 || o->outstanding))
 		return km_usage_error(&report_spec, "--prometheus cannot be combined with --json, "
 				      "--folded, --interval or --outstanding");
+	if (o->html && o->output && !strcmp(o->html, o->output))
+		return km_usage_error(&report_spec, "--html and -o name the same file '%s'", o->html);
 	if (o->folded && (o->json || o->interval > 0 || o->outstanding))
 		return km_usage_error(&report_spec, "--folded cannot be combined with --json, "
 				      "--interval or --outstanding");

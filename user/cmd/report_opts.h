@@ -10,6 +10,7 @@
 struct report_opts {
 	const char *input;  /* -i FILE: required */
 	const char *output; /* -o FILE, else stdout */
+	const char *html;   /* --html FILE: also the page of the total report */
 	double interval;    /* 0: one report of the whole input */
 	bool json, folded, outstanding;
 	bool prometheus; /* --prometheus: the totals as metrics (docs/prometheus.md) */

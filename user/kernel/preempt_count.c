@@ -13,23 +13,42 @@
 #include <bpf/btf.h>
 #include "kernel/preempt_count.h"
 
+/*
+ * The byte offset of member name in struct or union id, looking into anonymous members
+ * (6.12's pcpu_hot is a union of an anonymous struct and padding), or -ENOENT.
+ */
+static long member_offset(const struct btf *btf, int id, const char *name, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_member *m;
+	long off;
+	int i;
+
+	if (!t || !btf_is_composite(t) || depth > 4)
+		return -ENOENT;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		const char *mname = btf__name_by_offset(btf, m->name_off);
+
+		if (mname && !strcmp(mname, name))
+			return btf_member_bit_offset(t, i) / 8;
+		if (mname && *mname)
+			continue;
+		off = member_offset(btf, m->type, name, depth + 1);
+		if (off >= 0)
+			return btf_member_bit_offset(t, i) / 8 + off;
+	}
+	return -ENOENT;
+}
+
 /* Offset of pcpu_hot's preempt_count from the kernel's BTF, or -ENOENT. */
 static long pcpu_hot_count_offset(const struct btf *vmlinux)
 {
-	const struct btf_member *m;
-	const struct btf_type *t;
-	int id, i;
+	int id;
 
 	if (!vmlinux)
 		return -ENOENT;
 	id = btf__find_by_name_kind(vmlinux, "pcpu_hot", BTF_KIND_STRUCT);
-	if (id < 0)
-		return -ENOENT;
-	t = btf__type_by_id(vmlinux, id);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(vmlinux, m->name_off), "preempt_count"))
-			return btf_member_bit_offset(t, i) / 8;
-	return -ENOENT;
+	return id < 0 ? -ENOENT : member_offset(vmlinux, id, "preempt_count", 0);
 }
 
 int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,

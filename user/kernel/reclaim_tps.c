@@ -15,13 +15,15 @@ const struct km_reclaim_tp km_reclaim_tps[] = {
 	{ "mm_vmscan_throttled", "reclaim_throttled", 5, false, "5.16+" },
 	{ "mm_compaction_try_to_compact_pages", "reclaim_try_compact", 4, false,
 	  "CONFIG_COMPACTION" },
-	{ "mm_compaction_begin", "reclaim_compaction_begin", 5, false, "CONFIG_COMPACTION" },
-	{ "mm_compaction_end", "reclaim_compaction_end", 6, false, "CONFIG_COMPACTION" },
+	/* their arguments are not read: any layout (5.15 had no compact_control) */
+	{ "mm_compaction_begin", "reclaim_compaction_begin", -1, false, "CONFIG_COMPACTION" },
+	{ "mm_compaction_end", "reclaim_compaction_end", -1, false, "CONFIG_COMPACTION" },
 };
 
 const size_t km_reclaim_tps_nr = sizeof(km_reclaim_tps) / sizeof(km_reclaim_tps[0]);
 
-bool km_reclaim_tp_present(const struct btf *btf, const struct km_reclaim_tp *tp)
+/* The prototype's argument count, -1 when BTF has no btf_trace_TP. */
+static int tp_nargs(const struct btf *btf, const struct km_reclaim_tp *tp)
 {
 	const struct btf_type *t;
 	char name[128];
@@ -30,12 +32,19 @@ bool km_reclaim_tp_present(const struct btf *btf, const struct km_reclaim_tp *tp
 	snprintf(name, sizeof(name), "btf_trace_%s", tp->tp);
 	id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) : -1;
 	if (id < 0)
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
 	if (!t || !btf_is_ptr(t))
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, btf__resolve_type(btf, t->type));
-	return t && btf_is_func_proto(t) && btf_vlen(t) == tp->nargs;
+	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
+}
+
+bool km_reclaim_tp_present(const struct btf *btf, const struct km_reclaim_tp *tp)
+{
+	int n = tp_nargs(btf, tp);
+
+	return n >= 0 && (tp->nargs < 0 || n == tp->nargs);
 }
 
 int km_reclaim_tps_check(const struct btf *btf, char *missing, size_t len)
@@ -56,6 +65,7 @@ int km_reclaim_tps_check(const struct btf *btf, char *missing, size_t len)
 		}
 		if (n < len)
 			n += snprintf(missing + n, len - n, "%s%s (%s)", n ? ", " : "", tp->tp,
+				      tp_nargs(btf, tp) >= 0 ? "a layout kmscope does not read" :
 				      tp->config);
 	}
 	return err;

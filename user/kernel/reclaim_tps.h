@@ -14,7 +14,7 @@ struct btf;
 struct km_reclaim_tp {
 	const char *tp;	     /* "mm_vmscan_direct_reclaim_begin" */
 	const char *program; /* its program in bpf/reclaim.bpf.c */
-	int nargs;	     /* of btf_trace_TP, ctx included */
+	int nargs;	     /* of btf_trace_TP, ctx included; -1: any (none is read) */
 	bool required;	     /* without it --reclaim cannot run */
 	const char *config;  /* what brings it, for the messages */
 };

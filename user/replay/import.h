@@ -31,11 +31,15 @@ struct replay_text_info {
 	unsigned long sites_symbolic;	/* call sites printed as func+0x1a */
 	unsigned long sites_hex;	/* call sites printed as addresses */
 	unsigned long symbols, symbols_with_address; /* of the table below */
-	unsigned long cache_allocs, cache_allocs_unnamed;
+	unsigned long cache_allocs, cache_allocs_unnamed; /* unnamed: no name= and none found */
+	/* no name= (kernels to 6.12), named from the object's kmem_cache_free, or from the
+	 * call site's other objects */
+	unsigned long cache_named_by_free, cache_named_by_site;
 	unsigned long no_bytes_alloc;	/* slab allocations whose text had no bytes_alloc */
 	unsigned long gfp_unknown;	/* flag names this kernel's table does not have */
 	unsigned long stack_frames;	/* callchain / stacktrace lines: not imported */
 	unsigned long page_events;
+	bool lost_shown;		/* the text shows losses (ftrace; perf --show-lost-events) */
 	/* The call sites' symbols: real addresses where the text gave them (perf
 	 * callchains, ftrace sym-addr), made-up ones otherwise; free with
 	 * replay_text_info_free(). */

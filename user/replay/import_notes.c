@@ -42,10 +42,16 @@ int replay_text_notes(const struct replay_text_info *info, struct report_note *n
 		note(notes, max, &n, "call_sites_unsymbolized",
 		     "%lu events name their call site by address only: no symbol table in the text",
 		     info->sites_hex);
+	if (info->cache_named_by_free + info->cache_named_by_site)
+		note(notes, max, &n, "cache_names_inferred",
+		     "%lu kmem_cache_alloc events carry no cache name (this kernel's format prints "
+		     "none): %lu named by the kmem_cache_free of the same object, %lu by their "
+		     "call site's other objects", info->cache_named_by_free + info->cache_named_by_site +
+		     info->cache_allocs_unnamed, info->cache_named_by_free, info->cache_named_by_site);
 	if (info->cache_allocs_unnamed)
 		note(notes, max, &n, "cache_names_missing",
-		     "%lu of %lu kmem_cache_alloc events carry no cache name (this kernel's format "
-		     "prints none): shown as (unknown cache)",
+		     "%lu of %lu kmem_cache_alloc events carry no cache name and none was found "
+		     "(the object not freed by kmem_cache_free in the text): shown as (unknown cache)",
 		     info->cache_allocs_unnamed, info->cache_allocs);
 	if (info->no_bytes_alloc)
 		note(notes, max, &n, "bytes_alloc_missing",
@@ -60,8 +66,12 @@ int replay_text_notes(const struct replay_text_info *info, struct report_note *n
 		     info->stack_frames);
 	if (info->lost_events)
 		note(notes, max, &n, "events_lost",
-		     "the capture lost %lu events (ftrace LOST lines, or trace's entries overwritten): counts are low by as much",
+		     "the capture lost %lu events (perf PERF_RECORD_LOST, ftrace LOST lines, trace's entries overwritten): counts are low by as much",
 		     info->lost_events);
+	if (!info->lost_shown)
+		note(notes, max, &n, "lost_events_unknown",
+		     "perf script shows lost events only with --show-lost-events: if perf warned "
+		     "about lost chunks, these counts are low");
 	if (info->other_events)
 		note(notes, max, &n, "other_events",
 		     "%lu events of other tracepoints were skipped", info->other_events);

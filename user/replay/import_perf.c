@@ -4,7 +4,8 @@
  * (the task as "comm PID" or "comm PID/TID"), and with -g each event followed by its
  * callchain, one "\tffffffff81bb14af iovec_from_user+0xcf ([kernel.kallsyms])" a line,
  * then a blank line. Frames are not imported as stacks, but they give the addresses
- * of the call sites' symbols, which the event lines print only as func+0x1a.
+ * of the call sites' symbols, which the event lines print only as func+0x1a. Lost
+ * events are in the text only with --show-lost-events ("PERF_RECORD_LOST lost 13").
  */
 #include <string.h>
 #include "replay/import_line.h"
@@ -54,13 +55,40 @@ static bool perf_frame(const char *p, const char *end, struct text_line *l)
 	return l->frame_sym_len > 0;
 }
 
+/*
+ * --show-lost-events (and --show-*-events) lines: "cc1 4996 [001] 25320.487388:
+ * PERF_RECORD_LOST lost 13". Sets l->lost (0 for the other records).
+ */
+static bool perf_record_line(const char *p, const char *end, struct text_line *l)
+{
+	static const char tag[] = ": PERF_RECORD_", lost[] = "LOST lost ";
+	const char *q = memmem(p, end - p, tag, sizeof(tag) - 1);
+	unsigned long n = 0;
+
+	if (!q)
+		return false;
+	q += sizeof(tag) - 1;
+	l->lost = 0;
+	if ((size_t)(end - q) > sizeof(lost) - 1 && !memcmp(q, lost, sizeof(lost) - 1)) {
+		for (q += sizeof(lost) - 1; q < end && *q >= '0' && *q <= '9' && n < ~0UL / 10; q++)
+			n = n * 10 + (*q - '0');
+		l->lost = n;
+	}
+	return true;
+}
+
 enum line_kind perf_line(const char *p, const char *end, struct text_line *l)
 {
 	if (is_blank(p, end) || *p == '#')
 		return LINE_SKIP;
 	/* frames are indented; so are event lines, by their padded comm */
-	if (*p == '\t' || !text_event_header(p, end, l))
+	if (*p == '\t')
 		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;
+	if (!text_event_header(p, end, l)) {
+		if (perf_record_line(p, end, l))
+			return l->lost ? LINE_LOST : LINE_SKIP;
+		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;
+	}
 	/* "kmem:kmalloc": the system is part of perf's event name */
 	l->kmem = l->event_len > 5 && !memcmp(l->event, "kmem:", 5);
 	if (l->kmem) {

@@ -16,6 +16,7 @@
 #include "kernel/ksyms.h"
 #include "replay/import.h"
 #include "replay/import_line.h"
+#include "replay/cache_names.h"
 #include "replay/site_syms.h"
 #include "replay/strmap.h"
 
@@ -36,6 +37,7 @@ struct import {
 	enum line_kind (*line)(const char *p, const char *end, struct text_line *l);
 	struct site_syms syms;
 	struct strmap caches, gfps;
+	struct cache_names names; /* for kmem_cache_alloc without name= */
 	struct gfp_seen *gfp_seen;
 	size_t gfp_cap;
 	unsigned long lineno;
@@ -402,22 +404,17 @@ static int build_ksyms(struct import *im)
 
 /* ---- events ---- */
 
-static int cache_id(struct import *im, const struct fields *f, const struct km_event *ev,
-		    __u64 *id)
+static int cache_id_of(struct import *im, const char *name, size_t len,
+		       const struct km_event *ev, __u64 *id)
 {
 	struct km_cache_info ci = { 0 };
 	bool added;
 	long i;
 
-	if (!f->v[F_NAME]) {
-		*id = 0;
-		return 0;
-	}
-	if (!f->len[F_NAME] || f->len[F_NAME] >= KM_CACHE_NAME_LEN)
+	if (!len || len >= KM_CACHE_NAME_LEN)
 		return fail(im, "cache name '%.*s' is empty or longer than %d",
-			    (int)(f->len[F_NAME] < 64 ? f->len[F_NAME] : 64), f->v[F_NAME],
-			    KM_CACHE_NAME_LEN - 1);
-	i = strmap_get(&im->caches, f->v[F_NAME], f->len[F_NAME], &added);
+			    (int)(len < 64 ? len : 64), name, KM_CACHE_NAME_LEN - 1);
+	i = strmap_get(&im->caches, name, len, &added);
 	if (i < 0)
 		return i;
 	if (im->caches.nr > MAX_CACHES)
@@ -425,11 +422,48 @@ static int cache_id(struct import *im, const struct fields *f, const struct km_e
 	*id = CACHE_ID_BASE + i;
 	if (!added)
 		return 0;
-	memcpy(ci.name, f->v[F_NAME], f->len[F_NAME]);
+	memcpy(ci.name, name, len);
 	/* object sizes are known from the first allocation; a free names it only */
 	ci.object_size = ev->bytes_req;
 	ci.size = ev->bytes_alloc;
 	return im->sink->cache ? im->sink->cache(im->sink->ctx, *id, &ci) : 0;
+}
+
+static int cache_id(struct import *im, const struct fields *f, const struct km_event *ev,
+		    __u64 *id)
+{
+	*id = 0;
+	return f->v[F_NAME] ? cache_id_of(im, f->v[F_NAME], f->len[F_NAME], ev, id) : 0;
+}
+
+/* The call site as printed, with its module: what cache_names keys sites by. */
+static size_t site_key(const struct fields *f, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%.*s %.*s", (int)f->len[F_CALL_SITE], f->v[F_CALL_SITE],
+			 (int)f->module_len, f->module ? f->module : "");
+
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* A kmem_cache_alloc without name=: named as its object was freed, or its site's were. */
+static int unnamed_cache(struct import *im, const struct fields *f, const struct km_event *ev,
+			 __u64 *id)
+{
+	char key[256];
+	size_t len, klen = site_key(f, key, sizeof(key));
+	int how;
+	const char *name = cache_names_for(&im->names, im->lineno, key, klen, &len, &how);
+
+	*id = 0;
+	if (!name) {
+		im->info->cache_allocs_unnamed++;
+		return 0;
+	}
+	if (how == 1)
+		im->info->cache_named_by_free++;
+	else
+		im->info->cache_named_by_site++;
+	return cache_id_of(im, name, len, ev, id);
 }
 
 static int slab_alloc(struct import *im, const struct fields *f, struct km_event *ev,
@@ -457,7 +491,7 @@ static int slab_alloc(struct import *im, const struct fields *f, struct km_event
 	if (ev->type == KM_EV_CACHE_ALLOC) {
 		im->info->cache_allocs++;
 		if (!f->v[F_NAME])
-			im->info->cache_allocs_unnamed++;
+			return unnamed_cache(im, f, ev, &ev->cache);
 		return cache_id(im, f, ev, &ev->cache);
 	}
 	return 0;
@@ -587,14 +621,40 @@ static int each_line(struct import *im, const char *buf, size_t len,
 	return 0;
 }
 
-static int scan_frames(struct import *im, const char *p, const char *end)
+/* kmem_cache_alloc without name= and kmem_cache_free with it, for cache_names */
+static int learn_cache_names(struct import *im, const struct text_line *l)
+{
+	static const char alloc[] = "kmem_cache_alloc", freed[] = "kmem_cache_free";
+	struct fields f;
+	char key[256];
+	__u64 ptr;
+	bool is_alloc = l->event_len >= sizeof(alloc) - 1 && !memcmp(l->event, alloc, sizeof(alloc) - 1);
+
+	if (!is_alloc && !(l->event_len == sizeof(freed) - 1 && !memcmp(l->event, freed, l->event_len)))
+		return 0;
+	split_fields(l->body, l->end, &f);
+	if (!f.v[F_PTR] || !parse_ptr(f.v[F_PTR], f.len[F_PTR], &ptr) || !ptr)
+		return 0; /* the second pass says what is wrong */
+	if (is_alloc)
+		return f.v[F_NAME] || !f.v[F_CALL_SITE] ? 0 :
+		       cache_names_alloc(&im->names, im->lineno, ptr, key, site_key(&f, key, sizeof(key)));
+	return f.v[F_NAME] ? cache_names_freed(&im->names, ptr, f.v[F_NAME], f.len[F_NAME]) : 0;
+}
+
+/*
+ * The first pass: perf callchains come after their event (learn the symbols' addresses
+ * first), and a kmem_cache_free names the cache of an allocation before it.
+ */
+static int prescan(struct import *im, const char *p, const char *end)
 {
 	struct text_line l;
 
-	/* perf indents frames with a tab; event lines (padded with spaces) are left for later */
-	if (p == end || *p != '\t' || im->line(p, end, &l) != LINE_FRAME)
+	/* perf indents frames with a tab */
+	if (p < end && *p == '\t')
+		return im->line(p, end, &l) == LINE_FRAME ? learn_frame(im, &l) : 0;
+	if (!memmem(p, end - p, "kmem_cache_", 11) || im->line(p, end, &l) != LINE_EVENT)
 		return 0;
-	return learn_frame(im, &l);
+	return learn_cache_names(im, &l);
 }
 
 static int parse_one(struct import *im, const char *p, const char *end)
@@ -610,6 +670,7 @@ static int parse_one(struct import *im, const char *p, const char *end)
 		return 0;
 	case LINE_LOST:
 		im->info->lost_events += l.lost;
+		im->info->lost_shown = true;
 		return 0;
 	case LINE_EVENT:
 		return one_event(im, &l);
@@ -645,8 +706,10 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 		return -EINVAL;
 	}
 	im.line = info->format == REPLAY_TEXT_PERF ? perf_line : ftrace_line;
-	/* callchains come after their event: learn the symbols' addresses first */
-	err = info->format == REPLAY_TEXT_PERF ? each_line(&im, buf, len, scan_frames) : 0;
+	/* ftrace says when it lost events; perf script only with --show-lost-events */
+	info->lost_shown = info->format == REPLAY_TEXT_FTRACE || memmem(buf, len, ": PERF_RECORD_", 14);
+	cache_names_init(&im.names);
+	err = each_line(&im, buf, len, prescan);
 	if (!err)
 		err = each_line(&im, buf, len, parse_one);
 	if (!err && !info->events)
@@ -654,6 +717,7 @@ int replay_text_parse_as(const char *buf, size_t len, enum replay_text_format fo
 	if (!err)
 		err = build_ksyms(&im);
 	site_syms_free(&im.syms);
+	cache_names_free(&im.names);
 	strmap_free(&im.caches);
 	strmap_free(&im.gfps);
 	free(im.gfp_seen);

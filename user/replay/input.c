@@ -13,6 +13,7 @@
 /* Tried in order; the first whose detect() claims the content opens it. */
 static const struct replay_source *const sources[] = {
 	&replay_recfile_source,
+	&replay_text_source,
 };
 
 /* A pipe or stdin cannot be mapped: read it into memory. */

@@ -30,11 +30,15 @@ struct replay_input {
 	int nr_zones;
 	struct ksyms *ksyms; /* NULL: call sites are shown as addresses */
 	char scope[256];
+	char kernel[160]; /* the source kernel's release (--html's header), "" unknown */
 	__u32 page_size;
 	__u64 start_ns, end_ns; /* the events' clock; end_ns 0: the last event's */
 	report_stack_lookup stack_lookup; /* NULL without stacks */
 	void *stack_ctx;
 	char notes[512]; /* what the input cannot show, one line each; "" for nothing */
+	/* the same as keyed notes for the report itself (text note: lines, JSON notes) */
+	struct report_note note_list[REPORT_MAX_NOTES];
+	int nr_note_list;
 	/*
 	 * Adds the source's caches and counters to r, then hands each event in time order
 	 * to fn (which adds it to r): 0, fn's first non-zero return, or a negative errno
@@ -68,6 +72,7 @@ void replay_close(struct replay_input *in);
 
 /* The sources (replay/input.c lists them; recfile_input.c and the importers provide them). */
 extern const struct replay_source replay_recfile_source;
+extern const struct replay_source replay_text_source; /* perf script, ftrace (text_input.c) */
 
 /* A ksyms table from kallsyms-format text (a recording's, an importer's synthesized one). */
 struct ksyms *replay_ksyms_from_text(const char *text, size_t len);

@@ -74,6 +74,7 @@ static int open_recfile(struct replay_input *in, char *why, size_t wl)
 	memcpy(in->zones, rf->zones, sizeof(in->zones));
 	in->nr_zones = rf->nr_zones;
 	snprintf(in->scope, sizeof(in->scope), "%s", rf->scope[0] ? rf->scope : "system-wide");
+	snprintf(in->kernel, sizeof(in->kernel), "%s", rf->release);
 	in->page_size = rf->page_size;
 	in->start_ns = rf->start_ns;
 	in->end_ns = rf->end_ns;

@@ -88,3 +88,18 @@ long strmap_get(struct strmap *m, const char *key, size_t len, bool *added)
 	*added = true;
 	return m->nr++;
 }
+
+long strmap_find(const struct strmap *m, const char *key, size_t len)
+{
+	size_t s;
+
+	if (!m->nslots)
+		return -1;
+	for (s = hash_bytes(key, len) & (m->nslots - 1); m->slots[s]; s = (s + 1) & (m->nslots - 1)) {
+		size_t i = m->slots[s] - 1;
+
+		if (m->key_len[i] == len && !memcmp(m->keys[i], key, len))
+			return i;
+	}
+	return -1;
+}

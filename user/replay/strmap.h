@@ -16,6 +16,8 @@ struct strmap {
 
 /* The index of key, added when new (*added); a negative errno. Zero-initialize m first. */
 long strmap_get(struct strmap *m, const char *key, size_t len, bool *added);
+/* The index of key, or -1. */
+long strmap_find(const struct strmap *m, const char *key, size_t len);
 void strmap_free(struct strmap *m);
 
 #endif

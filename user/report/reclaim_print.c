@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* trace --reclaim's section in the JSON and text reports (called by json_report.c, text.c). */
 #include <stdio.h>
+#include "core/human.h"
 #include "report/json.h"
 #include "report/reclaim.h"
 
@@ -94,16 +95,10 @@ void reclaim_json_print(struct json_writer *jw, const struct report_reclaim *r, 
 	jw_object_end(jw);
 }
 
+/* the one helper text tables share (core/human) */
 static void text_ns(char *buf, size_t len, __u64 ns)
 {
-	if (ns >= 1000000000ULL)
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	else if (ns >= 1000000)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else if (ns >= 1000)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else
-		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	km_human_seconds(ns / 1e9, buf, len);
 }
 
 void reclaim_text_print(FILE *out, const struct report_reclaim *r, int top)
@@ -140,19 +135,24 @@ void reclaim_text_print(FILE *out, const struct report_reclaim *r, int top)
 			(unsigned long long)r->stacks_lost, (unsigned long long)r->missed);
 	if (!r->n)
 		return;
-	fprintf(out, "  %-44s %-8s %8s %12s %10s %8s %8s\n", "CALL SITE", "KIND", "STALLS",
-		"SUSPENDED", "RECLAIMED", "COMPACT", "KSWAPD");
+	fprintf(out, "  %-44s %-7s %5s %-8s %7s %11s %10s %7s %7s\n", "CALL SITE", "KIND",
+		"ORDER", "GFP", "STALLS", "SUSPENDED", "RECLAIMED", "COMPACT", "KSWAPD");
 	for (i = 0; i < shown; i++) {
 		const struct report_reclaim_row *row = &r->rows[i];
+		char order[8] = "-";
 
 		if (row->has_symbol)
 			snprintf(site, sizeof(site), "%s+0x%lx%s%s%s", row->function, row->offset,
 				 row->module[0] ? " [" : "", row->module, row->module[0] ? "]" : "");
 		else
 			snprintf(site, sizeof(site), "%s", row->function);
+		if (row->kind == KM_RECLAIM_PAGE)
+			snprintf(order, sizeof(order), "%u", row->order);
 		text_ns(total, sizeof(total), row->acc.stall_ns);
-		fprintf(out, "  %-44.44s %-8s %8llu %12s %10llu %8llu %8llu\n", site,
-			reclaim_kind_name(row->kind), (unsigned long long)row->stalls, total,
+		fprintf(out, "  %-44.44s %-7s %5s %-8s %7llu %11s %10llu %7llu %7llu\n", site,
+			reclaim_kind_name(row->kind), order,
+			row->kind == KM_RECLAIM_EXIT ? "-" : gfp_class_name(row->gfp_class),
+			(unsigned long long)row->stalls, total,
 			(unsigned long long)row->acc.pages_reclaimed,
 			(unsigned long long)row->acc.compactions,
 			(unsigned long long)row->acc.kswapd_wakes);
