@@ -90,6 +90,28 @@ static void test_batch(void)
 	proc_free(&p);
 
 	{
+		char *out_argv[] = { (char *)kmscope_path(), "top", "--outstanding", "-i", "0.4",
+				     "-n", "0", "--", self, "workload", "rounds", "300", "2", "300",
+				     NULL };
+		const char *row;
+		unsigned long long v[7] = {};
+
+		ASSERT_EQ(run(&p, out_argv), 0, "top --outstanding -- CMD: exit 0");
+		ASSERT_CONTAINS(p.out, "OUTSTANDING", "a column of outstanding bytes");
+		row = p.out ? strstr(p.out, "\nkmscope top") : NULL; /* the second snapshot on */
+		while (row && strstr(row + 1, "\nkmscope top"))
+			row = strstr(row + 1, "\nkmscope top"); /* the last one */
+		row = row ? strstr(row, "iovec_from_user") : NULL;
+		while (row && row > p.out && row[-1] != '\n')
+			row--;
+		ASSERT_TRUE(row && sscanf(row, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+					  &v[2], &v[3], &v[4], &v[5], &v[6]) == 7,
+			    "the last snapshot has the workload's row");
+		ASSERT_EQ(v[4], 600, "its total: 600 allocations");
+		ASSERT_EQ(v[6], 0, "none outstanding: readv() frees its iovec array");
+		proc_free(&p);
+	}
+	{
 		char *bad[] = { (char *)kmscope_path(), "top", "--by", "colour", NULL };
 
 		ASSERT_EQ(run(&p, bad), 2, "an unknown --by is a usage error");
