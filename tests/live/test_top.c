@@ -12,9 +12,9 @@
 #include "live.h"
 
 #define TMUX "/usr/bin/tmux"
-#define SOCKET "kmscope-test-top"
 
 static char self[4096];
+static char socket_name[64]; /* tmux -L: this test's own server */
 
 /* rounds of n readv()s of 100 iovecs, ms apart */
 static void rounds(int n, int nrounds, int ms)
@@ -123,7 +123,7 @@ static void test_batch(void)
 
 static int tmux(char *const args[], char **out)
 {
-	char *argv[16] = { TMUX, "-L", SOCKET };
+	char *argv[16] = { TMUX, "-L", socket_name };
 	struct proc p;
 	int i, ret;
 
@@ -143,7 +143,7 @@ static int tmux(char *const args[], char **out)
  */
 static int tmux_start(char *const args[])
 {
-	char *argv[16] = { TMUX, "-L", SOCKET };
+	char *argv[16] = { TMUX, "-L", socket_name };
 	int i, status = -1;
 	pid_t pid;
 
@@ -426,6 +426,7 @@ int main(int argc, char **argv)
 	}
 	live_require();
 	live_self_path(self, sizeof(self));
+	snprintf(socket_name, sizeof(socket_name), "kmscope-test-top-%d", getpid());
 	test_batch();
 	if (access(TMUX, X_OK))
 		tap_skip("kmscope top in tmux", "no " TMUX ": scripts/setup installs the tmux package");

@@ -29,6 +29,8 @@ struct top_screen {
 	int width, height;
 	unsigned long frames;
 	bool quit;	   /* q, or --iterations reached: the view ended the session */
+	int saved_stderr;  /* stderr a terminal: kept here while warnings go to ... */
+	FILE *held_stderr; /* ... this file, shown once the screen is restored */
 	bool have_models;  /* the last frame's models, kept to redraw on a key */
 	struct report_model delta, total;
 	struct report_window win;
@@ -230,6 +232,47 @@ static int view_input(void *ctx)
 	return redraw && s->have_models ? render(s) : 0;
 }
 
+/*
+ * Warnings and errors while the view is up would be drawn over (or scrolled into) the
+ * alternate screen and lost with it: they wait in a file and follow the restored screen.
+ */
+static void hold_stderr(struct top_screen *s)
+{
+	s->saved_stderr = -1;
+	if (!isatty(STDERR_FILENO))
+		return;
+	s->held_stderr = tmpfile();
+	if (!s->held_stderr)
+		return;
+	fflush(stderr);
+	s->saved_stderr = dup(STDERR_FILENO);
+	if (s->saved_stderr < 0 || dup2(fileno(s->held_stderr), STDERR_FILENO) < 0) {
+		if (s->saved_stderr >= 0)
+			close(s->saved_stderr);
+		s->saved_stderr = -1;
+		fclose(s->held_stderr);
+		s->held_stderr = NULL;
+	}
+}
+
+static void release_stderr(struct top_screen *s)
+{
+	char buf[4096];
+	size_t n;
+
+	if (!s->held_stderr)
+		return;
+	fflush(stderr);
+	dup2(s->saved_stderr, STDERR_FILENO);
+	close(s->saved_stderr);
+	rewind(s->held_stderr);
+	while ((n = fread(buf, 1, sizeof(buf), s->held_stderr)) > 0)
+		if (write_all(STDERR_FILENO, buf, n))
+			break;
+	fclose(s->held_stderr);
+	s->held_stderr = NULL;
+}
+
 static int view_start(void *ctx, int *input_fd)
 {
 	struct top_screen *s = ctx;
@@ -254,9 +297,13 @@ static int view_start(void *ctx, int *input_fd)
 		}
 	}
 	if (write_all(STDOUT_FILENO, enter, sizeof(enter) - 1)) {
+		if (s->keys)
+			tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
+		s->keys = false;
 		km_error("cannot draw on the terminal: %s", strerror(errno));
 		return KM_EXIT_FAILURE;
 	}
+	hold_stderr(s);
 	return 0;
 }
 
@@ -273,6 +320,7 @@ static void view_stop(void *ctx)
 	if (s->keys)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
 	s->keys = false;
+	release_stderr(s);
 }
 
 int cmd_top(int argc, char **argv)
