@@ -330,6 +330,7 @@ static int view_now(struct report_state *rs, bool final)
 	}
 	err = snapshot_delta(&cur, &rs->prev, &delta);
 	if (err) {
+		km_error("cannot compute the interval's counts: %s", strerror(-err));
 		snapshot_free(&cur);
 		return err;
 	}

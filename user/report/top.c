@@ -265,11 +265,14 @@ static void print_header(FILE *out, const struct report_model *delta,
 	     km_hcount(&h, t->allocs), km_hbytes(&h, t->bytes_alloc),
 	     km_hbytes(&h, t->bytes_alloc - t->bytes_req), km_hcount(&h, t->failures));
 	h.next = 0;
-	if (t->dropped_allocs || t->dropped_pages || (o->outstanding && total->out.dropped))
-		line(out, o->width, "dropped: %s allocations (maps full)%s%s",
+	/* what a bounded map lost, never hidden: one line while anything was */
+	if (t->dropped_allocs || t->dropped_pages || t->dropped_follow ||
+	    (o->outstanding && total->out.dropped))
+		line(out, o->width, "dropped (maps full): %s allocations, %s forked tasks not "
+		     "followed, %s not tracked as outstanding",
 		     km_hcount(&h, t->dropped_allocs + t->dropped_pages),
-		     o->outstanding ? ", not tracked as outstanding " : "",
-		     o->outstanding ? km_hcount(&h, total->out.dropped) : "");
+		     km_hcount(&h, t->dropped_follow), km_hcount(&h, total->out.dropped));
+	h.next = 0;
 	if (o->batch)
 		line(out, o->width, "by %s, sorted by %s; counts of the interval, then totals",
 		     group_names[o->group], top_sort_name(o->sort));
