@@ -351,9 +351,18 @@ static void test_tmux(void)
 		 "sleep 120", kmscope_path(), pid);
 	{
 		char *args[] = { "new-session", "-d", "-s", "top", "-x", "80", "-y", "24", cmd, NULL };
+		int rc;
 
 		tmux(kill_args, NULL);
-		ASSERT_EQ(tmux_start(args), 0, "tmux new-session -x 80 -y 24 'kmscope top -p PID'");
+		rc = tmux_start(args);
+		if (rc) {
+			/* a guest of the VM tier may have no pty or no writable /tmp */
+			tap_skip("kmscope top in tmux", rc == 127 ? "tmux cannot be run here"
+								  : "tmux cannot start a session here");
+			kill(workload, SIGKILL);
+			waitpid(workload, NULL, 0);
+			return;
+		}
 	}
 	ASSERT_TRUE(pane_wait("iovec_from_user", &screen), "the workload's row is drawn");
 	ASSERT_CONTAINS(screen, "kmscope top ", "the header");
