@@ -39,6 +39,9 @@ bool text_event_header(const char *p, const char *end, struct text_line *l);
 /* Hex digits, with or without "0x", at most 16 of them. */
 bool text_parse_hex(const char *s, size_t n, __u64 *v);
 
+/* perf script -F without cpu: "comm PID SECONDS: sys:event: " (cpu is 0 then). */
+bool text_event_header_nocpu(const char *p, const char *end, struct text_line *l);
+
 enum line_kind perf_line(const char *p, const char *end, struct text_line *l);
 enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l);
 
