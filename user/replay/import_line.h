@@ -12,6 +12,7 @@ enum line_kind {
 	LINE_EVENT, /* an event: the header fields below are set */
 	LINE_FRAME, /* one stack frame (perf callchain, ftrace stacktrace) */
 	LINE_LOST,  /* ftrace: "CPU:1 [LOST 12 EVENTS]"; lost holds the count */
+	LINE_OTHER, /* a line of another tracer (ftrace's function tracer): skipped, counted */
 	LINE_BAD,
 };
 

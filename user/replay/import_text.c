@@ -701,6 +701,9 @@ static int parse_one(struct import *im, const char *p, const char *end)
 		return 0;
 	case LINE_EVENT:
 		return one_event(im, &l);
+	case LINE_OTHER:
+		im->info->other_events++;
+		return 0;
 	default:
 		return fail(im, "not a %s event line: '%.*s'", replay_text_format_name(im->info->format),
 			    (int)(end - p < 60 ? end - p : 60), p);
