@@ -48,11 +48,12 @@ bool vmalloc_own_frame(const char *fn)
 	       has_prefix(fn, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
 }
 
-int vmalloc_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms, bool *kvmalloc)
+int vmalloc_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms, bool *kvmalloc,
+			    bool *page_array)
 {
-	int i;
+	int i, ranges = 0;
 
-	*kvmalloc = false;
+	*kvmalloc = *page_array = false;
 	for (i = 0; i < n && ips[i]; i++) {
 		unsigned long off;
 		const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ips[i], &off) : NULL;
@@ -61,6 +62,11 @@ int vmalloc_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms, 
 			return i;
 		if (vmalloc_kvmalloc_frame(sym->name))
 			*kvmalloc = true;
+		/* __vmalloc_area_node is often inlined: then the range function shows twice */
+		if (!strncmp(sym->name, "__vmalloc_node_range", 20))
+			ranges++;
+		if (!strncmp(sym->name, "__vmalloc_area_node", 19) || ranges > 1)
+			*page_array = true;
 		if (!vmalloc_own_frame(sym->name))
 			return i;
 	}
@@ -94,7 +100,8 @@ static void fill_row(struct report_vmalloc_row *row, const struct vmalloc_entry 
 		return;
 	}
 	i = e->key.stack_id < 0 ? -1 :
-		vmalloc_call_site_frame(e->ips, KM_VMALLOC_STACK, ksyms, &row->kvmalloc);
+		vmalloc_call_site_frame(e->ips, KM_VMALLOC_STACK, ksyms, &row->kvmalloc,
+					&row->page_array);
 	if (i < 0)
 		snprintf(row->function, sizeof(row->function), "(no stack)");
 	else
@@ -131,6 +138,7 @@ static int add_row(struct report_vmalloc_part *p, const struct report_vmalloc_ro
 		struct report_vmalloc_row *to = &p->rows[j];
 
 		if (to->offset == row->offset && to->kvmalloc == row->kvmalloc &&
+		    to->page_array == row->page_array &&
 		    !strcmp(to->function, row->function) && !strcmp(to->module, row->module)) {
 			val_add(&to->val, val);
 			return 0;
@@ -188,7 +196,7 @@ int report_vmalloc_build(struct report_vmalloc *r, const struct vmalloc_snapshot
 		fill_row(&row, e, ksyms);
 		add_row(p, &row, &e->val, snap->n);
 		val_add(&p->total, &e->val);
-		if (row.kvmalloc) {
+		if (row.kvmalloc && !row.page_array) {
 			r->kvmalloc_fallbacks += e->val.allocs;
 			r->kvmalloc_fallback_bytes += e->val.bytes;
 		}

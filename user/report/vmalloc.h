@@ -37,6 +37,7 @@ struct report_vmalloc_row {
 	char module[64];
 	unsigned long offset;
 	bool kvmalloc;	    /* vmalloc rows: made by kvmalloc's fallback (a kvmalloc frame) */
+	bool page_array;    /* vmalloc rows: a larger area's page array (__vmalloc_area_node) */
 	struct km_vmalloc_val val;
 };
 
@@ -64,8 +65,14 @@ void report_vmalloc_free(struct report_vmalloc *r);
 bool vmalloc_own_frame(const char *function);
 /* Whether a frame's function is kvmalloc's: its vmalloc is a fallback from kmalloc. */
 bool vmalloc_kvmalloc_frame(const char *function);
-/* The call site's frame of a vmalloc stack (index into ips), -1 when none. */
-int vmalloc_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms, bool *kvmalloc);
+/*
+ * The call site's frame of a vmalloc stack (index into ips), -1 when none; whether a
+ * kvmalloc frame was passed (a fallback) and a __vmalloc_area_node frame, or vmalloc's
+ * range function twice where that is inlined (the area is the page array vmalloc made
+ * for a larger area of the same caller).
+ */
+int vmalloc_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms, bool *kvmalloc,
+			    bool *page_array);
 
 /* The printers' parts (vmalloc_print.c); top rows, 0 for all. */
 void vmalloc_json_print(struct json_writer *jw, const struct report_vmalloc *r, int top);

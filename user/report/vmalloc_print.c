@@ -68,8 +68,10 @@ static void json_part(struct json_writer *jw, const char *name, const struct rep
 		jw_kv_string(jw, "function", row->function);
 		jw_kv_uint(jw, "offset", row->offset);
 		jw_kv_string(jw, "module", row->module[0] ? row->module : NULL);
-		if (!percpu)
+		if (!percpu) {
 			jw_kv_bool(jw, "kvmalloc", row->kvmalloc);
+			jw_kv_bool(jw, "page_array", row->page_array);
+		}
 		json_val(jw, &row->val, percpu, r->possible_cpus);
 		jw_object_end(jw);
 	}
@@ -128,7 +130,7 @@ static void text_part(FILE *out, const char *title, const struct report_vmalloc 
 			(unsigned long long)row->val.allocs, (unsigned long long)row->val.bytes,
 			(unsigned long long)row->val.frees,
 			(unsigned long long)outstanding_bytes(&row->val),
-			percpu ? "" : row->kvmalloc ? "yes" : "-");
+			percpu ? "" : row->page_array ? "(page array)" : row->kvmalloc ? "yes" : "-");
 	}
 }
 
