@@ -6,7 +6,8 @@
  * is vmalloc'ed by __bpf_map_area_alloc (PAGE_ALIGN(sizeof(struct bpf_array) + 4 MiB)
  * plus the guard page). Made by this process under `-p`, with raw bpf() calls (libbpf's
  * feature probes would add allocations); a forked child making its own maps at the same
- * time is outside the scope and must add nothing.
+ * time is outside the scope and must add nothing. A 5 MiB BTF blob is a kvmalloc
+ * fallback: kmalloc cannot serve it, btf_parse's kvmalloc vmallocs it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #define PCPU_C_V 8
 #define ARRAY_V 4096
 #define ARRAY_N 1024 /* 4 MiB */
+#define BTF_SIZE (5 << 20)
 
 static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
 {
@@ -34,6 +36,23 @@ static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
 	attr.value_size = value_size;
 	attr.max_entries = max_entries;
 	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+/* BPF_BTF_LOAD copies the blob into kvmalloc(size): past KMALLOC_MAX_SIZE, vmalloc. */
+static int btf_load(size_t size)
+{
+	char *blob = calloc(1, size);
+	union bpf_attr attr;
+	int fd;
+
+	if (!blob)
+		abort();
+	memset(&attr, 0, sizeof(attr));
+	attr.btf = (unsigned long)blob;
+	attr.btf_size = size;
+	fd = syscall(__NR_bpf, BPF_BTF_LOAD, &attr, sizeof(attr)); /* zeros: rejected */
+	free(blob);
+	return fd;
 }
 
 static unsigned int possible_cpus(void)
@@ -186,6 +205,7 @@ int main(void)
 	ASSERT_TRUE(a >= 0 && b >= 0 && c >= 0, "three maps created");
 	close(a);
 	close(b);
+	ASSERT_LT(btf_load(BTF_SIZE), 0, "a zeroed BTF blob is rejected (after its copy)");
 	waitpid(n, &st, 0);
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the neighbour made its maps");
 	sleep_ms(1000); /* map frees run from a workqueue */
@@ -228,7 +248,24 @@ int main(void)
 		ASSERT_EQ(jp_num(row, "bytes"), pages_area, "page array: 1025 pointers + guard");
 		ASSERT_EQ(jp_num(row, "frees"), 1, "page array: freed");
 	}
-	ASSERT_EQ(jp_num(doc, "vmalloc.count"), 2, "vmalloc: nothing else in scope");
+	row = vm_row(doc, "btf_new_fd", false);
+	if (!row)
+		row = vm_row(doc, "btf_parse", false);
+	if (ASSERT_TRUE(row != NULL, "vmalloc: the BTF blob's row (btf_new_fd or btf_parse)")) {
+		double bytes = jp_num(row, "bytes");
+
+		ASSERT_EQ(jp_bool(row, "kvmalloc"), 1, "BTF blob: a kvmalloc fallback");
+		ASSERT_EQ(jp_num(row, "count"), 1, "BTF blob: one area");
+		/* kvmalloc allows a huge vmap: 2 MiB-aligned where the kernel maps it so */
+		ASSERT_TRUE(bytes == BTF_SIZE + 4096 || bytes == (6 << 20) + 4096,
+			    "BTF blob: 5 MiB (or 6 MiB huge-aligned) + guard");
+		ASSERT_EQ(jp_num(row, "frees"), 1, "BTF blob: freed");
+		ASSERT_EQ(jp_num(doc, "vmalloc.kvmalloc_fallbacks"), 1, "one kvmalloc fallback");
+		ASSERT_EQ(jp_num(doc, "vmalloc.kvmalloc_fallback_bytes"), bytes,
+			  "kvmalloc fallback bytes: the blob's area");
+	}
+	ASSERT_EQ(jp_num(doc, "vmalloc.count"), 4,
+		  "vmalloc: nothing else in scope (2 areas + their page arrays)");
 	ASSERT_EQ(jp_num(doc, "vmalloc.failures"), 0, "vmalloc: no failures");
 	ASSERT_EQ(jp_num(doc, "vmalloc.dropped.callsites"), 0, "nothing dropped");
 	jp_free(doc);
