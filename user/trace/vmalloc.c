@@ -8,37 +8,24 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/vmalloc.h"
 #include "vmalloc.skel.h"
 #include "trace.skel.h"
 
-bool vmalloc_tp_present(const char *event)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", event);
-	if (!access(path, R_OK))
-		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/id", event);
-	return !access(path, R_OK);
-}
-
 /* Each group's programs load only where the kernel has its events. */
 static void choose_programs(struct vmalloc_tracer *v)
 {
 	struct vmalloc_bpf *s = v->skel;
-	bool vm = vmalloc_tp_present("vmalloc/alloc_vmap_area") &&
-		  vmalloc_tp_present("vmalloc/free_vmap_area_noflush");
-	bool pcpu = vmalloc_tp_present("percpu/percpu_alloc_percpu") &&
-		    vmalloc_tp_present("percpu/percpu_free_percpu");
+	bool vm = km_vmalloc_tps_vmalloc(), pcpu = km_vmalloc_tps_percpu();
 
 	bpf_program__set_autoload(s->progs.vm_alloc_vmap_area, vm);
 	bpf_program__set_autoload(s->progs.vm_free_vmap_area, vm);
 	bpf_program__set_autoload(s->progs.vm_percpu_alloc, pcpu);
 	bpf_program__set_autoload(s->progs.vm_percpu_free, pcpu);
 	bpf_program__set_autoload(s->progs.vm_percpu_fail,
-				  pcpu && vmalloc_tp_present("percpu/percpu_alloc_percpu_fail"));
+				  pcpu && km_vmalloc_tp_present("percpu/percpu_alloc_percpu_fail"));
 	snprintf(v->missing, sizeof(v->missing), "%s%s%s", vm ? "" : "vmalloc",
 		 !vm && !pcpu ? "," : "", pcpu ? "" : "percpu");
 }

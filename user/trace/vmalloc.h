@@ -26,7 +26,5 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code);
 int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap);
 void vmalloc_tracer_close(struct vmalloc_tracer *v);
-/* Whether tracefs has this event ("vmalloc/alloc_vmap_area"). */
-bool vmalloc_tp_present(const char *event);
 
 #endif
