@@ -20,6 +20,22 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * The vmalloc: events are newer than 6.1, whose BTF has no such types: local flavours
+ * (libbpf matches them to the kernel's trace_event_raw_* by name); their programs load
+ * only where tracefs has the events.
+ */
+struct trace_event_raw_alloc_vmap_area___km {
+	struct trace_entry ent;
+	unsigned long addr, size, align, vstart, vend;
+	int failed;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_free_vmap_area_noflush___km {
+	struct trace_entry ent;
+	unsigned long va_start, nr_lazy, nr_lazy_max;
+} __attribute__((preserve_access_index));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2048);
@@ -87,7 +103,7 @@ static __always_inline void untrack(__u64 addr)
 }
 
 SEC("tracepoint/vmalloc/alloc_vmap_area")
-int vm_alloc_vmap_area(struct trace_event_raw_alloc_vmap_area *ctx)
+int vm_alloc_vmap_area(struct trace_event_raw_alloc_vmap_area___km *ctx)
 {
 	struct km_vmalloc_key key = { .kind = KM_VM_VMALLOC };
 	struct km_vmalloc_val *v;
@@ -118,7 +134,7 @@ int vm_alloc_vmap_area(struct trace_event_raw_alloc_vmap_area *ctx)
 }
 
 SEC("tracepoint/vmalloc/free_vmap_area_noflush")
-int vm_free_vmap_area(struct trace_event_raw_free_vmap_area_noflush *ctx)
+int vm_free_vmap_area(struct trace_event_raw_free_vmap_area_noflush___km *ctx)
 {
 	untrack(BPF_CORE_READ(ctx, va_start));
 	return 0;

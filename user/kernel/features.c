@@ -95,7 +95,7 @@ static const struct km_feature_info infos[KM_FEAT_NR] = {
 				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
 				  "trace --reclaim (memcg: CONFIG_MEMCG; compaction: "
 				  "CONFIG_COMPACTION)" },
-	[KM_FEAT_VMALLOC_TPS] = { "tracepoints vmalloc, percpu", "6.0",
+	[KM_FEAT_VMALLOC_TPS] = { "tracepoints vmalloc, percpu", "6.2",
 				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
 				  "trace --vmalloc (each group alone gives its section)" },
 };
