@@ -337,6 +337,32 @@ out:
 	proc_free(&r);
 }
 
+/* SIGTERM and SIGINT end a recording properly: the whole file under its name, no FILE.tmp. */
+static void test_signal_finishes(int sig, const char *name)
+{
+	char *argv[] = { (char *)kmscope_path(), "record", "-o", recfile, "-d", "60", NULL };
+	char *rep[] = { (char *)kmscope_path(), "report", "-i", recfile, "-j", NULL };
+	char tmp[160];
+	struct proc r, q;
+
+	unlink(recfile);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", recfile);
+	if (proc_start_until(&r, argv, "kmscope: recording")) {
+		ASSERT_EQ(access(tmp, F_OK), 0, "while recording, only FILE.tmp exists");
+		ASSERT_NE(access(recfile, F_OK), 0, "and not FILE");
+		sleep_ms(200);
+		kill(r.pid, sig);
+	}
+	proc_finish(&r);
+	tap_ok(r.status == 0, "%s: record exits 0", name);
+	tap_ok(access(recfile, F_OK) == 0 && access(tmp, F_OK) != 0,
+	       "%s: FILE complete under its name, FILE.tmp gone", name);
+	run(&q, rep);
+	tap_ok(q.status == 0 && jp_valid(q.out), "%s: the file reports", name);
+	proc_free(&q);
+	proc_free(&r);
+}
+
 /* --caller: only that function's call sites are recorded; the workload's others are not. */
 static void test_caller_scope(void)
 {
@@ -421,6 +447,8 @@ int main(int argc, char **argv)
 	test_folded_with_stacks();
 	test_caller_scope();
 	test_lost_events_counted();
+	test_signal_finishes(SIGTERM, "SIGTERM");
+	test_signal_finishes(SIGINT, "SIGINT");
 	unlink(recfile);
 	return tap_done();
 }
