@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "live.h"
+#include "kernel/features.h"
 
 #define PCPU_A_N 7
 #define PCPU_A_V 20 /* rounds up to 24 */
@@ -125,6 +126,20 @@ static void check_not_enabled(void)
 	proc_free(&p);
 }
 
+/* doctor's line (probed in process) agrees with tracefs, group by group. */
+static void check_doctor(void)
+{
+	bool vm = !access("/sys/kernel/tracing/events/vmalloc/alloc_vmap_area", F_OK);
+	bool pcpu = !access("/sys/kernel/tracing/events/percpu/percpu_alloc_percpu", F_OK);
+	const struct km_feature_info *info = km_feature_info(KM_FEAT_VMALLOC_TPS);
+	struct km_feature_result r;
+
+	ASSERT_TRUE(info && strstr(info->name, "vmalloc"), "doctor has a vmalloc / percpu line");
+	ASSERT_EQ(km_feature_probe(KM_FEAT_VMALLOC_TPS, &r), 0, "its probe runs");
+	ASSERT_EQ(r.ok, vm || pcpu, "doctor's line: ok where tracefs has either group");
+	ASSERT_EQ(strstr(r.why, "vmalloc:") != NULL, !vm, "doctor names vmalloc: iff it is absent");
+}
+
 /* The child outside the scope: maps of its own while the test makes the traced ones. */
 static pid_t start_neighbour(int gate)
 {
@@ -179,6 +194,7 @@ int main(void)
 
 	live_require();
 	check_not_enabled();
+	check_doctor();
 	if (access("/sys/kernel/tracing/events/percpu/percpu_alloc_percpu", F_OK) ||
 	    access("/sys/kernel/tracing/events/vmalloc/alloc_vmap_area", F_OK)) {
 		tap_skip("vmalloc and percpu ground truth", "no percpu:percpu_alloc_percpu or "
