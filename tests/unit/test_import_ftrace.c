@@ -172,6 +172,12 @@ static void test_lines(void)
 	ASSERT_TRUE(k.n == 3 && k.ev[1].cache && k.ev[1].cache == k.ev[0].cache, "  the other named by its site");
 	ASSERT_EQ(info.cache_named_by_site, 1, "  counted");
 
+	ASSERT_EQ(parse_str("# tracer: function\n"
+			    "            a-1     [000] ..... 1.0: do_sys_open <-__x64_sys_openat\n"
+			    "            a-1     [000] ..... 1.0: kfree: call_site=x+0x1/0x2 ptr=0000000000000001\n"),
+		  0, "the function tracer's lines beside the events");
+	ASSERT_TRUE(k.n == 1 && info.other_events == 1, "  skipped and counted as other");
+
 	/* the stacktrace option */
 	ASSERT_EQ(parse_str("# tracer: nop\n"
 			    "            a-1     [000] ..... 1.0: kfree: call_site=x+0x1/0x2 ptr=0000000000000001\n"

@@ -183,6 +183,16 @@ static void test_lines(void)
 	ASSERT_EQ(info.sites_hex, 1, "  counted as unsymbolized");
 	ASSERT_TRUE(has_note("call_sites_unsymbolized"), "  and noted");
 
+	ASSERT_EQ(parse_str("          rv 25410 23299.354590: kmem:kmalloc: call_site=foo+0x10 ptr=0x10 "
+			    "bytes_req=24 bytes_alloc=32 gfp_flags=GFP_KERNEL\n"
+			    "          rv 25410 23299.354591: kmem:kfree: call_site=foo+0x10 ptr=0x10\n"),
+		  0, "perf script -F comm,pid,time,event,trace (no cpu)");
+	ASSERT_EQ(replay_text_detect("rv 25410 23299.354591: kmem:kfree: call_site=foo+0x10 ptr=0x10\n", 63),
+		  REPLAY_TEXT_PERF, "  detected as perf");
+	ASSERT_TRUE(k.n == 2 && k.ev[0].pid == 25410 && k.ev[0].ts_ns == 23299354590000ULL &&
+			    k.ev[1].type == KM_EV_KFREE,
+		    "  pid, time, both events");
+
 	ASSERT_EQ(parse_str("a 1 [001] 2.0: kmem:kmem_cache_alloc: call_site=foo+0x10 ptr=0x10 "
 			    "bytes_req=24 bytes_alloc=32 gfp_flags=GFP_KERNEL node=-1 accounted=false\n"),
 		  0, "6.1 kmem_cache_alloc without name=");

@@ -120,12 +120,6 @@ static void check_letters(void)
 		for (opt = km_command_specs[i]->options; opt->name || opt->help; opt++) {
 			if (!opt->name || !opt->short_too || letter_exception(km_command_specs[i], opt))
 				continue;
-			/*
-			 * The one exception: DESIGN.md's contract is `kmscope report -i FILE`
-			 * (as perf report -i); report's --interval has no short letter.
-			 */
-			if (!strcmp(km_command_specs[i]->name, "report") && opt->id == 'i')
-				continue;
 			if (seen[opt->id] && strcmp(seen[opt->id], opt->name)) {
 				tap_diag("  -%c is --%s and --%s", opt->id, seen[opt->id], opt->name);
 				same = false;

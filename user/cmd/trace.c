@@ -30,6 +30,7 @@
 #include "trace/tracer.h"
 #include "report/openmetrics.h"
 #include "trace/reclaim.h"
+#include "trace/vmalloc.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
 #include "kernel/slab_aliases.h"
@@ -71,6 +72,7 @@ struct report_state {
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 	const struct trace_view *view; /* kmscope top */
+	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL (cumulative in each interval) */
 };
 
 /*
@@ -356,6 +358,7 @@ static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
 	struct reclaim_snapshot rcur = {}, rdelta = {};
+	struct vmalloc_snapshot vcur = {};
 	double t = km_now();
 	int err;
 
@@ -367,6 +370,14 @@ static int report_now(struct report_state *rs, bool final)
 		if (err)
 			snapshot_free(&cur);
 	}
+	if (!err && rs->vmalloc) {
+		err = vmalloc_tracer_read(rs->vmalloc, &vcur);
+		if (err) {
+			snapshot_free(&cur);
+			reclaim_snapshot_free(&rcur);
+		}
+	}
+	rs->env.vmalloc = rs->vmalloc ? &vcur : NULL;
 	if (err) {
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
@@ -404,6 +415,7 @@ static int report_now(struct report_state *rs, bool final)
 		err = report_emit(rs, &cur, t - rs->started, 0);
 		snapshot_free(&cur);
 		reclaim_snapshot_free(&rcur);
+		vmalloc_snapshot_free(&vcur);
 		return err;
 	}
 	if (rs->interval >= 0) {
@@ -421,15 +433,18 @@ static int report_now(struct report_state *rs, bool final)
 		rs->prev = cur;
 		rs->reclaim_prev = rcur;
 		rs->last = t;
-		if (err || !final)
-			return err;
-		rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
-		return report_emit(rs, &rs->prev, t - rs->started, 0);
+		if (!err && final) {
+			rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
+			err = report_emit(rs, &rs->prev, t - rs->started, 0);
+		}
+		vmalloc_snapshot_free(&vcur);
+		return err;
 	}
 	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
 	err = report_emit(rs, &cur, t - rs->started, 0);
 	snapshot_free(&cur);
 	reclaim_snapshot_free(&rcur);
+	vmalloc_snapshot_free(&vcur);
 	return err;
 }
 
@@ -610,6 +625,7 @@ static int do_trace(struct trace_opts *o)
 	struct range_set ranges = {};
 	struct tracer t = {};
 	struct reclaim_tracer reclaim = {};
+	struct vmalloc_tracer vmalloc = {};
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
@@ -648,6 +664,8 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
 		goto out;
+	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, &ret))
+		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
@@ -662,6 +680,8 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->reclaim && reclaim_tracer_attach(&reclaim, &ret))
 		goto out;
+	if (o->vmalloc && vmalloc_tracer_attach(&vmalloc, &ret))
+		goto out;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
 	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
@@ -674,6 +694,7 @@ static int do_trace(struct trace_opts *o)
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
 	rs.reclaim = o->reclaim ? &reclaim : NULL;
+	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
 	rs.html_path = o->html;
@@ -764,6 +785,8 @@ out:
 	free(rs.modules);
 	if (reclaim.skel)
 		reclaim_tracer_close(&reclaim);
+	if (vmalloc.skel)
+		vmalloc_tracer_close(&vmalloc);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);

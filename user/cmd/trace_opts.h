@@ -34,6 +34,7 @@ struct trace_opts {
 	bool outstanding;		/* --outstanding */
 	unsigned int max_outstanding;	/* 0: the default */
 	bool reclaim;			/* --reclaim */
+	bool vmalloc;			/* --vmalloc */
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;

@@ -13,6 +13,7 @@
 #include "core/common.h"
 #include "kernel/features.h"
 #include "kernel/reclaim_tps.h"
+#include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "kmscope.h"
 #include "probe.skel.h"
@@ -94,6 +95,9 @@ static const struct km_feature_info infos[KM_FEAT_NR] = {
 				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
 				  "trace --reclaim (memcg: CONFIG_MEMCG; compaction: "
 				  "CONFIG_COMPACTION)" },
+	[KM_FEAT_VMALLOC_TPS] = { "tracepoints vmalloc, percpu", "6.2",
+				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
+				  "trace --vmalloc (each group alone gives its section)" },
 };
 
 static struct btf *vmlinux;
@@ -505,6 +509,15 @@ static void probe_one(enum km_feature f, struct km_feature_result *r)
 		if (missing[0] || !kernel_btf())
 			snprintf(r->why, sizeof(r->why), "%s%s", r->ok ? "not traced: " : "",
 				 kernel_btf() ? missing : "no BTF");
+		break;
+	}
+	case KM_FEAT_VMALLOC_TPS: {
+		bool vm = km_vmalloc_tps_vmalloc(), pcpu = km_vmalloc_tps_percpu();
+
+		r->ok = vm || pcpu;
+		if (!vm || !pcpu)
+			snprintf(r->why, sizeof(r->why), "%s%s%s", r->ok ? "not traced: " : "",
+				 vm ? "" : "vmalloc:alloc_vmap_area ", pcpu ? "" : "percpu:");
 		break;
 	}
 	default:

@@ -36,6 +36,7 @@ enum km_feature {
 	KM_FEAT_MAKE_IT_FAIL,
 	KM_FEAT_LOCKDOWN,
 	KM_FEAT_RECLAIM_TPS, /* the vmscan / compaction stall events (kernel/reclaim_tps.h) */
+	KM_FEAT_VMALLOC_TPS, /* the vmalloc: and percpu: events of trace --vmalloc */
 	KM_FEAT_NR,
 };
 

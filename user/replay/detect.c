@@ -28,6 +28,9 @@ enum replay_text_format replay_text_detect(const char *buf, size_t len)
 
 			return colon ? REPLAY_TEXT_PERF : REPLAY_TEXT_FTRACE;
 		}
+		/* perf script -F without the cpu */
+		if (eol > p && *p != '#' && *p != '\t' && text_event_header_nocpu(p, eol, &l))
+			return REPLAY_TEXT_PERF;
 		p = eol + (nl ? 1 : 0);
 	}
 	return REPLAY_TEXT_UNKNOWN;

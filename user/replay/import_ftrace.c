@@ -68,6 +68,14 @@ static bool entries_line(const char *p, const char *end, struct text_line *l)
 	return true;
 }
 
+/* "  bash-1  [000] ..... 1.0: func <-parent": the function tracer's line format */
+static bool function_line(const char *p, const char *end)
+{
+	const char *q = memmem(p, end - p, " <-", 3);
+
+	return q && memchr(p, '[', q - p) && memmem(p, q - p, ": ", 2);
+}
+
 enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l)
 {
 	const char *q = skip_spaces(p, end);
@@ -93,6 +101,9 @@ enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l)
 		if (st && (starts(st + 2, end, "<stack trace>") ||
 			   starts(st + 2, end, "<user stack trace>")))
 			return LINE_SKIP;
+		/* another tracer in the same buffer: "... 1.0: do_sys_open <-__x64_sys_openat" */
+		if (function_line(p, end))
+			return LINE_OTHER;
 		return LINE_BAD;
 	}
 	l->kmem = false; /* ftrace prints the bare name; the body tells kmem's apart */

@@ -12,6 +12,7 @@ enum line_kind {
 	LINE_EVENT, /* an event: the header fields below are set */
 	LINE_FRAME, /* one stack frame (perf callchain, ftrace stacktrace) */
 	LINE_LOST,  /* ftrace: "CPU:1 [LOST 12 EVENTS]"; lost holds the count */
+	LINE_OTHER, /* a line of another tracer (ftrace's function tracer): skipped, counted */
 	LINE_BAD,
 };
 
@@ -38,6 +39,9 @@ bool text_event_header(const char *p, const char *end, struct text_line *l);
 
 /* Hex digits, with or without "0x", at most 16 of them. */
 bool text_parse_hex(const char *s, size_t n, __u64 *v);
+
+/* perf script -F without cpu: "comm PID SECONDS: sys:event: " (cpu is 0 then). */
+bool text_event_header_nocpu(const char *p, const char *end, struct text_line *l);
 
 enum line_kind perf_line(const char *p, const char *end, struct text_line *l);
 enum line_kind ftrace_line(const char *p, const char *end, struct text_line *l);

@@ -84,7 +84,7 @@ enum line_kind perf_line(const char *p, const char *end, struct text_line *l)
 	/* frames are indented; so are event lines, by their padded comm */
 	if (*p == '\t')
 		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;
-	if (!text_event_header(p, end, l)) {
+	if (!text_event_header(p, end, l) && !text_event_header_nocpu(p, end, l)) {
 		if (perf_record_line(p, end, l))
 			return l->lost ? LINE_LOST : LINE_SKIP;
 		return perf_frame(p, end, l) ? LINE_FRAME : LINE_BAD;

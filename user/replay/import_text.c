@@ -129,12 +129,37 @@ static __u32 parse_task(const char *start, const char *q)
 	return pid;
 }
 
+/* From the time on: "SECONDS: EVENT: body". */
+static bool header_rest(const char *q, const char *end, struct text_line *l)
+{
+	const char *ev;
+
+	q = parse_ts(q, end, &l->ts_ns);
+	if (!q || q + 1 >= end || *q != ':' || q[1] != ' ')
+		return false;
+	q += 2;
+	while (q < end && *q == ' ')
+		q++;
+	/* the event: up to the last ':' before a space ("kmem:kmalloc:", "kmalloc:") */
+	ev = q;
+	while (q < end && *q != ' ')
+		q++;
+	if (q - ev < 2 || q[-1] != ':')
+		return false;
+	l->event = ev;
+	l->event_len = q - ev - 1;
+	l->body = q < end ? q + 1 : end;
+	l->end = end;
+	l->kmem = false;
+	return true;
+}
+
 bool text_event_header(const char *p, const char *end, struct text_line *l)
 {
 	const char *b;
 
 	for (b = memchr(p, '[', end - p); b; b = memchr(b + 1, '[', end - b - 1)) {
-		const char *q = b + 1, *ev;
+		const char *q = b + 1;
 		__u32 cpu = 0;
 		int digits = 0;
 
@@ -158,25 +183,27 @@ bool text_event_header(const char *p, const char *end, struct text_line *l)
 			while (q < end && *q == ' ')
 				q++;
 		}
-		q = parse_ts(q, end, &l->ts_ns);
-		if (!q || q + 1 >= end || *q != ':' || q[1] != ' ')
+		if (!header_rest(q, end, l))
 			continue;
-		q += 2;
-		while (q < end && *q == ' ')
-			q++;
-		/* the event: up to the last ':' before a space ("kmem:kmalloc:", "kmalloc:") */
-		ev = q;
-		while (q < end && *q != ' ')
-			q++;
-		if (q - ev < 2 || q[-1] != ':')
-			continue;
-		l->event = ev;
-		l->event_len = q - ev - 1;
-		l->body = q < end ? q + 1 : end;
-		l->end = end;
 		l->cpu = cpu;
 		l->pid = parse_task(p, b);
-		l->kmem = false;
+		return true;
+	}
+	return false;
+}
+
+bool text_event_header_nocpu(const char *p, const char *end, struct text_line *l)
+{
+	const char *q;
+
+	for (q = p; q < end; q++) {
+		if ((q > p && q[-1] != ' ') || !is_digit(*q) || !header_rest(q, end, l))
+			continue;
+		/* a perf event is "system:name" */
+		if (!memchr(l->event, ':', l->event_len))
+			continue;
+		l->cpu = 0;
+		l->pid = parse_task(p, q);
 		return true;
 	}
 	return false;
@@ -674,6 +701,9 @@ static int parse_one(struct import *im, const char *p, const char *end)
 		return 0;
 	case LINE_EVENT:
 		return one_event(im, &l);
+	case LINE_OTHER:
+		im->info->other_events++;
+		return 0;
 	default:
 		return fail(im, "not a %s event line: '%.*s'", replay_text_format_name(im->info->format),
 			    (int)(end - p < 60 ? end - p : 60), p);

@@ -679,6 +679,7 @@ void report_model_free(struct report_model *m)
 	free(m->dma_sites.rows);
 	out_free(&m->out);
 	report_reclaim_free(&m->reclaim);
+	report_vmalloc_free(&m->vmalloc);
 	free(m->scope);
 	memset(m, 0, sizeof(*m));
 }
@@ -743,6 +744,9 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	if (!err)
 		err = report_reclaim_build(&m->reclaim, env->reclaim, env->reclaim_reason,
 					   env->ksyms, env->gfp);
+	if (!err)
+		err = report_vmalloc_build(&m->vmalloc, env->vmalloc, env->vmalloc_reason,
+					   env->ksyms);
 	if (err)
 		report_model_free(m);
 	return err;

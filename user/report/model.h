@@ -17,6 +17,7 @@
 #include "kernel/zones.h"
 #include "report/snapshot.h"
 #include "report/reclaim.h"
+#include "report/vmalloc.h"
 
 #define REPORT_ORDER_SLOTS 16 /* page orders; higher ones are counted in the last */
 #define REPORT_LOG2_SLOTS  64
@@ -77,6 +78,8 @@ struct report_env {
 	const struct slab_aliases *slab_aliases; /* merged caches' names; NULL: not known */
 	const struct reclaim_snapshot *reclaim; /* trace --reclaim's rows, else NULL */
 	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
+	const struct vmalloc_snapshot *vmalloc; /* trace --vmalloc's rows, else NULL */
+	const char *vmalloc_reason; /* without them: why (NULL: not enabled) */
 };
 
 /* The time a report covers. */
@@ -198,6 +201,7 @@ struct report_model {
 	struct report_note notes[REPORT_MAX_NOTES];
 	int nr_notes;
 	struct report_reclaim reclaim; /* always built: off, it says why */
+	struct report_vmalloc vmalloc; /* always built: off, it says why */
 };
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,

@@ -404,6 +404,8 @@ int report_text_print(FILE *out, const struct report_model *m, const struct repo
 		text_outstanding(out, m);
 	if (m->reclaim.on)
 		reclaim_text_print(out, &m->reclaim, m->top);
+	if (m->vmalloc.vmalloc.on || m->vmalloc.percpu.on)
+		vmalloc_text_print(out, &m->vmalloc, m->top);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trace --vmalloc: bpf/vmalloc.bpf.c's loader (see trace/vmalloc.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "core/common.h"
+#include "kernel/vmalloc_tps.h"
+#include "kernel/vmlinux_btf.h"
+#include "trace/vmalloc.h"
+#include "vmalloc.skel.h"
+#include "trace.skel.h"
+
+/* Each group's programs load only where the kernel has its events. */
+static void choose_programs(struct vmalloc_tracer *v)
+{
+	struct vmalloc_bpf *s = v->skel;
+	bool vm = km_vmalloc_tps_vmalloc(), pcpu = km_vmalloc_tps_percpu();
+
+	bpf_program__set_autoload(s->progs.vm_alloc_vmap_area, vm);
+	bpf_program__set_autoload(s->progs.vm_free_vmap_area, vm);
+	bpf_program__set_autoload(s->progs.vm_percpu_alloc, pcpu);
+	bpf_program__set_autoload(s->progs.vm_percpu_free, pcpu);
+	bpf_program__set_autoload(s->progs.vm_percpu_fail,
+				  pcpu && km_vmalloc_tp_present("percpu/percpu_alloc_percpu_fail"));
+	snprintf(v->missing, sizeof(v->missing), "%s%s%s", vm ? "" : "vmalloc",
+		 !vm && !pcpu ? "," : "", pcpu ? "" : "percpu");
+}
+
+int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cfg,
+			const struct tracer *t, int *exit_code)
+{
+	struct vmalloc_bpf *skel;
+	int err, cpus;
+
+	memset(v, 0, sizeof(*v));
+	*exit_code = KM_EXIT_FAILURE;
+	cpus = libbpf_num_possible_cpus();
+	if (cpus <= 0) {
+		km_error("cannot read /sys/devices/system/cpu/possible: %s", strerror(-cpus));
+		return cpus ? cpus : -EINVAL;
+	}
+	v->possible_cpus = cpus;
+	skel = vmalloc_bpf__open_opts(km_bpf_open_opts());
+	if (!skel) {
+		err = -errno;
+		km_error("cannot open the vmalloc BPF object: %s", strerror(-err));
+		return err;
+	}
+	v->skel = skel;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->filter_tgid = cfg->pid;
+	skel->rodata->filter_tid = cfg->tid;
+	skel->rodata->filter_follow = cfg->follow;
+	skel->rodata->filter_cgroup_id = cfg->cgroup_id;
+	skel->rodata->filter_cgroup_level = cfg->cgroup_level;
+	if (cfg->comm) {
+		skel->rodata->filter_comm = true;
+		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
+	}
+	/* the trace object follows CMD's forks; this one reads the same map */
+	bpf_program__set_autoload(skel->progs.on_fork, false);
+	bpf_program__set_autoload(skel->progs.on_exit, false);
+	choose_programs(v);
+	if (strchr(v->missing, ',')) {
+		km_error("this kernel has neither the vmalloc: nor the percpu: tracepoints that "
+			 "--vmalloc reads (see `kmscope doctor`)");
+		*exit_code = KM_EXIT_NO_FEATURE;
+		vmalloc_tracer_close(v);
+		return -ENOENT;
+	}
+	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
+	if (!err) {
+		err = vmalloc_bpf__load(skel);
+		if (err)
+			km_error("this kernel rejected kmscope's vmalloc BPF programs: %s (run with "
+				 "-v for the verifier log)", strerror(-err));
+	}
+	if (err) {
+		vmalloc_tracer_close(v);
+		return err;
+	}
+	return 0;
+}
+
+int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code)
+{
+	int err = vmalloc_bpf__attach(v->skel);
+
+	if (err) {
+		km_error("cannot attach to the vmalloc / percpu tracepoints: %s (see "
+			 "`kmscope doctor`)", strerror(-err));
+		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+	}
+	return err;
+}
+
+/* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
+static __u64 recursion_misses(const struct vmalloc_tracer *v)
+{
+	struct bpf_program *p;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(p, v->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(p) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap)
+{
+	int fd = bpf_map__fd(v->skel->maps.vm_sites), stacks = bpf_map__fd(v->skel->maps.vm_stacks);
+	struct km_vmalloc_key key, next, *prev = NULL;
+	size_t cap = 0;
+	int i;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->possible_cpus = v->possible_cpus;
+	snprintf(snap->missing, sizeof(snap->missing), "%s", v->missing);
+	for (i = 0; i < KM_VC_NR; i++)
+		snap->counters[i] = __atomic_load_n(&v->skel->bss->vmalloc_counters[i],
+						    __ATOMIC_RELAXED);
+	snap->counters[KM_VC_MISSED] = recursion_misses(v);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct vmalloc_entry *e;
+
+		key = next;
+		prev = &key;
+		if (snap->n == cap) {
+			struct vmalloc_entry *grown;
+
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(snap->entries, cap * sizeof(*grown));
+			if (!grown) {
+				vmalloc_snapshot_free(snap);
+				return -ENOMEM;
+			}
+			snap->entries = grown;
+		}
+		e = &snap->entries[snap->n];
+		memset(e, 0, sizeof(*e));
+		e->key = key;
+		if (bpf_map_lookup_elem(fd, &key, &e->val))
+			continue; /* vanished meanwhile */
+		if (key.stack_id >= 0) {
+			__u32 id = key.stack_id;
+
+			if (bpf_map_lookup_elem(stacks, &id, e->ips))
+				memset(e->ips, 0, sizeof(e->ips));
+		}
+		snap->n++;
+	}
+	return 0;
+}
+
+void vmalloc_tracer_close(struct vmalloc_tracer *v)
+{
+	vmalloc_bpf__destroy(v->skel);
+	v->skel = NULL;
+}
