@@ -14,8 +14,8 @@
 #include "kernel/tp_layout.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/reclaim.h"
+#include "trace/section_obj.h"
 #include "reclaim.skel.h"
-#include "trace.skel.h"
 
 /* Each stall event's program loads only where the kernel has its layout. */
 static int choose_stall_programs(struct reclaim_tracer *r, const struct btf *vmlinux)
@@ -95,30 +95,12 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 	}
 	r->skel = skel;
 	skel->rodata->gfp_direct_reclaim = gfp.direct_reclaim;
-	skel->rodata->self_tgid = getpid();
-	skel->rodata->filter_tgid = cfg->pid;
-	skel->rodata->filter_tid = cfg->tid;
-	skel->rodata->filter_follow = cfg->follow;
-	skel->rodata->filter_cgroup_id = cfg->cgroup_id;
-	skel->rodata->filter_cgroup_level = cfg->cgroup_level;
-	if (cfg->comm) {
-		skel->rodata->filter_comm = true;
-		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
-	}
-	/* the trace object follows CMD's forks; this one reads the same map */
-	bpf_program__set_autoload(skel->progs.on_fork, false);
-	bpf_program__set_autoload(skel->progs.on_exit, false);
-	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
-	if (!err)
-		err = choose_stall_programs(r, vmlinux);
+	section_obj_set_scope(skel->rodata, cfg);
+	err = choose_stall_programs(r, vmlinux);
 	if (!err)
 		err = choose_alloc_programs(r, vmlinux);
-	if (!err) {
-		err = reclaim_bpf__load(skel);
-		if (err)
-			km_error("this kernel rejected kmscope's reclaim BPF programs: %s (run with "
-				 "-v for the verifier log)", strerror(-err));
-	}
+	if (!err)
+		err = section_obj_load(skel->skeleton, skel->maps.traced, t, "reclaim");
 	if (err) {
 		reclaim_tracer_close(r);
 		return err;
@@ -128,14 +110,8 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 
 int reclaim_tracer_attach(struct reclaim_tracer *r, int *exit_code)
 {
-	int err = reclaim_bpf__attach(r->skel);
-
-	if (err) {
-		km_error("cannot attach to the vmscan / compaction tracepoints: %s (see "
-			 "`kmscope doctor`)", strerror(-err));
-		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
-	}
-	return err;
+	return section_obj_attach(r->skel->skeleton, "the vmscan / compaction tracepoints",
+				  exit_code);
 }
 
 static void acc_sum(struct km_reclaim_acc *to, const struct km_reclaim_acc *a)
@@ -184,23 +160,6 @@ static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *s
 	return 0;
 }
 
-/* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
-static __u64 recursion_misses(const struct reclaim_tracer *r)
-{
-	struct bpf_program *p;
-	__u64 sum = 0;
-
-	bpf_object__for_each_program(p, r->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (bpf_program__fd(p) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-			sum += info.recursion_misses;
-	}
-	return sum;
-}
-
 int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)
 {
 	int fd = bpf_map__fd(r->skel->maps.tasks);
@@ -212,7 +171,7 @@ int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot 
 	for (i = 0; i < KM_RC_NR; i++)
 		snap->counters[i] = __atomic_load_n(&r->skel->bss->reclaim_counters[i],
 						    __ATOMIC_RELAXED);
-	snap->counters[KM_RC_MISSED] = recursion_misses(r);
+	snap->counters[KM_RC_MISSED] = section_obj_recursion_misses(r->skel->obj);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct km_reclaim_task task;
 

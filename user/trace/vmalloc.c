@@ -10,9 +10,9 @@
 #include "core/common.h"
 #include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
+#include "trace/section_obj.h"
 #include "trace/vmalloc.h"
 #include "vmalloc.skel.h"
-#include "trace.skel.h"
 
 /* Each group's programs load only where the kernel has its events. */
 static void choose_programs(struct vmalloc_tracer *v)
@@ -51,19 +51,7 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		return err;
 	}
 	v->skel = skel;
-	skel->rodata->self_tgid = getpid();
-	skel->rodata->filter_tgid = cfg->pid;
-	skel->rodata->filter_tid = cfg->tid;
-	skel->rodata->filter_follow = cfg->follow;
-	skel->rodata->filter_cgroup_id = cfg->cgroup_id;
-	skel->rodata->filter_cgroup_level = cfg->cgroup_level;
-	if (cfg->comm) {
-		skel->rodata->filter_comm = true;
-		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
-	}
-	/* the trace object follows CMD's forks; this one reads the same map */
-	bpf_program__set_autoload(skel->progs.on_fork, false);
-	bpf_program__set_autoload(skel->progs.on_exit, false);
+	section_obj_set_scope(skel->rodata, cfg);
 	choose_programs(v);
 	if (strchr(v->missing, ',')) {
 		km_error("this kernel has neither the vmalloc: nor the percpu: tracepoints that "
@@ -72,13 +60,7 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		vmalloc_tracer_close(v);
 		return -ENOENT;
 	}
-	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
-	if (!err) {
-		err = vmalloc_bpf__load(skel);
-		if (err)
-			km_error("this kernel rejected kmscope's vmalloc BPF programs: %s (run with "
-				 "-v for the verifier log)", strerror(-err));
-	}
+	err = section_obj_load(skel->skeleton, skel->maps.traced, t, "vmalloc");
 	if (err) {
 		vmalloc_tracer_close(v);
 		return err;
@@ -88,31 +70,8 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 
 int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code)
 {
-	int err = vmalloc_bpf__attach(v->skel);
-
-	if (err) {
-		km_error("cannot attach to the vmalloc / percpu tracepoints: %s (see "
-			 "`kmscope doctor`)", strerror(-err));
-		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
-	}
-	return err;
-}
-
-/* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
-static __u64 recursion_misses(const struct vmalloc_tracer *v)
-{
-	struct bpf_program *p;
-	__u64 sum = 0;
-
-	bpf_object__for_each_program(p, v->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (bpf_program__fd(p) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-			sum += info.recursion_misses;
-	}
-	return sum;
+	return section_obj_attach(v->skel->skeleton, "the vmalloc / percpu tracepoints",
+				  exit_code);
 }
 
 int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap)
@@ -128,7 +87,7 @@ int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot 
 	for (i = 0; i < KM_VC_NR; i++)
 		snap->counters[i] = __atomic_load_n(&v->skel->bss->vmalloc_counters[i],
 						    __ATOMIC_RELAXED);
-	snap->counters[KM_VC_MISSED] = recursion_misses(v);
+	snap->counters[KM_VC_MISSED] = section_obj_recursion_misses(v->skel->obj);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct vmalloc_entry *e;
 
