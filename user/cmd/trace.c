@@ -31,6 +31,7 @@
 #include "report/openmetrics.h"
 #include "trace/reclaim.h"
 #include "trace/vmalloc.h"
+#include "trace/dma.h"
 #include "report/report.h"
 #include "kernel/sizeclass.h"
 #include "kernel/slab_aliases.h"
@@ -73,6 +74,7 @@ struct report_state {
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 	const struct trace_view *view; /* kmscope top */
 	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL (cumulative in each interval) */
+	struct dma_tracer *dma; /* --dma, else NULL (cumulative in each interval) */
 };
 
 /*
@@ -359,6 +361,7 @@ static int report_now(struct report_state *rs, bool final)
 	struct snapshot cur, delta;
 	struct reclaim_snapshot rcur = {}, rdelta = {};
 	struct vmalloc_snapshot vcur = {};
+	struct dma_snapshot dcur = {};
 	double t = km_now();
 	int err;
 
@@ -377,7 +380,17 @@ static int report_now(struct report_state *rs, bool final)
 			reclaim_snapshot_free(&rcur);
 		}
 	}
+	if (!err && rs->dma && rs->dma->skel) {
+		err = dma_tracer_read(rs->dma, &dcur);
+		if (err) {
+			snapshot_free(&cur);
+			reclaim_snapshot_free(&rcur);
+			vmalloc_snapshot_free(&vcur);
+		}
+	}
 	rs->env.vmalloc = rs->vmalloc ? &vcur : NULL;
+	rs->env.dma = rs->dma && rs->dma->skel ? &dcur : NULL;
+	rs->env.dma_reason = rs->dma && !rs->dma->skel ? rs->dma->reason : NULL;
 	if (err) {
 		km_error("cannot read the BPF maps: %s", strerror(-err));
 		return err;
@@ -416,6 +429,7 @@ static int report_now(struct report_state *rs, bool final)
 		snapshot_free(&cur);
 		reclaim_snapshot_free(&rcur);
 		vmalloc_snapshot_free(&vcur);
+		dma_snapshot_free(&dcur);
 		return err;
 	}
 	if (rs->interval >= 0) {
@@ -438,6 +452,7 @@ static int report_now(struct report_state *rs, bool final)
 			err = report_emit(rs, &rs->prev, t - rs->started, 0);
 		}
 		vmalloc_snapshot_free(&vcur);
+		dma_snapshot_free(&dcur);
 		return err;
 	}
 	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
@@ -445,6 +460,7 @@ static int report_now(struct report_state *rs, bool final)
 	snapshot_free(&cur);
 	reclaim_snapshot_free(&rcur);
 	vmalloc_snapshot_free(&vcur);
+	dma_snapshot_free(&dcur);
 	return err;
 }
 
@@ -626,6 +642,7 @@ static int do_trace(struct trace_opts *o)
 	struct tracer t = {};
 	struct reclaim_tracer reclaim = {};
 	struct vmalloc_tracer vmalloc = {};
+	struct dma_tracer dma = {};
 	struct km_child c = KM_CHILD_INIT;
 	struct ksyms *ksyms = NULL;
 	struct btf *vmlinux = NULL;
@@ -666,6 +683,8 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, &ret))
 		goto out;
+	if (o->dma && dma_tracer_open(&dma, &cfg, &t, vmlinux, &ret))
+		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
 	calibrate(&t, vmlinux, &rs.classes);
@@ -682,6 +701,8 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->vmalloc && vmalloc_tracer_attach(&vmalloc, &ret))
 		goto out;
+	if (o->dma && dma_tracer_attach(&dma, &ret))
+		goto out;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
 	km_scope_refresh(&o->scope, &t.module_hook);
 	if (o->scope.module && !t.module_sync)
@@ -695,6 +716,7 @@ static int do_trace(struct trace_opts *o)
 	tracer_maps(&t, &rs.maps);
 	rs.reclaim = o->reclaim ? &reclaim : NULL;
 	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
+	rs.dma = o->dma ? &dma : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
 	rs.html_path = o->html;
@@ -787,6 +809,8 @@ out:
 		reclaim_tracer_close(&reclaim);
 	if (vmalloc.skel)
 		vmalloc_tracer_close(&vmalloc);
+	if (dma.skel)
+		dma_tracer_close(&dma);
 	if (t.skel)
 		tracer_close(&t);
 	btf__free(vmlinux);

@@ -7,7 +7,8 @@
 #include "cmd/trace_opts.h"
 
 enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, OPT_RECLAIM,
-       OPT_PROMETHEUS, OPT_HTML, OPT_VMALLOC };
+       OPT_PROMETHEUS, OPT_HTML, OPT_VMALLOC,
+       OPT_DMA };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -55,6 +56,9 @@ static const struct km_option trace_options[] = {
 	KM_OPT("vmalloc", OPT_VMALLOC, false, NULL, "also report vmalloc areas, kvmalloc fallbacks and\n"
 	  "per-CPU allocations per call site, outstanding and\n"
 	  "failed (docs/vmalloc.md)"),
+	KM_OPT("dma", OPT_DMA, false, NULL, "also report the DMA API per device and call site:\n"
+	  "coherent allocations, streaming mappings by direction,\n"
+	  "outstanding, swiotlb bounces (docs/dma.md)"),
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
 	  "not freed by the report, per call site, cache, module\n"
@@ -126,6 +130,9 @@ static int trace_option(void *ctx, int id, const char *arg)
 	case OPT_VMALLOC:
 		o->vmalloc = true;
 		return 0;
+	case OPT_DMA:
+		o->dma = true;
+		return 0;
 	case OPT_MAX_OUTSTANDING:
 		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))
 			return -EINVAL;
@@ -194,6 +201,8 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		return km_usage_error(spec, "--folded cannot be combined with --reclaim");
 	if (o->folded && o->vmalloc)
 		return km_usage_error(spec, "--folded cannot be combined with --vmalloc");
+	if (o->folded && o->dma)
+		return km_usage_error(spec, "--folded cannot be combined with --dma");
 	if (o->max_outstanding && !o->outstanding)
 		return km_usage_error(spec, "--max-outstanding needs --outstanding");
 	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded &&

@@ -35,6 +35,7 @@ struct trace_opts {
 	unsigned int max_outstanding;	/* 0: the default */
 	bool reclaim;			/* --reclaim */
 	bool vmalloc;			/* --vmalloc */
+	bool dma;			/* --dma */
 	double duration; /* 0: until Ctrl-C or CMD exits */
 	double interval; /* 0: one report at the end */
 	bool json;

@@ -14,6 +14,7 @@
 #include "kernel/features.h"
 #include "kernel/reclaim_tps.h"
 #include "kernel/vmalloc_tps.h"
+#include "kernel/dma_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "kmscope.h"
 #include "probe.skel.h"
@@ -98,6 +99,9 @@ static const struct km_feature_info infos[KM_FEAT_NR] = {
 	[KM_FEAT_VMALLOC_TPS] = { "tracepoints vmalloc, percpu", "6.2",
 				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
 				  "trace --vmalloc (each group alone gives its section)" },
+	[KM_FEAT_DMA_TPS] = { "tracepoints dma, swiotlb (DMA API)", "6.12",
+			      "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS (bounces: CONFIG_SWIOTLB)",
+			      "trace --dma" },
 };
 
 static struct btf *vmlinux;
@@ -518,6 +522,12 @@ static void probe_one(enum km_feature f, struct km_feature_result *r)
 		if (!vm || !pcpu)
 			snprintf(r->why, sizeof(r->why), "%s%s%s", r->ok ? "not traced: " : "",
 				 vm ? "" : "vmalloc:alloc_vmap_area ", pcpu ? "" : "percpu:");
+		break;
+	}
+	case KM_FEAT_DMA_TPS: {
+		r->ok = km_dma_tps_usable(kernel_btf(), r->why, sizeof(r->why));
+		if (r->ok && !km_dma_tp_named(kernel_btf(), "swiotlb_bounced"))
+			snprintf(r->why, sizeof(r->why), "not traced: swiotlb:swiotlb_bounced");
 		break;
 	}
 	default:

@@ -37,6 +37,7 @@ enum km_feature {
 	KM_FEAT_LOCKDOWN,
 	KM_FEAT_RECLAIM_TPS, /* the vmscan / compaction stall events (kernel/reclaim_tps.h) */
 	KM_FEAT_VMALLOC_TPS, /* the vmalloc: and percpu: events of trace --vmalloc */
+	KM_FEAT_DMA_TPS, /* the dma: and swiotlb: events of trace --dma */
 	KM_FEAT_NR,
 };
 

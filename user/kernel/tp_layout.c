@@ -287,6 +287,29 @@ enum km_tpl km_tp_layout(const struct btf *btf, enum km_tp tp, char *proto, size
 	return KM_TPL_UNKNOWN;
 }
 
+int km_tp_proto(const struct btf *btf, const char *tp, char *proto, size_t len)
+{
+	char name[128], types[MAX_ARGS + 1][128];
+	const struct btf_type *t;
+	int id, n;
+
+	if (proto && len)
+		proto[0] = '\0';
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) : -1;
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL; /* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	n = proto_types(btf, t, false, types, MAX_ARGS + 1);
+	if (n >= 0)
+		proto_join(types, n, proto, len);
+	return n;
+}
+
 enum km_tpl km_hook_layout(const struct btf *btf, enum km_hook hook, char *proto, size_t len)
 {
 	char types[MAX_ARGS + 1][128];

@@ -64,6 +64,12 @@ const char *km_tpl_describe(enum km_tpl layout);
 enum km_tpl km_tp_layout(const struct btf *btf, enum km_tp tp, char *proto, size_t len);
 enum km_tpl km_hook_layout(const struct btf *btf, enum km_hook hook, char *proto, size_t len);
 
+/*
+ * Any tracepoint's prototype as read ("void *, struct device *, dma_addr_t, size_t"):
+ * its argument count, or -1 when BTF has no btf_trace_TP (or it cannot be spelled).
+ */
+int km_tp_proto(const struct btf *btf, const char *tp, char *proto, size_t len);
+
 /* The bpf/trace.bpf.c program written for tp with that layout, NULL when none. */
 const char *km_tp_program(enum km_tp tp, enum km_tpl layout);
 

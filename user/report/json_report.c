@@ -426,6 +426,7 @@ int report_json_print(FILE *out, const struct report_model *m, const struct repo
 	json_outstanding(jw, m);
 	reclaim_json_print(jw, &m->reclaim, m->top);
 	vmalloc_json_print(jw, &m->vmalloc, m->top);
+	dma_json_print(jw, &m->dma_api, m->top);
 	jw_object_end(jw);
 	jw_newline(jw);
 	jw_free(jw);

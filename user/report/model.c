@@ -680,6 +680,7 @@ void report_model_free(struct report_model *m)
 	out_free(&m->out);
 	report_reclaim_free(&m->reclaim);
 	report_vmalloc_free(&m->vmalloc);
+	report_dma_free(&m->dma_api);
 	free(m->scope);
 	memset(m, 0, sizeof(*m));
 }
@@ -747,6 +748,8 @@ int report_model_build(struct report_model *m, const struct snapshot *snap,
 	if (!err)
 		err = report_vmalloc_build(&m->vmalloc, env->vmalloc, env->vmalloc_reason,
 					   env->ksyms);
+	if (!err)
+		err = report_dma_build(&m->dma_api, env->dma, env->dma_reason, env->ksyms);
 	if (err)
 		report_model_free(m);
 	return err;

@@ -18,6 +18,7 @@
 #include "report/snapshot.h"
 #include "report/reclaim.h"
 #include "report/vmalloc.h"
+#include "report/dma.h"
 
 #define REPORT_ORDER_SLOTS 16 /* page orders; higher ones are counted in the last */
 #define REPORT_LOG2_SLOTS  64
@@ -80,6 +81,8 @@ struct report_env {
 	const char *reclaim_reason; /* without them: why (NULL: not enabled) */
 	const struct vmalloc_snapshot *vmalloc; /* trace --vmalloc's rows, else NULL */
 	const char *vmalloc_reason; /* without them: why (NULL: not enabled) */
+	const struct dma_snapshot *dma; /* trace --dma's rows, else NULL */
+	const char *dma_reason; /* without them: why (NULL: not enabled) */
 };
 
 /* The time a report covers. */
@@ -202,6 +205,7 @@ struct report_model {
 	int nr_notes;
 	struct report_reclaim reclaim; /* always built: off, it says why */
 	struct report_vmalloc vmalloc; /* always built: off, it says why */
+	struct report_dma dma_api; /* always built: off, it says why */
 };
 
 int report_model_build(struct report_model *m, const struct snapshot *snap,

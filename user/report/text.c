@@ -406,6 +406,8 @@ int report_text_print(FILE *out, const struct report_model *m, const struct repo
 		reclaim_text_print(out, &m->reclaim, m->top);
 	if (m->vmalloc.vmalloc.on || m->vmalloc.percpu.on)
 		vmalloc_text_print(out, &m->vmalloc, m->top);
+	if (m->dma_api.requested)
+		dma_text_print(out, &m->dma_api, m->top);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }
