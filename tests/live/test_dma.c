@@ -36,7 +36,8 @@ static struct jp *parse_report(struct proc *p, const char *who)
 
 	ASSERT_EQ(p->status, 0, who);
 	if (!tap_ok(doc != NULL, "%s: one JSON document", who))
-		tap_diag("stdout: %.500s stderr: %.500s", p->out ? p->out : "", p->err ? p->err : "");
+		tap_diag("stdout: %.500s stderr: %.500s", p->out ? p->out : "",
+			 p->err ? p->err : "");
 	return doc;
 }
 

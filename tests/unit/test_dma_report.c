@@ -159,7 +159,8 @@ int main(void)
 	if (ASSERT_TRUE(row != NULL, "A's mydrv_xmit row")) {
 		ASSERT_STREQ(row->module, "mydrv", "mydrv_xmit: its module");
 		ASSERT_EQ(row->offset, 0x10, "mydrv_xmit: offset of the map frame");
-		ASSERT_EQ(row->use.streaming.count, 17, "mydrv_xmit: its stacks and directions merged");
+		ASSERT_EQ(row->use.streaming.count, 17,
+			  "mydrv_xmit: its stacks and directions merged");
 		ASSERT_EQ(row->use.bounces, 3, "mydrv_xmit: its bounces");
 	}
 	ASSERT_TRUE(find(r.callsites, r.nr_callsites, "0000:00:04.0", "mydrv_probe") != NULL,

@@ -54,8 +54,10 @@ bool km_dma_tp_named(const struct btf *btf, const char *name)
 
 bool km_dma_tps_usable(const struct btf *btf, char *why, size_t len)
 {
-	bool map = km_dma_tp_named(btf, "dma_map_page") || km_dma_tp_named(btf, "dma_map_phys");
-	bool unmap = km_dma_tp_named(btf, "dma_unmap_page") || km_dma_tp_named(btf, "dma_unmap_phys");
+	bool map = km_dma_tp_named(btf, "dma_map_page") ||
+		   km_dma_tp_named(btf, "dma_map_phys");
+	bool unmap = km_dma_tp_named(btf, "dma_unmap_page") ||
+		     km_dma_tp_named(btf, "dma_unmap_phys");
 	bool alloc = km_dma_tp_named(btf, "dma_alloc") && km_dma_tp_named(btf, "dma_free");
 
 	if (why && len)

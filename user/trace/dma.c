@@ -94,7 +94,8 @@ static int read_devices(const struct dma_tracer *d, struct dma_snapshot *snap)
 
 static int read_sites(const struct dma_tracer *d, struct dma_snapshot *snap)
 {
-	int fd = bpf_map__fd(d->skel->maps.dma_sites), stacks = bpf_map__fd(d->skel->maps.dma_stacks);
+	int fd = bpf_map__fd(d->skel->maps.dma_sites);
+	int stacks = bpf_map__fd(d->skel->maps.dma_stacks);
 	struct km_dma_key key, next, *prev = NULL;
 	size_t cap = 0;
 
