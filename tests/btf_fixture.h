@@ -63,6 +63,13 @@ static int add_new_type(struct builder *b, const char *s)
 		return btf__add_typedef(b->btf, s, type_id(b, "unsigned int"));
 	if (!strcmp(s, "bool"))
 		return btf__add_typedef(b->btf, s, type_id(b, "_Bool"));
+	/* the DMA API events' (fixtures/tp-protos/dma-*.h) */
+	if (!strcmp(s, "long long unsigned int"))
+		return btf__add_int(b->btf, s, 8, 0);
+	if (!strcmp(s, "dma_addr_t") || !strcmp(s, "phys_addr_t"))
+		return btf__add_typedef(b->btf, s, type_id(b, "long long unsigned int"));
+	if (!strncmp(s, "enum ", 5))
+		return btf__add_enum(b->btf, s + 5, 4);
 	tap_diag("fixture type '%s' is not known to the test", s);
 	return -EINVAL;
 }
