@@ -100,8 +100,8 @@ static const struct km_feature_info infos[KM_FEAT_NR] = {
 				  "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
 				  "trace --vmalloc (each group alone gives its section)" },
 	[KM_FEAT_DMA_TPS] = { "tracepoints dma, swiotlb (DMA API)", "6.12",
-			      "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS (bounces: CONFIG_SWIOTLB)",
-			      "trace --dma" },
+			      "CONFIG_TRACEPOINTS CONFIG_BPF_EVENTS",
+			      "trace --dma (bounces: CONFIG_SWIOTLB)" },
 };
 
 static struct btf *vmlinux;
