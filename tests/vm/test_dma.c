@@ -86,7 +86,8 @@ static struct jp *trace_report(struct proc *p)
 
 	ASSERT_EQ(p->status, 0, "trace --dma exits 0");
 	if (!tap_ok(doc != NULL, "trace --dma: one JSON document"))
-		tap_diag("stdout: %.500s stderr: %.500s", p->out ? p->out : "", p->err ? p->err : "");
+		tap_diag("stdout: %.500s stderr: %.500s", p->out ? p->out : "",
+			 p->err ? p->err : "");
 	return doc;
 }
 
@@ -223,7 +224,8 @@ static void check_sites(struct jp *doc)
 			  "kd_coherent: bytes");
 		ASSERT_EQ(site(doc, "kd_coherent", "coherent.outstanding_bytes"), COH_HELD,
 			  "kd_coherent: outstanding bytes");
-		ASSERT_EQ(site(doc, "kd_coherent", "streaming.count"), 0, "kd_coherent: no mappings");
+		ASSERT_EQ(site(doc, "kd_coherent", "streaming.count"), 0,
+			  "kd_coherent: no mappings");
 	}
 	if (ASSERT_TRUE(site_rows(doc, "kd_map_single") > 0,
 			"kd_map_single rows (dma_map_single is inline)")) {
@@ -234,25 +236,32 @@ static void check_sites(struct jp *doc)
 			  "kd_map_single: bytes");
 		ASSERT_EQ(site(doc, "kd_map_single", "streaming.outstanding"), 1,
 			  "kd_map_single: one outstanding");
-		ASSERT_EQ(site(doc, "kd_map_single", "streaming.by_direction.from_device.outstanding_bytes"),
+		ASSERT_EQ(site(doc, "kd_map_single",
+			       "streaming.by_direction.from_device.outstanding_bytes"),
 			  SINGLE_FROM_HELD, "kd_map_single: the held from-device mapping");
 		ASSERT_EQ(site(doc, "kd_map_single", "bounced.count"), 0,
 			  "kd_map_single: below 4 GiB, no bounce");
 	}
 	if (ASSERT_TRUE(site_rows(doc, "kd_map_page") > 0, "kd_map_page rows")) {
-		ASSERT_EQ(site(doc, "kd_map_page", "streaming.count"), ROUNDS, "kd_map_page: mappings");
+		ASSERT_EQ(site(doc, "kd_map_page", "streaming.count"), ROUNDS,
+			  "kd_map_page: mappings");
 		ASSERT_EQ(site(doc, "kd_map_page", "streaming.bytes"), PAGE_TO * ROUNDS,
 			  "kd_map_page: bytes");
 		ASSERT_EQ(site(doc, "kd_map_page", "streaming.outstanding"), 0,
 			  "kd_map_page: all unmapped");
 		ASSERT_EQ(site(doc, "kd_map_page", "bounced.count"), 0, "kd_map_page: no bounce");
 	}
-	if (ASSERT_TRUE(site_rows(doc, "kd_bounce") > 0, "kd_bounce rows (past swiotlb's frames)")) {
-		ASSERT_EQ(site(doc, "kd_bounce", "streaming.count"), 2 * ROUNDS, "kd_bounce: mappings");
-		ASSERT_EQ(site(doc, "kd_bounce", "streaming.bytes"), (BOUNCE_TO + BOUNCE_FROM) * ROUNDS,
+	if (ASSERT_TRUE(site_rows(doc, "kd_bounce") > 0,
+			"kd_bounce rows (past swiotlb's frames)")) {
+		ASSERT_EQ(site(doc, "kd_bounce", "streaming.count"), 2 * ROUNDS,
+			  "kd_bounce: mappings");
+		ASSERT_EQ(site(doc, "kd_bounce", "streaming.bytes"),
+			  (BOUNCE_TO + BOUNCE_FROM) * ROUNDS,
 			  "kd_bounce: bytes");
-		ASSERT_EQ(site(doc, "kd_bounce", "bounced.count"), 2 * ROUNDS, "kd_bounce: bounces");
-		ASSERT_EQ(site(doc, "kd_bounce", "bounced.bytes"), (BOUNCE_TO + BOUNCE_FROM) * ROUNDS,
+		ASSERT_EQ(site(doc, "kd_bounce", "bounced.count"), 2 * ROUNDS,
+			  "kd_bounce: bounces");
+		ASSERT_EQ(site(doc, "kd_bounce", "bounced.bytes"),
+			  (BOUNCE_TO + BOUNCE_FROM) * ROUNDS,
 			  "kd_bounce: bounced bytes");
 	}
 	/* the neighbours: nothing of the module's on another device, nor another's on it */
