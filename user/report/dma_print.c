@@ -152,9 +152,10 @@ void dma_text_print(FILE *out, const struct report_dma *r, int top)
 		fprintf(out, "  %s\n", r->reason);
 		return;
 	}
-	fprintf(out, "  coherent: %llu allocations, %s, %llu outstanding; streaming: %llu "
-		"mappings, %s (to device %s, from device %s, bidirectional %s), %llu outstanding; "
-		"bounced: %llu copies, %s\n",
+	fprintf(out, "  coherent: %llu allocations, %s, %llu outstanding\n"
+		"  streaming: %llu mappings, %s (to device %s, from device %s, bidirectional %s), "
+		"%llu outstanding\n"
+		"  bounced: %llu copies, %s\n",
 		(unsigned long long)(t->coherent.count + t->pages.count),
 		km_hbytes(&h, t->coherent.bytes + t->pages.bytes),
 		(unsigned long long)(outstanding(&t->coherent) + outstanding(&t->pages)),
