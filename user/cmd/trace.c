@@ -423,28 +423,16 @@ static int report_now(struct report_state *rs, bool final)
 static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct range_set *rs)
 {
 	struct km_scope *s = &o->scope;
-	int ret, i;
+	int ret;
 
 	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
 	if (ret)
 		return ret;
-	cfg->pid = s->tgid;
-	cfg->tid = s->tid;
-	cfg->follow = s->cmd != NULL;
-	cfg->comm = s->comm;
-	cfg->stack = s->stack;
+	rs->n = km_scope_caller_ranges(s, rs->start, rs->end, KM_MAX_RANGES);
+	tracer_config_scope(cfg, s, rs->n);
 	cfg->max_shapes = o->max_shapes;
 	cfg->outstanding = o->outstanding;
 	cfg->max_outstanding = o->max_outstanding;
-	cfg->cgroup_id = s->cgroup_id;
-	cfg->cgroup_level = s->cgroup_level;
-	cfg->module = s->module;
-	for (i = 0; i < s->nr_caller_ranges; i++) {
-		rs->start[rs->n] = s->caller_ranges[i].start;
-		rs->end[rs->n++] = s->caller_ranges[i].end;
-	}
-	cfg->ranges = rs->n > 0 || s->module;
-	cfg->ranges_on_stack = cfg->ranges && s->stack;
 	return 0;
 }
 

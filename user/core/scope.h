@@ -98,6 +98,9 @@ void km_scope_describe(const struct km_scope *s, char *buf, size_t len);
  * it has more ranges than fit. 0 or -errno.
  */
 int km_scope_refresh(struct km_scope *s, struct km_module_hook *hook);
+/* --caller's ranges as the start[] / end[] arrays tracers take (max entries): how many. */
+int km_scope_caller_ranges(const struct km_scope *s, unsigned long *start, unsigned long *end,
+			   int max);
 /* The module's one core (non-init) text range, for what takes a single range. */
 int km_scope_module_core(const struct km_scope *s, unsigned long *start, unsigned long *end);
 void km_scope_free(struct km_scope *s);
