@@ -9,10 +9,8 @@
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
 #include "live.h"
 
 #define COMM "kmsc-expw"
@@ -156,31 +154,6 @@ static double prom_wait(struct proc *prom, int port, const char *promql, double 
 	return v;
 }
 
-/* The BPF program ids the process holds (from its fdinfo). */
-static int prog_ids(pid_t pid, __u32 *ids, int max)
-{
-	char dir[64], path[512], line[256];
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	dp = opendir(dir);
-	while (dp && (d = readdir(dp)) && n < max) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
-				break;
-		if (f)
-			fclose(f);
-	}
-	if (dp)
-		closedir(dp);
-	return n;
-}
 
 static int workload(int argc, char **argv)
 {
@@ -360,7 +333,6 @@ int main(int argc, char **argv)
 	struct proc exp, prom, w;
 	__u32 ids[64];
 	int port, pport, i, nids, stuck, partial, lint;
-	bool gone = true;
 
 	if (argc > 1 && !strcmp(argv[1], "workload"))
 		return workload(argc, argv);
@@ -402,7 +374,7 @@ int main(int argc, char **argv)
 		ASSERT_CONTAINS(p.err, "Address already in use", "saying why");
 		proc_free(&p);
 	}
-	nids = prog_ids(exp.pid, ids, 64);
+	nids = live_prog_ids(exp.pid, ids, 64);
 	ASSERT_GT(nids, 0, "the exporter holds its BPF programs");
 	test_refusals(port);
 
@@ -510,23 +482,8 @@ int main(int argc, char **argv)
 	kill(exp.pid, SIGTERM);
 	ASSERT_EQ(proc_finish(&exp), 0, "SIGTERM: the exporter exits 0");
 	ASSERT_TRUE(!strstr(exp.err, "error"), "with no error");
-	for (i = 0; i < 50; i++) {
-		int k;
-
-		gone = true;
-		for (k = 0; k < nids; k++) {
-			int fd = bpf_prog_get_fd_by_id(ids[k]);
-
-			if (fd >= 0) {
-				close(fd);
-				gone = false;
-			}
-		}
-		if (gone)
-			break;
-		sleep_ms(100);
-	}
-	ASSERT_TRUE(gone, "and every BPF program it held is gone (detached)");
+	ASSERT_TRUE(live_progs_gone(ids, nids),
+		    "and every BPF program it held is gone (detached)");
 	proc_free(&exp);
 	test_trace_file(dir);
 	test_report_recording(dir);
