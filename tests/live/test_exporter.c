@@ -8,10 +8,8 @@
  *
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include "live.h"
+#include "loopback.h"
 
 #define COMM "kmsc-expw"
 #define IOVECS 100
@@ -19,33 +17,6 @@
 #define HTTP_BIG 9000 /* over the server's 8 KiB request head */
 
 static char self[4096];
-
-/* A free loopback port: bound to 0, read back, closed (a race no test here loses). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int connect_to(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Reads until EOF or timeout_ms; the bytes read in a malloc()ed string. */
 static char *read_all(int fd, int timeout_ms)
@@ -64,7 +35,7 @@ static char *read_all(int fd, int timeout_ms)
 /* Sends request (whole) and returns the response, or NULL when it cannot connect. */
 static char *http_raw(int port, const char *request)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char *resp;
 
 	if (fd < 0)
@@ -187,7 +158,7 @@ static void test_refusals(int port)
 	free(resp);
 	/* the connection cap: 16 held idle, the 17th closed at once */
 	for (i = 0; i < 17; i++)
-		held[i] = connect_to(port);
+		held[i] = loopback_connect(port);
 	sleep_ms(300);
 	resp = held[16] >= 0 ? read_all(held[16], 3000) : NULL;
 	ASSERT_TRUE(resp && !*resp, "over the cap of 16 connections: closed without an answer");
@@ -341,8 +312,8 @@ int main(int argc, char **argv)
 	if (access("/usr/bin/prometheus", X_OK) || access("/usr/bin/promtool", X_OK))
 		tap_plan_skip_all("no /usr/bin/prometheus or promtool (scripts/setup installs the "
 				  "prometheus package)");
-	port = free_port();
-	pport = free_port();
+	port = loopback_free_port();
+	pport = loopback_free_port();
 	if (port < 0 || pport < 0 || port == pport || !mkdtemp(dir))
 		tap_plan_skip_all("no free loopback port or temp dir");
 
@@ -400,8 +371,8 @@ int main(int argc, char **argv)
 		tap_diag("prometheus: %.2000s", prom.err ? prom.err : "");
 
 	/* a client that connects and sends nothing, and one that stops half-way */
-	stuck = connect_to(port);
-	partial = connect_to(port);
+	stuck = loopback_connect(port);
+	partial = loopback_connect(port);
 	if (partial >= 0 && write(partial, "GET /met", 8) != 8)
 		tap_diag("cannot write the partial request");
 	snprintf(iters, sizeof(iters), "%d", ITERS);
