@@ -261,9 +261,6 @@ static int doctor_option(void *ctx, int id, const char *arg)
 			return km_usage_error(&doctor_spec, "invalid output file ''");
 		*output = arg;
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }

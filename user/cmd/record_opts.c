@@ -71,9 +71,6 @@ static int record_option(void *ctx, int id, const char *arg)
 					      "two", (unsigned long long)v);
 		o->buffer_bytes = (unsigned long)v << 20;
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }

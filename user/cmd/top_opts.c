@@ -100,9 +100,6 @@ static int top_option(void *ctx, int id, const char *arg)
 			return -EINVAL;
 		o->trace.max_shapes = v;
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }

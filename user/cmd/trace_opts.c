@@ -158,9 +158,6 @@ static int trace_option(void *ctx, int id, const char *arg)
 			return km_usage_error(spec, "unknown sort key '%s': use waste, count, bytes "
 					      "or failed", arg);
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }
