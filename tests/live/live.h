@@ -332,53 +332,6 @@ static inline void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/*
- * f is function or a compiler clone of it (function.part.0, .isra.0, .constprop.0,
- * .cold): which one a kernel's build has differs (6.12's -O2 iovec_from_user.part.0).
- */
-static inline bool function_is(const char *f, const char *function)
-{
-	size_t n = strlen(function);
-
-	return f && !strncmp(f, function, n) && (f[n] == '\0' || f[n] == '.');
-}
-
-/* The callsites[] entry for function (or a clone) in cache, or NULL. */
-static inline struct jp *find_site(struct jp *doc, const char *function, const char *cache)
-{
-	struct jp *sites = jp_get(doc, "callsites");
-	int i;
-
-	if (!sites || sites->type != JP_ARR)
-		return NULL;
-	for (i = 0; i < sites->n; i++) {
-		const char *f = jp_str(sites->kids[i], "function");
-		const char *c = jp_str(sites->kids[i], "cache");
-
-		if (function_is(f, function) && (!cache || (c && !strcmp(c, cache))))
-			return sites->kids[i];
-	}
-	return NULL;
-}
-
-/* Sum of a numeric field over callsites[] rows of function or its clones (any cache). */
-static inline double site_sum(struct jp *doc, const char *function, const char *field)
-{
-	struct jp *sites = jp_get(doc, "callsites");
-	double sum = 0;
-	int i;
-
-	if (!sites || sites->type != JP_ARR)
-		return NAN; /* fails any comparison with a count */
-	for (i = 0; i < sites->n; i++) {
-		const char *f = jp_str(sites->kids[i], "function");
-
-		if (function_is(f, function))
-			sum += jp_num(sites->kids[i], field);
-	}
-	return sum;
-}
-
 /* The ids of the BPF programs process pid holds (from its fdinfo): how many, at most max. */
 static inline int live_prog_ids(pid_t pid, __u32 *ids, int max)
 {
@@ -426,6 +379,53 @@ static inline bool live_progs_gone(const __u32 *ids, int n)
 		sleep_ms(100);
 	}
 	return false;
+}
+
+/*
+ * f is function or a compiler clone of it (function.part.0, .isra.0, .constprop.0,
+ * .cold): which one a kernel's build has differs (6.12's -O2 iovec_from_user.part.0).
+ */
+static inline bool function_is(const char *f, const char *function)
+{
+	size_t n = strlen(function);
+
+	return f && !strncmp(f, function, n) && (f[n] == '\0' || f[n] == '.');
+}
+
+/* The callsites[] entry for function (or a clone) in cache, or NULL. */
+static inline struct jp *find_site(struct jp *doc, const char *function, const char *cache)
+{
+	struct jp *sites = jp_get(doc, "callsites");
+	int i;
+
+	if (!sites || sites->type != JP_ARR)
+		return NULL;
+	for (i = 0; i < sites->n; i++) {
+		const char *f = jp_str(sites->kids[i], "function");
+		const char *c = jp_str(sites->kids[i], "cache");
+
+		if (function_is(f, function) && (!cache || (c && !strcmp(c, cache))))
+			return sites->kids[i];
+	}
+	return NULL;
+}
+
+/* Sum of a numeric field over callsites[] rows of function or its clones (any cache). */
+static inline double site_sum(struct jp *doc, const char *function, const char *field)
+{
+	struct jp *sites = jp_get(doc, "callsites");
+	double sum = 0;
+	int i;
+
+	if (!sites || sites->type != JP_ARR)
+		return NAN; /* fails any comparison with a count */
+	for (i = 0; i < sites->n; i++) {
+		const char *f = jp_str(sites->kids[i], "function");
+
+		if (function_is(f, function))
+			sum += jp_num(sites->kids[i], field);
+	}
+	return sum;
 }
 
 #endif
