@@ -6,6 +6,7 @@
 #ifndef KMSCOPE_LIVE_H
 #define KMSCOPE_LIVE_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "tap.h"
 #include "jsonp.h"
 
@@ -328,6 +330,55 @@ static inline void sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* The ids of the BPF programs process pid holds (from its fdinfo): how many, at most max. */
+static inline int live_prog_ids(pid_t pid, __u32 *ids, int max)
+{
+	char dir[64], path[512], line[256];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp)) && n < max) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
+				break;
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+/* Whether every one of the n programs is unloaded within 5 s (detaching is deferred). */
+static inline bool live_progs_gone(const __u32 *ids, int n)
+{
+	int i, k;
+
+	for (i = 0; i < 50; i++) {
+		bool gone = true;
+
+		for (k = 0; k < n; k++) {
+			int fd = bpf_prog_get_fd_by_id(ids[k]);
+
+			if (fd >= 0) {
+				close(fd);
+				gone = false;
+			}
+		}
+		if (gone)
+			return true;
+		sleep_ms(100);
+	}
+	return false;
 }
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 #include "live/live.h"
+#include "core/common.h"
 
 static char *kconfig; /* "\n" + /proc/config.gz */
 
@@ -56,6 +57,44 @@ static void check_seen(struct jp *doc, const char *name, bool expected)
 
 	snprintf(msg, sizeof(msg), "doctor says '%s' is %s", name, expected ? "ok" : "missing");
 	ASSERT_TRUE(ok && ok->type == JP_BOOL && ok->b == expected, msg);
+}
+
+/* -o FILE: the document goes there and nowhere else; a file that cannot be written fails. */
+static void test_output(int nchecks)
+{
+	char path[] = "/tmp/kmscope-doctor-XXXXXX";
+	char *argv[] = { (char *)kmscope_path(), "doctor", "--json", "-o", path, NULL };
+	char *full[] = { (char *)kmscope_path(), "doctor", "-o", "/dev/full", NULL };
+	char *empty[] = { (char *)kmscope_path(), "doctor", "-o", "", NULL };
+	int fd = mkstemp(path);
+	struct jp *doc = NULL, *checks;
+	struct proc p;
+	char *text;
+
+	if (fd < 0) {
+		tap_skip("doctor -o FILE", "cannot create a file in /tmp");
+		return;
+	}
+	close(fd);
+	run(&p, argv);
+	ASSERT_TRUE(p.status == 0 || p.status == 3, "doctor --json -o FILE exits 0 or 3");
+	ASSERT_EQ(p.out_len, 0, "-o FILE: nothing on stdout");
+	text = km_read_text(path);
+	doc = text ? jp_parse(text, NULL) : NULL;
+	checks = doc ? jp_get(doc, "checks") : NULL;
+	ASSERT_EQ(checks ? checks->n : -1, nchecks, "-o FILE: the document, every check");
+	jp_free(doc);
+	free(text);
+	proc_free(&p);
+	unlink(path);
+
+	run(&p, full);
+	ASSERT_EQ(p.status, 1, "-o /dev/full: a write that fails is a runtime error");
+	ASSERT_CONTAINS(p.err, "cannot write '/dev/full'", "saying which file");
+	proc_free(&p);
+	run(&p, empty);
+	ASSERT_EQ(p.status, 2, "-o '': a usage error");
+	proc_free(&p);
 }
 
 int main(void)
@@ -112,6 +151,7 @@ int main(void)
 			ASSERT_TRUE(since && since->type == JP_STR && since->str[0],
 				    "feature lines say since which kernel");
 	}
+	test_output(checks->n);
 	jp_free(doc);
 	proc_free(&p);
 	free(kconfig);

@@ -8,12 +8,8 @@
  *
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <bpf/bpf.h>
 #include "live.h"
+#include "loopback.h"
 
 #define COMM "kmsc-expw"
 #define IOVECS 100
@@ -21,33 +17,6 @@
 #define HTTP_BIG 9000 /* over the server's 8 KiB request head */
 
 static char self[4096];
-
-/* A free loopback port: bound to 0, read back, closed (a race no test here loses). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int connect_to(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Reads until EOF or timeout_ms; the bytes read in a malloc()ed string. */
 static char *read_all(int fd, int timeout_ms)
@@ -66,7 +35,7 @@ static char *read_all(int fd, int timeout_ms)
 /* Sends request (whole) and returns the response, or NULL when it cannot connect. */
 static char *http_raw(int port, const char *request)
 {
-	int fd = connect_to(port);
+	int fd = loopback_connect(port);
 	char *resp;
 
 	if (fd < 0)
@@ -156,31 +125,6 @@ static double prom_wait(struct proc *prom, int port, const char *promql, double 
 	return v;
 }
 
-/* The BPF program ids the process holds (from its fdinfo). */
-static int prog_ids(pid_t pid, __u32 *ids, int max)
-{
-	char dir[64], path[512], line[256];
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	dp = opendir(dir);
-	while (dp && (d = readdir(dp)) && n < max) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
-				break;
-		if (f)
-			fclose(f);
-	}
-	if (dp)
-		closedir(dp);
-	return n;
-}
 
 static int workload(int argc, char **argv)
 {
@@ -214,7 +158,7 @@ static void test_refusals(int port)
 	free(resp);
 	/* the connection cap: 16 held idle, the 17th closed at once */
 	for (i = 0; i < 17; i++)
-		held[i] = connect_to(port);
+		held[i] = loopback_connect(port);
 	sleep_ms(300);
 	resp = held[16] >= 0 ? read_all(held[16], 3000) : NULL;
 	ASSERT_TRUE(resp && !*resp, "over the cap of 16 connections: closed without an answer");
@@ -360,7 +304,6 @@ int main(int argc, char **argv)
 	struct proc exp, prom, w;
 	__u32 ids[64];
 	int port, pport, i, nids, stuck, partial, lint;
-	bool gone = true;
 
 	if (argc > 1 && !strcmp(argv[1], "workload"))
 		return workload(argc, argv);
@@ -369,8 +312,8 @@ int main(int argc, char **argv)
 	if (access("/usr/bin/prometheus", X_OK) || access("/usr/bin/promtool", X_OK))
 		tap_plan_skip_all("no /usr/bin/prometheus or promtool (scripts/setup installs the "
 				  "prometheus package)");
-	port = free_port();
-	pport = free_port();
+	port = loopback_free_port();
+	pport = loopback_free_port();
 	if (port < 0 || pport < 0 || port == pport || !mkdtemp(dir))
 		tap_plan_skip_all("no free loopback port or temp dir");
 
@@ -402,7 +345,7 @@ int main(int argc, char **argv)
 		ASSERT_CONTAINS(p.err, "Address already in use", "saying why");
 		proc_free(&p);
 	}
-	nids = prog_ids(exp.pid, ids, 64);
+	nids = live_prog_ids(exp.pid, ids, 64);
 	ASSERT_GT(nids, 0, "the exporter holds its BPF programs");
 	test_refusals(port);
 
@@ -428,8 +371,8 @@ int main(int argc, char **argv)
 		tap_diag("prometheus: %.2000s", prom.err ? prom.err : "");
 
 	/* a client that connects and sends nothing, and one that stops half-way */
-	stuck = connect_to(port);
-	partial = connect_to(port);
+	stuck = loopback_connect(port);
+	partial = loopback_connect(port);
 	if (partial >= 0 && write(partial, "GET /met", 8) != 8)
 		tap_diag("cannot write the partial request");
 	snprintf(iters, sizeof(iters), "%d", ITERS);
@@ -510,23 +453,8 @@ int main(int argc, char **argv)
 	kill(exp.pid, SIGTERM);
 	ASSERT_EQ(proc_finish(&exp), 0, "SIGTERM: the exporter exits 0");
 	ASSERT_TRUE(!strstr(exp.err, "error"), "with no error");
-	for (i = 0; i < 50; i++) {
-		int k;
-
-		gone = true;
-		for (k = 0; k < nids; k++) {
-			int fd = bpf_prog_get_fd_by_id(ids[k]);
-
-			if (fd >= 0) {
-				close(fd);
-				gone = false;
-			}
-		}
-		if (gone)
-			break;
-		sleep_ms(100);
-	}
-	ASSERT_TRUE(gone, "and every BPF program it held is gone (detached)");
+	ASSERT_TRUE(live_progs_gone(ids, nids),
+		    "and every BPF program it held is gone (detached)");
 	proc_free(&exp);
 	test_trace_file(dir);
 	test_report_recording(dir);

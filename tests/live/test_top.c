@@ -7,8 +7,6 @@
  * on the alternate screen, keys k and m regroup, q exits 0 with the shell's screen back,
  * and every BPF program kmscope held is gone.
  */
-#include <dirent.h>
-#include <bpf/bpf.h>
 #include "live.h"
 
 #define TMUX "/usr/bin/tmux"
@@ -234,31 +232,6 @@ static pid_t kmscope_in_pane(void)
 	return found;
 }
 
-static int prog_ids(pid_t pid, __u32 *ids, int max)
-{
-	char dir[64], path[512], line[256];
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	dp = opendir(dir);
-	while (dp && (d = readdir(dp)) && n < max) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "prog_id: %u", &ids[n]) == 1 && ++n == max)
-				break;
-		if (f)
-			fclose(f);
-	}
-	if (dp)
-		closedir(dp);
-	return n;
-}
-
 
 static bool lines_fit(const char *screen, int width, int height)
 {
@@ -338,8 +311,7 @@ static void test_tmux(void)
 	char *kill_args[] = { "kill-server", NULL };
 	__u32 ids[64];
 	pid_t workload = fork(), km;
-	int nids, i, k;
-	bool gone = false;
+	int nids;
 
 	if (workload == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -373,7 +345,7 @@ static void test_tmux(void)
 	ASSERT_TRUE(!strstr(screen, "shell-screen"), "the shell's screen is not overwritten");
 	free(screen);
 	km = kmscope_in_pane();
-	nids = km ? prog_ids(km, ids, 64) : 0;
+	nids = km ? live_prog_ids(km, ids, 64) : 0;
 	ASSERT_GT(nids, 0, "kmscope in the pane holds its BPF programs");
 
 	{
@@ -407,20 +379,8 @@ static void test_tmux(void)
 	ASSERT_TRUE(!strstr(screen, "ALLOC/s"), "and the view is gone from it");
 	ASSERT_TRUE(!alternate_on(), "the alternate screen is off");
 	free(screen);
-	for (i = 0; i < 50 && !gone; i++) {
-		gone = true;
-		for (k = 0; k < nids; k++) {
-			int fd = bpf_prog_get_fd_by_id(ids[k]);
-
-			if (fd >= 0) {
-				close(fd);
-				gone = false;
-			}
-		}
-		if (!gone)
-			sleep_ms(100);
-	}
-	ASSERT_TRUE(nids > 0 && gone, "every BPF program it held is gone (detached)");
+	ASSERT_TRUE(nids > 0 && live_progs_gone(ids, nids),
+		    "every BPF program it held is gone (detached)");
 	tmux(kill_args, NULL);
 	test_tmux_sigterm(workload);
 	kill(workload, SIGKILL);

@@ -5,15 +5,13 @@
  * and from a page of a hand-made snapshot whose names do all of that.
  */
 #include "../tap.h"
-#include "../fixture.h"
 #include "../jsonp.h"
+#include "../report_fixture.h"
 #include <ctype.h>
 #include <errno.h>
 #include "report/html.h"
 #include "report/report.h"
 
-#define GFP_KERNEL_ 0xcc0UL /* fixtures/kmalloc.format's bits */
-#define SITE	    0xffffffff81001040UL /* start_kernel in fixtures/kallsyms */
 #define EVIL	    "</script><img src=x onerror=alert(1)><!--<script>"
 #define EVIL_CACHE  "</script><!--<i>" /* fits a cache name */
 
@@ -136,7 +134,7 @@ static void test_page(const struct report_env *env)
 	char *out, *json;
 	struct jp *doc;
 
-	a.key.call_site = SITE;
+	a.key.call_site = START_KERNEL;
 	a.key.cache = 0x1234;
 	a.key.kind = KM_KIND_CACHE;
 	a.key.bytes_req = 100;
@@ -197,31 +195,13 @@ static void test_page(const struct report_env *env)
 
 int main(void)
 {
-	struct kmalloc_classes classes;
-	struct gfp_bits gfp;
-	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
-				  .sort = SORT_WASTE, .scope = EVIL };
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(fixture("kmalloc.format"), "r");
-	int c;
+	struct report_fixture fx;
+	struct report_env env = { .sections = REPORT_ALL, .sort = SORT_WASTE, .scope = EVIL };
 
-	if (f) {
-		FILE *m = open_memstream(&text, &len);
-
-		while ((c = fgetc(f)) != EOF)
-			fputc(c, m);
-		fclose(m);
-		fclose(f);
-	}
-	if (!text || gfp_bits__from_format(&gfp, text))
-		tap_plan_skip_all("cannot read the kmalloc.format fixture");
-	free(text);
-	kmalloc_classes__default(&classes);
-	env.ksyms = ksyms__load(fixture("kallsyms"));
+	report_fixture_env(&fx, &env);
 	test_text();
 	test_script_json();
 	test_page(&env);
-	ksyms__free((struct ksyms *)env.ksyms);
+	report_fixture_free(&fx);
 	return tap_done();
 }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "tap.h"
+#include "loopback.h"
 #include "core/http.h"
 
 struct handler_ctx {
@@ -47,13 +48,12 @@ static void pump(struct http_server *s, int rounds)
 	}
 }
 
+/* A non-blocking client: the server it talks to runs in this thread. */
 static int connect_to(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = loopback_connect(port);
 
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
+	if (fd < 0)
 		abort();
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	return fd;
@@ -83,19 +83,6 @@ static char *exchange(struct http_server *s, int port, const char *request)
 	return resp;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static void test_bad_addresses(void)
 {
 	static const char *const bad[] = { "9633", "127.0.0.1:", "127.0.0.1:0", ":65536", ":96x",
@@ -119,7 +106,7 @@ int main(void)
 	struct http_server *s, *again;
 	char addr[64], big[HTTP_MAX_REQUEST + 100];
 	const char *why, *r;
-	int port = free_port();
+	int port = loopback_free_port();
 
 	test_bad_addresses();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);

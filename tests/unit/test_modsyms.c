@@ -69,17 +69,12 @@ static void test_model(const struct modsyms *m2)
 	struct report_model model;
 	struct kmalloc_classes classes;
 	struct gfp_bits gfp;
-	FILE *f = fopen(fixture("kmalloc.format"), "r");
-	char text[8192] = "";
 	int i, named = 0, by_address = 0;
 
-	if (!f || !fread(text, 1, sizeof(text) - 1, f) || gfp_bits__from_format(&gfp, text)) {
+	if (gfp_bits__load(&gfp, NULL, fixture("kmalloc.format"))) {
 		tap_skip("the report model", "cannot read the kmalloc.format fixture");
-		if (f)
-			fclose(f);
 		return;
 	}
-	fclose(f);
 	kmalloc_classes__default(&classes);
 	env.gfp = &gfp;
 	env.classes = &classes;

@@ -5,49 +5,10 @@
  * escaping, both dialects, and `promtool check metrics` on the 0.0.4 text.
  */
 #include "../tap.h"
-#include "../fixture.h"
+#include "../report_fixture.h"
 #include <sys/wait.h>
 #include <unistd.h>
 #include "report/openmetrics.h"
-
-#define GFP_KERNEL_ 0xcc0UL /* this machine's bits, as in fixtures/kmalloc.format */
-#define GFP_ATOMIC_ 0x820UL
-#define GFP_NOWAIT_ 0x800UL
-#define GFP_DMA_    0x001UL
-#define GFP_DMA32_  0x004UL
-
-#define E1000_PROBE 0xffffffffc0a01100UL
-#define E1000_CLEAN 0xffffffffc0a01200UL
-#define START_KERNEL 0xffffffff81001040UL
-#define KMALLOC_ENTRY 0xffffffff81002400UL
-
-static struct alloc_shape shape(__u64 site, __u64 cache, __u32 req, __u32 alloc, __u32 gfp,
-				bool failed, __u64 count)
-{
-	struct alloc_shape s = { .count = count };
-
-	s.key.call_site = site;
-	s.key.cache = cache;
-	s.key.kind = cache ? KM_KIND_CACHE : KM_KIND_KMALLOC;
-	s.key.bytes_req = req;
-	s.key.bytes_alloc = alloc;
-	s.key.gfp_flags = gfp;
-	s.key.failed = failed;
-	s.key.stack_id = -1;
-	return s;
-}
-
-static struct page_shape page(__u32 order, int zone, __u32 gfp, bool failed, __u64 count)
-{
-	struct page_shape p = { .count = count };
-
-	p.key.order = order;
-	p.key.zone = zone;
-	p.key.gfp_flags = gfp;
-	p.key.failed = failed;
-	p.key.stack_id = -1;
-	return p;
-}
 
 static char *print(const struct snapshot *snap, const struct report_env *env,
 		   const struct om_options *o)
@@ -229,53 +190,28 @@ static void test_keep(struct snapshot *snap, const struct report_env *env)
 int main(void)
 {
 	struct alloc_shape allocs[] = {
-		shape(E1000_PROBE + 0x10, 0, 4100, 8192, GFP_KERNEL_, false, 10),
-		shape(E1000_PROBE + 0x10, 0, 100, 128, GFP_ATOMIC_, true, 3),
-		shape(START_KERNEL + 0x20, 0, 60, 64, GFP_NOWAIT_, false, 5),
-		shape(START_KERNEL + 0x20, 0, 64, 64, GFP_KERNEL_ | GFP_DMA_, false, 2),
-		shape(E1000_CLEAN + 0x8, 0x1234, 260, 264, GFP_KERNEL_, false, 4),
-		/* a large kmalloc, traced in __kmalloc_noprof and again at its caller */
-		shape(KMALLOC_ENTRY + 0x40, 0, 20000, 32768, GFP_KERNEL_, false, 1),
-		shape(START_KERNEL + 0x30, 0, 20000, 32768, GFP_KERNEL_, false, 1),
+		REPORT_FIXTURE_ALLOCS,
 		shape(0x1234, 0x5678, 30, 32, GFP_NOWAIT_, true, 2), /* no symbol, odd cache */
 	};
 	struct page_shape pages[] = {
-		page(0, 0, GFP_KERNEL_, false, 100),
-		page(2, 1, GFP_KERNEL_ | GFP_DMA32_, false, 3),
-		page(3, -1, GFP_ATOMIC_, true, 1),
+		REPORT_FIXTURE_PAGES,
 		page(1, 7, GFP_KERNEL_, false, 6), /* a zone not known: "unknown" */
 	};
-	struct cache_entry caches[] = { { .ptr = 0x1234, .info = { "my_cache", 260, 264 } },
+	struct cache_entry caches[] = { REPORT_FIXTURE_CACHE,
 					{ .ptr = 0x5678, .info = { "we\"ird\\na\nme", 30, 32 } } };
-	struct zone_range zones[] = { { 0, "DMA", 1, 4096 }, { 0, "DMA32", 4096, 1048576 },
-				      { 0, "Normal", 1048576, 6553600 } };
+	struct zone_range zones[] = { REPORT_FIXTURE_ZONES };
 	struct snapshot snap = { .allocs = allocs, .nr_allocs = 8, .pages = pages, .nr_pages = 4,
 				 .caches = caches, .nr_caches = 2 };
-	struct kmalloc_classes classes;
-	struct gfp_bits gfp;
-	struct report_env env = { .gfp = &gfp, .classes = &classes, .zones = zones, .nr_zones = 3,
-				  .sections = REPORT_ALL, .sort = SORT_WASTE, .scope = "test" };
+	struct report_fixture fx;
+	struct report_env env = { .zones = zones, .nr_zones = 3, .sections = REPORT_ALL,
+				  .sort = SORT_WASTE, .scope = "test" };
 	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2, .top_caches = 1,
 				.top_modules = 1 };
 	struct om_counter extra[] = { { "kmscope_exporter_scrapes", "Scrapes.", NULL, NULL, 4 } };
-	char *out, *text = NULL, msg[4096];
-	size_t len = 0;
-	FILE *f = fopen(fixture("kmalloc.format"), "r");
-	int c, rc;
+	char *out, msg[4096];
+	int rc;
 
-	if (f) {
-		FILE *m = open_memstream(&text, &len);
-
-		while ((c = fgetc(f)) != EOF)
-			fputc(c, m);
-		fclose(m);
-		fclose(f);
-	}
-	if (!text || gfp_bits__from_format(&gfp, text))
-		tap_plan_skip_all("cannot read the kmalloc.format fixture");
-	free(text);
-	kmalloc_classes__default(&classes);
-	env.ksyms = ksyms__load(fixture("kallsyms"));
+	report_fixture_env(&fx, &env);
 	snap.counters[KM_CNT_KFREE] = 7;
 	snap.counters[KM_CNT_CACHE_FREE] = 3;
 	snap.counters[KM_CNT_DROPPED_ALLOC] = 2;
@@ -398,6 +334,6 @@ int main(void)
 	ASSERT_EQ(value(out, "kmscope_exporter_scrapes_total"), 4,
 		  "openmetrics: the caller's counters before # EOF");
 	free(out);
-	ksyms__free((struct ksyms *)env.ksyms);
+	report_fixture_free(&fx);
 	return tap_done();
 }

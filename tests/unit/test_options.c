@@ -92,6 +92,17 @@ static void check_row(const struct km_command_spec *spec, const struct km_option
 	ASSERT_TRUE(strstr(completion, want), "completion offers the long option");
 	if (opt->id == 'h')
 		return;
+	if (opt->id == 'v') {
+		char *argv[] = { (char *)spec->name, "-v", NULL };
+		char **cmd;
+
+		/* the parser's own, as -h: the handler never sees it */
+		km_verbose = false;
+		ASSERT_TRUE(km_options_parse(spec, 2, argv, NULL, &cmd) == 0 && km_verbose,
+			    "-v sets km_verbose in the parser");
+		km_verbose = false;
+		return;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.t.name = spec->name;
 	handled = spec->handler(&ctx, opt->id, opt->arg ? "1" : NULL);

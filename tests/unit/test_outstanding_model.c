@@ -4,13 +4,13 @@
  * site, cache, module and page order, oldest and median ages, and the JSON members.
  */
 #include "../tap.h"
-#include "../fixture.h"
 #include "../jsonp.h"
+#include "../report_fixture.h"
 #include <errno.h>
 #include "report/report.h"
 
-#define E1000_PROBE 0xffffffffc0a01110UL /* e1000_probe+0x10 [e1000] in the fixture */
-#define SEC	    1000000000ULL
+#define PROBE_SITE (E1000_PROBE + 0x10) /* e1000_probe+0x10 [e1000] in the fixture */
+#define SEC	   1000000000ULL
 
 static struct outstanding_entry slab(__u64 addr, __u64 site, __u32 req, __u32 alloc, __u64 ts)
 {
@@ -34,51 +34,28 @@ static struct outstanding_entry pages(__u64 addr, __u32 order, __u64 ts)
 	return e;
 }
 
-static char *read_text(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r"), *m;
-	int c;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&text, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return text;
-}
-
 int main(void)
 {
 	/* now = 100 s; three objects at e1000_probe aged 1, 2 and 4 s; one 10 s old elsewhere */
 	struct outstanding_entry entries[] = {
-		slab(0xffff888000001000, E1000_PROBE, 100, 128, 99 * SEC),
-		slab(0xffff888000002000, E1000_PROBE, 100, 128, 96 * SEC),
-		slab(0xffff888000003000, E1000_PROBE, 100, 128, 98 * SEC),
+		slab(0xffff888000001000, PROBE_SITE, 100, 128, 99 * SEC),
+		slab(0xffff888000002000, PROBE_SITE, 100, 128, 96 * SEC),
+		slab(0xffff888000003000, PROBE_SITE, 100, 128, 98 * SEC),
 		slab(0xffff888000004000, 0xffffffff81002410UL, 3000, 4096, 90 * SEC),
 		pages(0xffffea0000001000, 2, 95 * SEC),
 	};
 	struct snapshot snap = { .outstanding_on = true, .outstanding = entries, .nr_outstanding = 5,
 				 .now_ns = 100 * SEC, .out_max = 64, .out_hooks = KM_OUT_HOOK_BULK };
-	struct kmalloc_classes classes;
-	struct gfp_bits gfp;
-	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL |
-				  REPORT_OUTSTANDING, .scope = "test" };
+	struct report_fixture fx;
+	struct report_env env = { .sections = REPORT_ALL | REPORT_OUTSTANDING, .scope = "test" };
 	struct report_model m;
 	struct report_window win = { .seconds = 1 };
-	char *text = read_text(fixture("kmalloc.format")), *out = NULL;
+	char *out = NULL;
 	size_t len = 0;
 	FILE *mem;
 	struct jp *doc, *r;
 
-	if (!text || gfp_bits__from_format(&gfp, text))
-		tap_plan_skip_all("cannot read the kmalloc.format fixture");
-	free(text);
-	kmalloc_classes__default(&classes);
-	env.ksyms = ksyms__load(fixture("kallsyms"));
+	report_fixture_env(&fx, &env);
 	snap.out_counters[KM_OUT_TRACKED] = 9;
 	snap.out_counters[KM_OUT_FREED] = 4;
 	snap.out_counters[KM_OUT_DROPPED] = 3;
@@ -133,6 +110,6 @@ int main(void)
 	jp_free(doc);
 	free(out);
 	report_model_free(&m);
-	ksyms__free((struct ksyms *)env.ksyms);
+	report_fixture_free(&fx);
 	return tap_done();
 }

@@ -195,22 +195,9 @@ int main(void)
 {
 	struct ksyms *ksyms = ksyms__load(fixture("kallsyms"));
 	struct gfp_bits gfp;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(fixture("kmalloc.format"), "r");
 
-	if (f) {
-		FILE *m = open_memstream(&text, &len);
-		int c;
-
-		while ((c = fgetc(f)) != EOF)
-			fputc(c, m);
-		fclose(m);
-		fclose(f);
-	}
-	if (!ksyms || !text || gfp_bits__from_format(&gfp, text))
+	if (!ksyms || gfp_bits__load(&gfp, NULL, fixture("kmalloc.format")))
 		tap_plan_skip_all("cannot read the kallsyms / kmalloc.format fixtures");
-	free(text);
 	test_frames();
 	test_build(ksyms, &gfp);
 	test_delta();

@@ -4,9 +4,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include "tap.h"
 #include "core/child.h"
 #include "core/common.h"
@@ -148,6 +154,93 @@ struct hooked {
 	bool drained;
 };
 
+#if defined(__x86_64__)
+#define AUDIT_ARCH_HERE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_HERE AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef AUDIT_ARCH_HERE
+/* From now on clone() and clone3() fail with EAGAIN, as fork() does at RLIMIT_NPROC. */
+static int forbid_fork(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_HERE, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAGAIN),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) ? -errno : 0;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * A fork that fails (forced by seccomp in a process of its own) returns its errno and
+ * leaves no descriptor open: the two pipes go with it.
+ */
+static void test_spawn_fork_fails(void)
+{
+	int res[4] = { 0 }, pfd[2];
+	pid_t tester;
+
+	if (pipe(pfd)) {
+		tap_skip("km_child__spawn when fork fails", "no pipe");
+		return;
+	}
+	tester = fork();
+	if (tester == 0) {
+		char *cmd[] = { "true", NULL };
+		struct km_child c = KM_CHILD_INIT;
+
+		close(pfd[0]);
+		res[0] = forbid_fork();
+		res[1] = open_fds();
+		res[2] = res[0] ? 0 : km_child__spawn(&c, cmd);
+		res[3] = open_fds();
+		km_child__cleanup(&c);
+		_exit(write(pfd[1], res, sizeof(res)) == sizeof(res) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (tester < 0 || read(pfd[0], res, sizeof(res)) != sizeof(res)) {
+		close(pfd[0]);
+		tap_skip("km_child__spawn when fork fails", "the tester did not report");
+		return;
+	}
+	close(pfd[0]);
+	waitpid(tester, NULL, 0);
+	if (res[0]) {
+		tap_skip("km_child__spawn when fork fails", "seccomp cannot be set here");
+		return;
+	}
+	ASSERT_EQ(res[2], -EAGAIN, "spawn when fork fails: fork's -EAGAIN");
+	ASSERT_EQ(res[3], res[1], "spawn when fork fails: no descriptor left open");
+}
+#else
+static void test_spawn_fork_fails(void)
+{
+	tap_skip("km_child__spawn when fork fails", "no seccomp arch number for this machine");
+}
+#endif
+
 static int hook_poll_fds(void *ctx, struct pollfd *pfd, int max)
 {
 	struct hooked *h = ctx;
@@ -200,5 +293,6 @@ int main(void)
 	test_signal(SIGHUP);
 	test_signal(SIGTERM);
 	test_child();
+	test_spawn_fork_fails();
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "tap.h"
+#include "vm/kmod.h"
 
 #define KF_MOD "kmscope_faulty"
 #define KF_DIR "/sys/kernel/debug/kmscope_faulty"
@@ -42,21 +43,13 @@ static inline bool kf_loaded(void)
 
 static inline void kf_unload(void)
 {
-	syscall(SYS_delete_module, KF_MOD, O_NONBLOCK);
+	kmod_unload(KF_MOD);
 }
 
 /* finit_module with params ("crash=0"); 0 or -errno. */
 static inline int kf_load(const char *params)
 {
-	const char *path = kf_ko_path();
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return kmod_load(kf_ko_path(), params);
 }
 
 /* Loads the driver afresh as the file's first check: missing or not loading fails the file. */
@@ -80,16 +73,7 @@ static inline void kf_require(const char *params)
 /* A counter of the driver's stats file, -1 if absent. */
 static inline long long kf_stat(const char *key)
 {
-	char line[256], k[128];
-	long long v, found = -1;
-	FILE *f = fopen(KF_DIR "/stats", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %lld", k, &v) == 2 && !strcmp(k, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
+	return kmod_stat(KF_DIR "/stats", key);
 }
 
 /* Every counter at once, to compare before and after a sweep. */

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "tap.h"
+#include "vm/kmod.h"
 
 #define KT_DIR "/sys/kernel/debug/kmscope_test"
 #define MOD "kmscope_test"
@@ -19,20 +20,12 @@
 /* finit_module of $KMSCOPE_KMOD; 0 or -errno. */
 static inline int load_module(void)
 {
-	const char *path = getenv("KMSCOPE_KMOD");
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return kmod_load(getenv("KMSCOPE_KMOD"), "");
 }
 
 static inline void unload_module(void)
 {
-	syscall(SYS_delete_module, MOD, O_NONBLOCK);
+	kmod_unload(MOD);
 }
 
 /*
@@ -72,16 +65,7 @@ static inline bool cmd(const char *line)
 /* A counter from the driver's stats file, -1 if absent. */
 static inline long long stat_of(const char *key)
 {
-	char line[256], k[128];
-	long long v, found = -1;
-	FILE *f = fopen(KT_DIR "/stats", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %lld", k, &v) == 2 && !strcmp(k, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
+	return kmod_stat(KT_DIR "/stats", key);
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "vm/kmod.h"
 
 #define KT_DIR "/sys/kernel/debug/kmscope_test"
 #define PAGE 4096LL
@@ -28,20 +29,12 @@ struct kv {
 
 static int load_module(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return kmod_load(path, "");
 }
 
 static int unload_module(void)
 {
-	return syscall(SYS_delete_module, "kmscope_test", O_NONBLOCK) ? -errno : 0;
+	return kmod_unload("kmscope_test");
 }
 
 /* Writes one command; 0 or -errno of the write. */

@@ -38,19 +38,12 @@ static const char *ko_path(const char *name)
 
 static int load_ko(const char *name)
 {
-	int fd = open(ko_path(name), O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return kmod_load(ko_path(name), "");
 }
 
 static void unload_ko(const char *name)
 {
-	syscall(SYS_delete_module, name, O_NONBLOCK);
+	kmod_unload(name);
 }
 
 static unsigned long section_of(const char *mod, const char *section)
@@ -100,16 +93,7 @@ static bool split_cmd(unsigned int n)
 
 static long long split_stat(const char *key)
 {
-	char line[128], k[64];
-	long long v, found = -1;
-	FILE *f = fopen(SPLIT_DIR "/stats", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
+	return kmod_stat(SPLIT_DIR "/stats", key);
 }
 
 /*

@@ -32,23 +32,9 @@ static const char *ko_path(const char *name)
 	return path;
 }
 
-/* finit_module of a .ko with params; 0 or -errno. */
-static int load_path(const char *path, const char *params)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int load_ko(const char *name, const char *params)
 {
-	return load_path(ko_path(name), params);
+	return kmod_load(ko_path(name), params);
 }
 
 static int unload(const char *name)
@@ -118,10 +104,10 @@ static int workload(int argc, char **argv)
 		char params[64];
 
 		snprintf(params, sizeof(params), "init_leak=%d fail_init=1", atoi(argv[4]));
-		return load_path(argv[3], params) == -ENOMEM && !loaded(LEAK) ? 0 : 95;
+		return kmod_load(argv[3], params) == -ENOMEM && !loaded(LEAK) ? 0 : 95;
 	}
 	if (!strcmp(w, "insmod-leak") && argc == 5)
-		return load_path(argv[3], "") || leak(atoi(argv[4])) || unload(LEAK) ? 96 : 0;
+		return kmod_load(argv[3], "") || leak(atoi(argv[4])) || unload(LEAK) ? 96 : 0;
 	return 89;
 }
 

@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include "vm/sweep_run.h"
+#include "vm/kmod.h"
 
 #define NB "null_blk"
 #define NB_CONFIGFS "/sys/kernel/config/nullb"
@@ -68,14 +69,7 @@ static void nb_unload(void)
 
 static int nb_load(const char *params)
 {
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return kmod_load(ko, params);
 }
 
 /* null_blk's text symbols from /proc/kallsyms ("t name [null_blk]"), while loaded. */

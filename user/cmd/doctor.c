@@ -108,7 +108,7 @@ static void check_calibration(struct doctor *d, const struct btf *vmlinux)
 	    "struct slab in BTF; otherwise caches are named from size class and GFP flags");
 }
 
-static void print_text(const struct doctor *d, bool trace_ok, bool inject_ok,
+static void print_text(FILE *out, const struct doctor *d, bool trace_ok, bool inject_ok,
 		       const char *inject_why)
 {
 	int i;
@@ -119,23 +119,24 @@ static void print_text(const struct doctor *d, bool trace_ok, bool inject_ok,
 
 		if (c->since)
 			snprintf(since, sizeof(since), "since %s", c->since);
-		printf("  %-44s %-3s %-24s", c->name, c->ok ? "ok" : c->not_needed ? "--" : "no",
-		       since);
+		fprintf(out, "  %-44s %-3s %-24s", c->name,
+			c->ok ? "ok" : c->not_needed ? "--" : "no", since);
 		if (c->detail[0])
-			printf("  (%s)", c->detail);
+			fprintf(out, "  (%s)", c->detail);
 		if (!c->ok && c->config)
-			printf("  needs %s", c->config);
-		printf("\n");
+			fprintf(out, "  needs %s", c->config);
+		fprintf(out, "\n");
 	}
-	printf("\nkmscope trace / waste: %s\n", trace_ok ? "works" : "does not work here");
-	printf("kmscope trace --stack: %s\n", trace_ok ? "works" : "does not work here");
-	printf("kmscope inject:        %s\n", inject_ok ? "a backend is available" : inject_why);
+	fprintf(out, "\nkmscope trace / waste: %s\n", trace_ok ? "works" : "does not work here");
+	fprintf(out, "kmscope trace --stack: %s\n", trace_ok ? "works" : "does not work here");
+	fprintf(out, "kmscope inject:        %s\n",
+		inject_ok ? "a backend is available" : inject_why);
 }
 
-static void print_json(const struct doctor *d, bool trace_ok, bool inject_ok,
+static void print_json(FILE *out, const struct doctor *d, bool trace_ok, bool inject_ok,
 		       const char *inject_why)
 {
-	struct json_writer *jw = jw_new(stdout, false);
+	struct json_writer *jw = jw_new(out, false);
 	int i;
 
 	if (!jw)
@@ -221,6 +222,7 @@ static bool inject_verdict(const struct km_feature_result *r, char *why, size_t 
 static const struct km_option doctor_options[] = {
 	KM_OPT_SECTION("Options:"),
 	KM_OPT("json", 'j', true, NULL, "one JSON document: every check, and which features work"),
+	KM_OPT("output", 'o', true, "FILE", "write the checks to FILE, not stdout", KM_COMPLETE_FILE),
 	KM_OPT("verbose", 'v', true, NULL, "show libbpf's messages"),
 	KM_OPT("help", 'h', true, NULL, "this help"),
 	KM_OPT_END,
@@ -230,7 +232,7 @@ static int doctor_option(void *ctx, int id, const char *arg);
 
 const struct km_command_spec doctor_spec = {
 	.name = "doctor",
-	.synopsis = "[--json] [--verbose]",
+	.synopsis = "[--json] [-o FILE] [--verbose]",
 	.about = "Probes what this kernel supports, one line per feature (BTF, each kmem\n"
 		 "tracepoint and its layout, tp_btf, BPF atomics, bpf_loop, ring buffer,\n"
 		 "struct slab, fentry, fmod_ret on should_failslab / should_fail_alloc_page,\n"
@@ -241,19 +243,54 @@ const struct km_command_spec doctor_spec = {
 	.options = doctor_options,
 	.handler = doctor_option,
 	.examples = "  kmscope doctor                         the checks, as a table\n"
-		    "  kmscope doctor -j | jq .features       which kmscope features work\n",
+		    "  kmscope doctor -j | jq .features       which kmscope features work\n"
+		    "  kmscope doctor -j -o doctor.json       the same, kept with a CI run's logs\n",
 };
 
+/* ctx: where -o FILE goes */
 static int doctor_option(void *ctx, int id, const char *arg)
 {
-	(void)ctx;
-	(void)arg;
-	if (id == 'j')
+	const char **output = ctx;
+
+	switch (id) {
+	case 'j':
 		km_json_output = true;
-	else if (id == 'v')
-		km_verbose = true;
-	else
-		return KM_OPT_UNHANDLED;
+		return 0;
+	case 'o':
+		if (!*arg)
+			return km_usage_error(&doctor_spec, "invalid output file ''");
+		*output = arg;
+		return 0;
+	}
+	return KM_OPT_UNHANDLED;
+}
+
+/* -o FILE, opened before the probes: a path that cannot be written costs nothing. */
+static FILE *open_output(const char *output)
+{
+	FILE *out;
+
+	if (!output)
+		return stdout;
+	out = fopen(output, "we");
+	if (!out) {
+		km_error("cannot open '%s' for the checks: %s", output, strerror(errno));
+		return NULL;
+	}
+	km_json_out = out; /* an error in --json mode goes where the document would */
+	return out;
+}
+
+/* Closes -o FILE; 0, or KM_EXIT_FAILURE after one error line when it could not be written. */
+static int close_output(FILE *out, const char *output)
+{
+	int failed = out != stdout && fclose(out);
+
+	km_json_out = stdout;
+	if (failed) {
+		km_error("cannot write '%s': %s", output, strerror(errno));
+		return KM_EXIT_FAILURE;
+	}
 	return 0;
 }
 
@@ -263,14 +300,19 @@ int cmd_doctor(int argc, char **argv)
 	struct km_feature_result r[KM_FEAT_NR];
 	struct doctor d = { .n = 0 };
 	char inject_why[1024];
+	const char *output = NULL;
 	struct btf *vmlinux;
 	bool trace_ok, inject_ok;
+	FILE *out;
 	int i;
 
-	i = km_options_parse(&doctor_spec, argc, argv, NULL, &cmd);
+	i = km_options_parse(&doctor_spec, argc, argv, &output, &cmd);
 	if (i)
 		return i > 0 ? KM_EXIT_OK : KM_EXIT_USAGE;
 	if (km_check_caps())
+		return KM_EXIT_FAILURE;
+	out = open_output(output);
+	if (!out)
 		return KM_EXIT_FAILURE;
 	/* knobs left armed by a kmscope inject --backend debugfs that was killed */
 	inject_debugfs_recover(INJECT_DEBUGFS_STATE);
@@ -297,10 +339,12 @@ int cmd_doctor(int argc, char **argv)
 		check_calibration(&d, vmlinux);
 	inject_ok = inject_verdict(r, inject_why, sizeof(inject_why));
 	if (km_json_output)
-		print_json(&d, trace_ok, inject_ok, inject_why);
+		print_json(out, &d, trace_ok, inject_ok, inject_why);
 	else
-		print_text(&d, trace_ok, inject_ok, inject_why);
+		print_text(out, &d, trace_ok, inject_ok, inject_why);
 	km_features__reset();
 	btf__free(vmlinux);
+	if (close_output(out, output))
+		return KM_EXIT_FAILURE;
 	return trace_ok ? KM_EXIT_OK : KM_EXIT_NO_FEATURE;
 }

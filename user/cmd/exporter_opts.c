@@ -10,22 +10,12 @@
 
 enum { OPT_LISTEN = KM_OPT_LONG_ONLY, OPT_MAX_SHAPES };
 
-/* The scope rows and letters are trace's (trace_opts.c). */
+/* The scope rows are the tracing commands' (KM_SCOPE_ROWS), letters as in trace. */
 static const struct km_option exporter_options[] = {
 	KM_OPT_SECTION("Where:"),
 	KM_OPT("listen", OPT_LISTEN, false, "ADDR:PORT", "serve GET /metrics there (required):\n"
 	  "127.0.0.1:9633, [::1]:9633, or :9633 for every address"),
-	KM_OPT_SECTION("Scope (default: the whole system):"),
-	KM_OPT("pid", 'p', true, "PID", "a process and all its threads, or one thread",
-	  KM_COMPLETE_PID),
-	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
-	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
-	  KM_COMPLETE_DIR),
-	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC and its clones"),
-	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
-	KM_OPT("stack", KM_OPT_STACK, false, NULL,
-	  "with --module/--caller: match any kernel stack frame"),
+	KM_SCOPE_ROWS(KM_SCOPE_PID_HELP, KM_SCOPE_CALLER_HELP, KM_SCOPE_STACK_HELP),
 	KM_OPT_SECTION("Series:"),
 	KM_OPT("top", 'n', true, "N", "call-site series before the \"other\" one (default 15;\n"
 	  "0 for all: unbounded); caches are bounded at 100 and\n"
@@ -80,9 +70,6 @@ static int exporter_option(void *ctx, int id, const char *arg)
 		if (report_sort_parse(arg, &o->sort))
 			return km_usage_error(&exporter_spec, "unknown sort key '%s': use waste, "
 					      "count, bytes or failed", arg);
-		return 0;
-	case 'v':
-		km_verbose = true;
 		return 0;
 	}
 	return KM_OPT_UNHANDLED;

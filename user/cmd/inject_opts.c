@@ -194,9 +194,6 @@ int inject_opts_what(struct inject_opts *o, const struct km_command_spec *spec, 
 		else
 			return what_error("unknown backend '%s': use auto, bpf, kprobe or debugfs", arg);
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }

@@ -92,7 +92,7 @@ enum {
 	       KM_COMPLETE_WORDS, "auto bpf kprobe debugfs")
 
 /*
- * One of those rows (scope rows included, and -v), its usage errors naming spec's
+ * One of those rows (scope rows included), its usage errors naming spec's
  * command: 0, -EINVAL, or KM_OPT_UNHANDLED for an id that is not one of them.
  */
 int inject_opts_what(struct inject_opts *o, const struct km_command_spec *spec, int id,

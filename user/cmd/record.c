@@ -37,27 +37,13 @@ static int resolve_scope(struct record_opts *o, struct recorder_config *cfg, uns
 			 unsigned long *end, int *n)
 {
 	struct km_scope *s = &o->scope;
-	struct tracer_config *c = &cfg->scope;
-	int ret, i;
+	int ret;
 
 	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
 	if (ret)
 		return ret;
-	c->pid = s->tgid;
-	c->tid = s->tid;
-	c->follow = s->cmd != NULL;
-	c->comm = s->comm;
-	c->stack = s->stack;
-	c->cgroup_id = s->cgroup_id;
-	c->cgroup_level = s->cgroup_level;
-	c->module = s->module;
-	for (i = 0; i < s->nr_caller_ranges; i++) {
-		start[i] = s->caller_ranges[i].start;
-		end[i] = s->caller_ranges[i].end;
-	}
-	*n = s->nr_caller_ranges;
-	c->ranges = *n > 0 || s->module;
-	c->ranges_on_stack = c->ranges && s->stack;
+	*n = km_scope_caller_ranges(s, start, end, KM_MAX_RANGES);
+	tracer_config_scope(&cfg->scope, s, *n);
 	cfg->unscoped_frees = o->outstanding;
 	cfg->buffer_bytes = o->buffer_bytes;
 	return 0;

@@ -5,20 +5,14 @@
 
 enum { OPT_OUTSTANDING = KM_OPT_LONG_ONLY, OPT_BUFFER_SIZE };
 
-/* The scope rows as trace's (trace_opts.c): a recording is a trace kept for later. */
+/* The scope rows are trace's (KM_SCOPE_ROWS): a recording is a trace kept for later. */
 static const struct km_option record_options[] = {
-	KM_OPT_SECTION("Scope (default: the whole system):"),
-	KM_OPT("pid", 'p', true, "PID", "a process and all its threads; of a thread's id, that\n"
-	  "thread", KM_COMPLETE_PID),
-	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
-	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
-	  KM_COMPLETE_DIR),
-	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC and its clones"),
-	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
-	KM_OPT("stack", KM_OPT_STACK, false, NULL, "record each event's kernel stack (for report\n"
-	  "--folded and --outstanding stacks); with --module or\n"
-	  "--caller, match any stack frame"),
+	KM_SCOPE_ROWS("a process and all its threads; of a thread's id, that\n"
+		      "thread",
+		      KM_SCOPE_CALLER_HELP,
+		      "record each event's kernel stack (for report\n"
+		      "--folded and --outstanding stacks); with --module or\n"
+		      "--caller, match any stack frame"),
 	KM_OPT_SECTION("Recording:"),
 	KM_OPT("output", 'o', true, "FILE", "the recording (required); written as FILE.tmp and\n"
 	  "renamed when complete", KM_COMPLETE_FILE),
@@ -76,9 +70,6 @@ static int record_option(void *ctx, int id, const char *arg)
 			return km_usage_error(&record_spec, "buffer size %llu MiB is not a power of "
 					      "two", (unsigned long long)v);
 		o->buffer_bytes = (unsigned long)v << 20;
-		return 0;
-	case 'v':
-		km_verbose = true;
 		return 0;
 	}
 	return KM_OPT_UNHANDLED;

@@ -11,10 +11,8 @@
 #include "cmd/report_opts.h"
 #include "core/common.h"
 #include "replay/input.h"
-#include "report/folded.h"
-#include "report/openmetrics.h"
+#include "report/document.h"
 #include "report/html.h"
-#include "report/report.h"
 
 struct report_run {
 	const struct report_opts *o;
@@ -35,48 +33,26 @@ struct report_run {
 static int emit(struct report_run *run, const struct snapshot *snap, double seconds, int index)
 {
 	struct report_window win = { .seconds = seconds, .interval = index };
-	char *doc = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&doc, &len);
+	struct om_options om = { .dialect = OM_TEXT_004,
+				 .top_sites = run->o->top >= 0 ? run->o->top : OM_TOP_SITES,
+				 .top_caches = OM_TOP_CACHES,
+				 .top_modules = OM_TOP_MODULES };
+	struct report_document d = { .env = &run->env, .om = &om,
+				     .stack_lookup = run->in->stack_lookup,
+				     .stack_ctx = run->in->stack_ctx,
+				     .page_size = run->in->page_size };
+	char *doc;
+	size_t len;
 	int err;
 
-	if (!m)
-		return -errno;
-	if (run->o->folded) {
-		struct folded_model fm;
-
-		err = folded_model_build(&fm, snap, run->env.ksyms, run->in->stack_lookup,
-					 run->in->stack_ctx, run->in->page_size);
-		if (!err) {
-			err = folded_print(m, &fm);
-			if (fm.missing)
-				km_warn("%zu stacks are not in the recording and are not shown",
-					fm.missing);
-			folded_model_free(&fm);
-		}
-	} else {
-		struct report_model model;
-
-		err = report_model_build(&model, snap, &run->env);
-		if (!err && run->o->prometheus) {
-			struct om_options om = { .dialect = OM_TEXT_004,
-						 .top_sites = run->o->top >= 0 ? run->o->top
-									  : OM_TOP_SITES,
-						 .top_caches = OM_TOP_CACHES,
-						 .top_modules = OM_TOP_MODULES };
-
-			err = report_openmetrics_print(m, &model, &win, &om);
-			report_model_free(&model);
-		} else if (!err) {
-			err = run->o->json ? report_json_print(m, &model, &win)
-					   : report_text_print(m, &model, &win);
-			report_model_free(&model);
-		}
-	}
-	if (fclose(m) && !err)
-		err = -errno;
-	if (!err && (fwrite(doc, 1, len, run->out) != len || fflush(run->out)))
-		err = -errno;
+	d.format = run->o->folded ? REPORT_FORMAT_FOLDED :
+		   run->o->prometheus ? REPORT_FORMAT_PROMETHEUS :
+		   run->o->json ? REPORT_FORMAT_JSON : REPORT_FORMAT_TEXT;
+	err = report_document_render(&d, snap, &win, &doc, &len);
+	if (d.missing)
+		km_warn("%zu stacks are not in the recording and are not shown", d.missing);
+	if (!err)
+		err = report_document_write(run->out, doc, len);
 	free(doc);
 	return err;
 }

@@ -125,9 +125,6 @@ static int report_option(void *ctx, int id, const char *arg)
 	case OPT_PROMETHEUS:
 		o->prometheus = true;
 		return 0;
-	case 'v':
-		km_verbose = true;
-		return 0;
 	}
 	return KM_OPT_UNHANDLED;
 }

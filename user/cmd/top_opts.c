@@ -9,19 +9,9 @@
 
 enum { OPT_OUTSTANDING = KM_OPT_LONG_ONLY, OPT_ITERATIONS, OPT_BY, OPT_MAX_SHAPES };
 
-/* The scope rows and letters are trace's (trace_opts.c): -d is the duration there too. */
+/* The scope rows are the tracing commands' (KM_SCOPE_ROWS); -d is the duration as in trace. */
 static const struct km_option top_options[] = {
-	KM_OPT_SECTION("Scope (default: the whole system):"),
-	KM_OPT("pid", 'p', true, "PID", "a process and all its threads, or one thread",
-	  KM_COMPLETE_PID),
-	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
-	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
-	  KM_COMPLETE_DIR),
-	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC and its clones"),
-	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
-	KM_OPT("stack", KM_OPT_STACK, false, NULL,
-	  "with --module/--caller: match any kernel stack frame"),
+	KM_SCOPE_ROWS(KM_SCOPE_PID_HELP, KM_SCOPE_CALLER_HELP, KM_SCOPE_STACK_HELP),
 	KM_OPT_SECTION("The view:"),
 	KM_OPT("interval", 'i', true, "SEC", "refresh every SEC seconds, 0.1 to 1e6 (default 1)"),
 	KM_OPT("duration", 'd', true, "SEC", "stop after SEC seconds (default: q, Ctrl-C, SIGTERM,\n"
@@ -109,9 +99,6 @@ static int top_option(void *ctx, int id, const char *arg)
 		if (km_opt_u64(&top_spec, "shape count", arg, 16, 1 << 22, &v))
 			return -EINVAL;
 		o->trace.max_shapes = v;
-		return 0;
-	case 'v':
-		km_verbose = true;
 		return 0;
 	}
 	return KM_OPT_UNHANDLED;

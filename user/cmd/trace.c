@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "core/child.h"
 #include "cmd/commands.h"
+#include "report/document.h"
 #include "report/folded.h"
 #include "report/html.h"
 #include "core/common.h"
@@ -190,60 +191,31 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 		       int interval)
 {
 	struct report_window win = { .seconds = seconds, .interval = interval };
-	char *doc = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct om_options om = { .dialect = OM_TEXT_004, .top_sites = rs->top_sites,
+				 .top_caches = OM_TOP_CACHES, .top_modules = OM_TOP_MODULES,
+				 .keep = rs->keep };
+	struct report_document d = { .env = &rs->env, .om = &om,
+				     .stack_lookup = folded_map_lookup,
+				     .stack_ctx = &rs->stacks_fd, .page_size = getpagesize() };
+	char *doc;
+	size_t len;
 	int err;
 
-	/*
-	 * Each document is made in memory and written whole: an error half-way leaves no
-	 * partial document before the error's (see docs/json.md).
-	 */
-	out = open_memstream(&doc, &len);
-	if (!out) {
-		km_error("cannot print the report: %s", strerror(errno));
-		return -errno;
-	}
+	d.format = rs->stacks_fd >= 0 ? REPORT_FORMAT_FOLDED :
+		   rs->prometheus ? REPORT_FORMAT_PROMETHEUS :
+		   rs->json ? REPORT_FORMAT_JSON : REPORT_FORMAT_TEXT;
 	refresh_ksyms(rs);
 	/* at each report: a cache created while tracing may have been merged */
 	slab_aliases__free(rs->slab_aliases);
 	rs->slab_aliases = slab_aliases__load("/sys/kernel/slab");
 	rs->env.slab_aliases = rs->slab_aliases;
-	if (rs->stacks_fd >= 0) {
-		struct folded_model fm;
-
-		err = folded_model_build(&fm, snap, rs->ksyms, folded_map_lookup, &rs->stacks_fd,
-					 getpagesize());
-		if (!err) {
-			err = folded_print(out, &fm);
-			if (fm.missing)
-				km_warn("%zu stacks were no longer in the stack map and are not shown",
-					fm.missing);
-			folded_model_free(&fm);
-		}
-	} else {
-		struct report_model m;
-
-		err = report_model_build(&m, snap, &rs->env);
-		if (!err && rs->prometheus) {
-			struct om_options om = { .dialect = OM_TEXT_004, .top_sites = rs->top_sites,
-						 .top_caches = OM_TOP_CACHES,
-						 .top_modules = OM_TOP_MODULES, .keep = rs->keep };
-
-			err = report_openmetrics_print(out, &m, &win, &om);
-			report_model_free(&m);
-		} else if (!err) {
-			err = rs->json ? report_json_print(out, &m, &win)
-				       : report_text_print(out, &m, &win);
-			report_model_free(&m);
-		}
-	}
-	if (fclose(out) && !err)
-		err = -errno;
+	err = report_document_render(&d, snap, &win, &doc, &len);
+	if (d.missing)
+		km_warn("%zu stacks were no longer in the stack map and are not shown", d.missing);
 	if (!err && rs->prometheus && rs->output)
 		err = write_atomic(rs->output, doc, len);
-	else if (!err && (fwrite(doc, 1, len, rs->out) != len || fflush(rs->out)))
-		err = -errno;
+	else if (!err)
+		err = report_document_write(rs->out, doc, len);
 	free(doc);
 	if (err) {
 		km_error("cannot print the report: %s", strerror(-err));
@@ -467,28 +439,16 @@ static int report_now(struct report_state *rs, bool final)
 static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct range_set *rs)
 {
 	struct km_scope *s = &o->scope;
-	int ret, i;
+	int ret;
 
 	ret = km_scope_resolve(s, NULL, KM_MAX_RANGES, KM_SCOPE_MODULE_LATER | KM_SCOPE_WAIT_MODULE);
 	if (ret)
 		return ret;
-	cfg->pid = s->tgid;
-	cfg->tid = s->tid;
-	cfg->follow = s->cmd != NULL;
-	cfg->comm = s->comm;
-	cfg->stack = s->stack;
+	rs->n = km_scope_caller_ranges(s, rs->start, rs->end, KM_MAX_RANGES);
+	tracer_config_scope(cfg, s, rs->n);
 	cfg->max_shapes = o->max_shapes;
 	cfg->outstanding = o->outstanding;
 	cfg->max_outstanding = o->max_outstanding;
-	cfg->cgroup_id = s->cgroup_id;
-	cfg->cgroup_level = s->cgroup_level;
-	cfg->module = s->module;
-	for (i = 0; i < s->nr_caller_ranges; i++) {
-		rs->start[rs->n] = s->caller_ranges[i].start;
-		rs->end[rs->n++] = s->caller_ranges[i].end;
-	}
-	cfg->ranges = rs->n > 0 || s->module;
-	cfg->ranges_on_stack = cfg->ranges && s->stack;
 	return 0;
 }
 

@@ -12,21 +12,14 @@ enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, 
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
-	KM_OPT_SECTION("Scope (default: the whole system):"),
-	KM_OPT("pid", 'p', true, "PID", "a process and all its threads; of a thread's id, that\n"
-	  "thread (interrupt-context allocations are counted as\n"
-	  "irq in any process scope: --pid, --comm, --cgroup, CMD)", KM_COMPLETE_PID),
-	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),
-	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants",
-	  KM_COMPLETE_DIR),
-	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text", KM_COMPLETE_MODULE),
-	KM_OPT("caller", 'C', true, "FUNC", "call sites inside kernel function FUNC and its compiler\n"
-	  "clones (FUNC.part.0, FUNC.isra.0, FUNC.constprop.0, ...)"),
-	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"),
-	KM_OPT("stack", KM_OPT_STACK, false, NULL,
-	  "with --module/--caller: match any kernel stack frame\n"
-	  "(helpers like kmemdup allocate for their callers);\n"
-	  "costs a stack walk"),
+	KM_SCOPE_ROWS("a process and all its threads; of a thread's id, that\n"
+		      "thread (interrupt-context allocations are counted as\n"
+		      "irq in any process scope: --pid, --comm, --cgroup, CMD)",
+		      "call sites inside kernel function FUNC and its compiler\n"
+		      "clones (FUNC.part.0, FUNC.isra.0, FUNC.constprop.0, ...)",
+		      KM_SCOPE_STACK_HELP "\n"
+		      "(helpers like kmemdup allocate for their callers);\n"
+		      "costs a stack walk"),
 	KM_OPT_SECTION("When and how to report:"),
 	KM_OPT("duration", 'd', true, "SEC", "stop after SEC seconds, 0.001 to 1e9 (default: Ctrl-C,\n"
 	  "SIGTERM, SIGHUP or CMD's exit)"),
@@ -171,9 +164,6 @@ static int trace_option(void *ctx, int id, const char *arg)
 		if (report_sort_parse(arg, &o->sort))
 			return km_usage_error(spec, "unknown sort key '%s': use waste, count, bytes "
 					      "or failed", arg);
-		return 0;
-	case 'v':
-		km_verbose = true;
 		return 0;
 	}
 	return KM_OPT_UNHANDLED;

@@ -57,8 +57,16 @@ int km_child__spawn(struct km_child *c, char **cmd)
 		return -errno;
 	}
 	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
+	if (c->pid < 0) {
+		int e = errno;
+
+		close(go[0]);
+		close(go[1]);
+		close(err[0]);
+		close(err[1]);
+		c->pid = 0; /* nothing for km_child__cleanup() to stop */
+		return -e;
+	}
 	if (c->pid == 0) {
 		char byte;
 		int e;

@@ -202,6 +202,21 @@ const char *human_bytes(uint64_t v, char *buf, int len)
 	return buf;
 }
 
+void *km_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *grown;
+
+	if (n < *cap)
+		return v;
+	if (want <= n || want > SIZE_MAX / size)
+		return NULL;
+	grown = realloc(v, want * size);
+	if (grown)
+		*cap = want;
+	return grown;
+}
+
 char *km_read_text(const char *path)
 {
 	char *buf = NULL;

@@ -35,6 +35,11 @@ void km_catch_signals(void);
 double km_now(void);
 /* A whole text file (procfs included: its size is unknown) in a malloc()ed string, or NULL. */
 char *km_read_text(const char *path);
+/*
+ * Room for element n of array v (*cap elements of size bytes): v, or v moved to twice the
+ * room (first elements when empty). NULL when out of memory, v and *cap unchanged.
+ */
+void *km_grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
 
 /* "kmscope: error: ..." on stderr, or a JSON error document on stdout with --json. */
 void km_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

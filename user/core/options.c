@@ -210,6 +210,10 @@ int km_options_parse(const struct km_command_spec *spec, int argc, char **argv, 
 			free(longopts);
 			return 1;
 		}
+		if (c == 'v') {
+			km_verbose = true;
+			continue;
+		}
 		if (c == ':')
 			err = km_usage_error(spec, "option '%s' needs a value", typed(argv, optind));
 		else if (c == '?')

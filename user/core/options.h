@@ -65,7 +65,8 @@ struct km_command_spec {
 
 /*
  * Parses argv (argv[0] the subcommand) with the table: spec->handler(ctx, id, optarg)
- * for each option. -j / --json anywhere before "--"
+ * for each option but -h (help) and -v (km_verbose), the same in every command and
+ * handled here. -j / --json anywhere before "--"
  * switches errors to JSON first. Returns 0 to run (*cmd: after "--", or NULL), 1 when
  * --help was printed, -EINVAL after one usage error line.
  */

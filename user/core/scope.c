@@ -55,6 +55,18 @@ int km_scope_option(struct km_scope *s, const struct km_command_spec *spec, int 
 	return KM_OPT_UNHANDLED;
 }
 
+int km_scope_caller_ranges(const struct km_scope *s, unsigned long *start, unsigned long *end,
+			   int max)
+{
+	int i;
+
+	for (i = 0; i < s->nr_caller_ranges && i < max; i++) {
+		start[i] = s->caller_ranges[i].start;
+		end[i] = s->caller_ranges[i].end;
+	}
+	return i;
+}
+
 /* The tgid of a task (process or thread), from /proc; -1 when it cannot be read. */
 static pid_t tgid_of(pid_t pid)
 {

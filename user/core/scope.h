@@ -22,6 +22,28 @@ struct km_module_hook;
 /* The option ids of the scope rows (short letters are the options' own). */
 enum { KM_OPT_STACK = KM_OPT_LONG_ONLY + 100 };
 
+/*
+ * The scope rows of the tracing commands (trace, waste, record, top, exporter), handled by
+ * km_scope_option(): one place for their names, letters and completion. Trace and record
+ * say more about --pid, --caller and --stack, so those helps are arguments; the
+ * KM_SCOPE_*_HELP strings are the short ones.
+ */
+#define KM_SCOPE_ROWS(pid_help, caller_help, stack_help)                                       \
+	KM_OPT_SECTION("Scope (default: the whole system):"),                                  \
+	KM_OPT("pid", 'p', true, "PID", pid_help, KM_COMPLETE_PID),                            \
+	KM_OPT("comm", 'c', true, "NAME", "tasks whose command name is NAME"),                 \
+	KM_OPT("cgroup", 'g', true, "PATH", "tasks in a cgroup v2 directory and its descendants", \
+	       KM_COMPLETE_DIR),                                                               \
+	KM_OPT("module", 'm', true, "NAME", "call sites inside module NAME's text",            \
+	       KM_COMPLETE_MODULE),                                                            \
+	KM_OPT("caller", 'C', true, "FUNC", caller_help),                                      \
+	KM_OPT("wait-module", 'W', true, NULL, "with --module: start even if it is not loaded yet"), \
+	KM_OPT("stack", KM_OPT_STACK, false, NULL, stack_help)
+
+#define KM_SCOPE_PID_HELP "a process and all its threads, or one thread"
+#define KM_SCOPE_CALLER_HELP "call sites inside kernel function FUNC and its clones"
+#define KM_SCOPE_STACK_HELP "with --module/--caller: match any kernel stack frame"
+
 struct km_scope {
 	/* from the command line */
 	pid_t pid;
@@ -76,6 +98,9 @@ void km_scope_describe(const struct km_scope *s, char *buf, size_t len);
  * it has more ranges than fit. 0 or -errno.
  */
 int km_scope_refresh(struct km_scope *s, struct km_module_hook *hook);
+/* --caller's ranges as the start[] / end[] arrays tracers take (max entries): how many. */
+int km_scope_caller_ranges(const struct km_scope *s, unsigned long *start, unsigned long *end,
+			   int max);
 /* The module's one core (non-init) text range, for what takes a single range. */
 int km_scope_module_core(const struct km_scope *s, unsigned long *start, unsigned long *end);
 void km_scope_free(struct km_scope *s);

@@ -8,27 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/common.h"
 #include "report/model.h"
 #include "kernel/modsyms.h"
 #include "kernel/slab_aliases.h"
 
 static struct report_row *table_get(struct report_table *t, __u64 call_site, const char *name)
 {
-	struct report_row *r;
+	struct report_row *r, *grown;
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
 		if (t->rows[i].call_site == call_site && !strcmp(t->rows[i].name, name))
 			return &t->rows[i];
-	if (t->n == t->cap) {
-		struct report_row *grown;
-
-		t->cap = t->cap ? t->cap * 2 : 64;
-		grown = realloc(t->rows, t->cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		t->rows = grown;
-	}
+	grown = km_grow(t->rows, t->n, &t->cap, sizeof(*t->rows), 64);
+	if (!grown)
+		return NULL;
+	t->rows = grown;
 	r = &t->rows[t->n++];
 	memset(r, 0, sizeof(*r));
 	r->call_site = call_site;
@@ -367,15 +363,11 @@ struct out_ages {
 
 static int ages_add(struct out_ages *a, size_t row, __u64 age)
 {
-	if (a->n == a->cap) {
-		struct out_age *grown;
+	struct out_age *grown = km_grow(a->v, a->n, &a->cap, sizeof(*a->v), 1024);
 
-		a->cap = a->cap ? a->cap * 2 : 1024;
-		grown = realloc(a->v, a->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		a->v = grown;
-	}
+	if (!grown)
+		return -ENOMEM;
+	a->v = grown;
 	a->v[a->n].row = row;
 	a->v[a->n++].age = age;
 	return 0;
@@ -413,7 +405,7 @@ static struct report_out_row *out_row_get(struct report_out_table *t, __u64 call
 					  const char *cache, const char *module, __s32 stack_id,
 					  unsigned int order, size_t *idx)
 {
-	struct report_out_row *r;
+	struct report_out_row *r, *grown;
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
@@ -424,15 +416,10 @@ static struct report_out_row *out_row_get(struct report_out_table *t, __u64 call
 			return r;
 		}
 	}
-	if (t->n == t->cap) {
-		struct report_out_row *grown;
-
-		t->cap = t->cap ? t->cap * 2 : 64;
-		grown = realloc(t->rows, t->cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		t->rows = grown;
-	}
+	grown = km_grow(t->rows, t->n, &t->cap, sizeof(*t->rows), 64);
+	if (!grown)
+		return NULL;
+	t->rows = grown;
 	*idx = t->n;
 	r = &t->rows[t->n++];
 	memset(r, 0, sizeof(*r));

@@ -4,6 +4,7 @@
 #define KMSCOPE_SNAPSHOT_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "kmscope.h"
 #include "outstanding.h"

@@ -131,19 +131,25 @@ static void text_site_aliases(FILE *out, const struct report_row *rows, size_t n
 	}
 }
 
+/* A table's title, with how many of its rows are shown; false (and "(none)") for no rows. */
+static bool text_table_title(FILE *out, const char *title, size_t shown, size_t rows)
+{
+	fprintf(out, "\n%s", title);
+	if (shown < rows)
+		fprintf(out, " (top %zu of %zu)", shown, rows);
+	fputc('\n', out);
+	if (!rows)
+		fprintf(out, "  (none)\n");
+	return rows > 0;
+}
+
 static void text_waste_table(FILE *out, const char *title, const struct report_model *m,
 			     const struct report_table *t, bool sites)
 {
 	size_t i, n = report_rows_shown(m, t);
 
-	fprintf(out, "\n%s", title);
-	if (n < t->n)
-		fprintf(out, " (top %zu of %zu)", n, t->n);
-	fputc('\n', out);
-	if (!t->n) {
-		fprintf(out, "  (none)\n");
+	if (!text_table_title(out, title, n, t->n))
 		return;
-	}
 	fprintf(out, "  %-44s %-18s %9s %12s %12s %12s %6s %7s\n", sites ? "CALL SITE" : "NAME",
 		sites ? "CACHE" : "", "COUNT", "REQUESTED", "ALLOCATED", "WASTE", "WASTE%",
 		"FAILED");
@@ -295,14 +301,8 @@ static void text_out_table(FILE *out, const char *title, const struct report_mod
 	static const char *const heads[] = { "CALL SITE", "CACHE", "MODULE", "PAGE ORDER" };
 	char label[256];
 
-	fprintf(out, "\n%s", title);
-	if (n < t->n)
-		fprintf(out, " (top %zu of %zu)", n, t->n);
-	fputc('\n', out);
-	if (!t->n) {
-		fprintf(out, "  (none)\n");
+	if (!text_table_title(out, title, n, t->n))
 		return;
-	}
 	fprintf(out, "  %-44s %-18s %9s %12s %12s %10s %10s\n", heads[kind],
 		kind ? "" : "CACHE", "COUNT", "REQUESTED", "ALLOCATED", "OLDEST", "MEDIAN");
 	for (i = 0; i < n; i++) {

@@ -254,19 +254,16 @@ int sweep_tracker_open(struct sweep_tracker *tk, struct km_scope *scope, bool fo
 		.outstanding = true,
 	};
 	unsigned long start[KM_MAX_RANGES], end[KM_MAX_RANGES];
-	int ret = 0, i;
+	int ret = 0, n;
 
 	memset(tk, 0, sizeof(*tk));
 	tk->stacks_fd = -1;
 	if (tracer_open(&tk->t, &cfg, vmlinux, &ret))
 		return ret ? ret : KM_EXIT_FAILURE;
 	tk->open = true;
-	for (i = 0; i < scope->nr_caller_ranges && i < KM_MAX_RANGES; i++) {
-		start[i] = scope->caller_ranges[i].start;
-		end[i] = scope->caller_ranges[i].end;
-	}
-	if (i)
-		tracer_set_ranges(&tk->t, start, end, i);
+	n = km_scope_caller_ranges(scope, start, end, KM_MAX_RANGES);
+	if (n)
+		tracer_set_ranges(&tk->t, start, end, n);
 	if (tracer_attach(&tk->t, &ret))
 		return ret ? ret : KM_EXIT_FAILURE;
 	km_scope_refresh(scope, &tk->t.module_hook);

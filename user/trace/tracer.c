@@ -479,6 +479,20 @@ int tracer_follow(struct tracer *t, pid_t pid)
 				    BPF_ANY);
 }
 
+void tracer_config_scope(struct tracer_config *cfg, const struct km_scope *s, int nranges)
+{
+	cfg->pid = s->tgid;
+	cfg->tid = s->tid;
+	cfg->follow = s->cmd != NULL;
+	cfg->comm = s->comm;
+	cfg->stack = s->stack;
+	cfg->cgroup_id = s->cgroup_id;
+	cfg->cgroup_level = s->cgroup_level;
+	cfg->module = s->module;
+	cfg->ranges = nranges > 0 || s->module;
+	cfg->ranges_on_stack = cfg->ranges && s->stack;
+}
+
 int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsigned long *end,
 		      int n)
 {

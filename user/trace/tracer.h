@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "core/scope.h"
 #include "report/snapshot.h"
 #include "kernel/zones.h"
 #include "kernel/module_hook.h"
@@ -40,6 +41,8 @@ struct tracer {
 	unsigned int out_hooks; /* KM_OUT_HOOK_*: frees seen without a kmem tracepoint */
 };
 
+/* The filters of a resolved scope (km_scope_resolve) in cfg; nranges: its --caller ranges. */
+void tracer_config_scope(struct tracer_config *cfg, const struct km_scope *s, int nranges);
 /* Returns 0, or a negative errno after printing one error line (exit code in *exit_code). */
 int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct btf *vmlinux,
 		int *exit_code);

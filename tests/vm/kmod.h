@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The test modules (tests/kmod) from inside the VM, whichever: load a .ko by path,
+ * remove it, read a counter of its debugfs "key value" stats file.
+ */
+#ifndef KMSCOPE_KMOD_H
+#define KMSCOPE_KMOD_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* finit_module of the .ko at path with params ("" for none); 0 or -errno. */
+static inline int kmod_load(const char *path, const char *params)
+{
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, ret = 0;
+
+	if (fd < 0)
+		return path ? -errno : -ENOENT;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* delete_module without waiting for its users; 0 or -errno. */
+static inline int kmod_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/* The counter key of a stats file ("key value" lines), -1 if absent. */
+static inline long long kmod_stat(const char *stats, const char *key)
+{
+	char line[256], k[128];
+	long long v, found = -1;
+	FILE *f = fopen(stats, "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lld", k, &v) == 2 && !strcmp(k, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+#endif
