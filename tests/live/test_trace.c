@@ -317,10 +317,14 @@ static void filtered_pair(const char *what, char **kmargv, char **match, char **
 static void test_comm(void)
 {
 	char gatefile[64];
-	char *match[] = { self, "workload", "comm", "kmsw-match", "100", "500", gatefile, NULL };
-	char *other[] = { self, "workload", "comm", "kmsw-other", "100", "300", gatefile, NULL };
-	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--comm", "kmsw-match", NULL };
+	/* with this test's pid: another test_trace on the machine matches its own */
+	char match_comm[16], other_comm[16];
+	char *match[] = { self, "workload", "comm", match_comm, "100", "500", gatefile, NULL };
+	char *other[] = { self, "workload", "comm", other_comm, "100", "300", gatefile, NULL };
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "--comm", match_comm, NULL };
 
+	snprintf(match_comm, sizeof(match_comm), "kmsm-%d", (int)getpid());
+	snprintf(other_comm, sizeof(other_comm), "kmso-%d", (int)getpid());
 	snprintf(gatefile, sizeof(gatefile), "/tmp/kmscope-gate-comm-%d", getpid());
 	unlink(gatefile);
 	filtered_pair("--comm", argv, match, other, gatefile, 500);
