@@ -428,4 +428,49 @@ static inline double site_sum(struct jp *doc, const char *function, const char *
 	return sum;
 }
 
+/*
+ * Pacing a workload by an interval trace's own reports rather than by sleeps, so that
+ * a slow machine cannot put two phases into one interval: complete lines of p's
+ * stdout so far (one JSON document each with -j).
+ */
+static inline int lines_out(const struct proc *p)
+{
+	const char *c;
+	int n = 0;
+
+	for (c = p->out; c && (c = strchr(c, '\n')); c++)
+		n++;
+	return n;
+}
+
+/* Reads p's output until path exists or p's time is up; false then. */
+static inline bool pump_until_file(struct proc *p, const char *path)
+{
+	while (access(path, F_OK))
+		if (!proc_pump(p, 10) || proc_elapsed_ms(p) > proc_timeout_ms())
+			return false;
+	return true;
+}
+
+/*
+ * Reads p's output until k reports that were read from the maps after now are
+ * complete: after reading what is in the pipe, the next report may have been read
+ * before now, the k after it were not. False if p's time is up first.
+ */
+static inline bool pump_reports_after(struct proc *p, int k)
+{
+	size_t before;
+	int n;
+
+	do {
+		before = p->out_len;
+		proc_pump(p, 0);
+	} while (p->out_len != before);
+	n = lines_out(p);
+	while (lines_out(p) < n + 1 + k)
+		if (!proc_pump(p, 10) || proc_elapsed_ms(p) > proc_timeout_ms())
+			return false;
+	return true;
+}
+
 #endif

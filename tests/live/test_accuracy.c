@@ -77,13 +77,19 @@ static int udp_to_closed_port(int n)
 
 static const char *tid_file, *tid_gate;
 
-/* The second thread: writes its tid, waits for the gate, then 300 readv of 100 iovecs. */
+/*
+ * The second thread: writes its tid (to a file renamed into place, so whoever sees the
+ * file sees the tid), waits for the gate, then 300 readv of 100 iovecs.
+ */
 static void *thread_readv(void *arg)
 {
-	FILE *f = fopen(tid_file, "w");
+	char tmp[4200];
+	FILE *f;
 
 	(void)arg;
-	if (!f || fprintf(f, "%d\n", (int)gettid()) < 0 || fclose(f))
+	snprintf(tmp, sizeof(tmp), "%s.tmp", tid_file);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", (int)gettid()) < 0 || fclose(f) || rename(tmp, tid_file))
 		_exit(85);
 	gate(tid_gate);
 	readv_loop(100, 300);
@@ -249,12 +255,24 @@ static void test_intervals_on_every_cpu(void)
 }
 
 /*
+ * Waits for w to finish while reading the interval trace p's output, so that p never
+ * blocks on a full pipe (and a signal then never interrupts its write).
+ */
+static void finish_reading(struct proc *w, struct proc *p)
+{
+	while (proc_pump(w, 10) && proc_elapsed_ms(w) < proc_timeout_ms())
+		proc_pump(p, 0);
+	proc_finish(w);
+}
+
+/*
  * The same, system-wide, with loopback traffic on every CPU: NET_RX softirq
  * allocations run on the same CPUs, also nested in the kmem programs.
  */
 static void test_intervals_system_wide_with_softirqs(void)
 {
-	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", "-d", "8", NULL };
+	/* ended by SIGINT once the workload is done, not by a duration it might outlast */
+	char *argv[] = { (char *)kmscope_path(), "trace", "-j", "-i", "0.01", NULL };
 	char *wl[] = { self, "workload", "cpus", NULL };
 	char *net[] = { self, "workload", "udp", "5000", NULL };
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -270,10 +288,13 @@ static void test_intervals_system_wide_with_softirqs(void)
 	}
 	proc_start(&n1, net);
 	proc_start(&n2, net);
-	run(&w, wl);
-	proc_finish(&n1);
-	proc_finish(&n2);
+	proc_start(&w, wl);
+	finish_reading(&w, &p);
+	finish_reading(&n1, &p);
+	finish_reading(&n2, &p);
+	kill(p.pid, SIGINT);
 	proc_finish(&p);
+	ASSERT_EQ(p.status, 0, "system-wide: SIGINT ends the interval trace with status 0");
 	ASSERT_EQ(w.status, 0, "the pinned workload ran");
 	sum_intervals(p.out, false, &r);
 	if (!ASSERT_TRUE(r.total_shapes >= truth,
@@ -371,9 +392,8 @@ static void pid_run(const char *pidfile, const char *gatefile, bool thread, doub
 	unlink(pidfile);
 	unlink(gatefile);
 	proc_start(&w, wl);
-	for (i = 0; i < 1000 && access(pidfile, R_OK); i++)
+	for (i = 0; i < 6000 && access(pidfile, R_OK); i++)
 		sleep_ms(5);
-	sleep_ms(20);
 	f = fopen(pidfile, "r");
 	if (thread && (!f || !fgets(pidbuf, sizeof(pidbuf), f)))
 		pidbuf[0] = '\0';

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Every error a user can hit: one clear line on stderr and the documented exit code. */
+/*
+ * Every error a user can hit: one clear line on stderr and the documented exit code.
+ *
+ * vm-kernels: test-6.1 -- usage errors and exit codes are user space; one kernel with modules (for --module's error; the host has none), the quickest one (~32 s under qemu TCG at load 9)
+ */
 #include "live.h"
 
 /* One line, "kmscope: error: ...", containing hint. */

@@ -11,7 +11,8 @@
 #include "live.h"
 #include "loopback.h"
 
-#define COMM "kmsc-expw"
+/* the workload's comm, with this test's pid: another test_exporter on the machine has its own */
+static char comm[16];
 #define IOVECS 100
 #define ITERS 20000
 #define HTTP_BIG 9000 /* over the server's 8 KiB request head */
@@ -197,7 +198,7 @@ static void test_trace_file(const char *dir)
 {
 	char file[256], tmp[300], iters[16], line[700], *text;
 	char *argv_t[] = { (char *)kmscope_path(), "trace", "--prometheus", "-i", "0.05", "-o",
-			   file, "--", self, "workload", "readv", COMM, iters, NULL };
+			   file, "--", self, "workload", "readv", comm, iters, NULL };
 	int reads = 0, whole = 0;
 	struct proc p;
 
@@ -260,7 +261,7 @@ static void test_report_recording(const char *dir)
 {
 	char rec[256], iters[16], line[700];
 	char *argv_r[] = { (char *)kmscope_path(), "record", "-o", rec, "--", self, "workload",
-			   "readv", COMM, iters, NULL };
+			   "readv", comm, iters, NULL };
 	char *argv_p[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-n", "0",
 			   NULL };
 	char *argv_bad[] = { (char *)kmscope_path(), "report", "-i", rec, "--prometheus", "-j",
@@ -307,6 +308,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "workload"))
 		return workload(argc, argv);
+	snprintf(comm, sizeof(comm), "kmsx-%d", (int)getpid());
 	live_require();
 	live_self_path(self, sizeof(self));
 	if (access("/usr/bin/prometheus", X_OK) || access("/usr/bin/promtool", X_OK))
@@ -329,7 +331,7 @@ int main(int argc, char **argv)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	{
 		char *argv_e[] = { (char *)kmscope_path(), "exporter", "--listen", listen, "--comm",
-				   COMM, "-n", "0", NULL };
+				   comm, "-n", "0", NULL };
 
 		if (!proc_start_until(&exp, argv_e, "kmscope: exporting")) {
 			proc_finish(&exp);
@@ -377,7 +379,7 @@ int main(int argc, char **argv)
 		tap_diag("cannot write the partial request");
 	snprintf(iters, sizeof(iters), "%d", ITERS);
 	{
-		char *argv_w[] = { self, "workload", "readv", COMM, iters, NULL };
+		char *argv_w[] = { self, "workload", "readv", comm, iters, NULL };
 
 		ASSERT_EQ(run(&w, argv_w), 0, "the workload ran");
 		proc_free(&w);

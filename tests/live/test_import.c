@@ -6,6 +6,8 @@
  * without callchains), and under a tracefs instance (its trace, then its trace_pipe);
  * each import must count what kmscope's own `trace --json` of the workload counts, and
  * so must `kmscope report -i` of the text (the 4816 B shape: -a captures everyone's).
+ *
+ * vm-kernels: debian-6.1 -- the perf script parser is user space; the kernel's part is the kmem tracepoints' text, whose oldest layout (6.1) is Debian's stock kernel and newest the host's (perf under qemu TCG: ~42 s a kernel)
  */
 #include <fcntl.h>
 #include <math.h>

@@ -2,6 +2,8 @@
 /*
  * Bytes that are not UTF-8 in what kmscope echoes (a --comm, CMD's path, a --caller)
  * still give valid JSON: checked by jsonp's strict reader and by python3's json.
+ *
+ * vm-kernels: host -- JSON encoding is user space (the comm and CMD path reach it the same way on every kernel), and python3 -m json.tool under qemu TCG took ~90 s a kernel (test-6.1, load 9)
  */
 #include <sys/stat.h>
 #include "live.h"

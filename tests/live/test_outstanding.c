@@ -74,17 +74,22 @@ static int workload(int argc, char **argv)
 		gate(argv[6]);
 		return 0;
 	}
-	if (!strcmp(w, "paced") && argc == 5) {
-		/* in a TCG guest an interval report takes a good part of a second: hold longer */
-		int hold = getenv("KMSCOPE_VM") ? 6000 : 1500;
+	if (!strcmp(w, "paced") && argc == 6) {
+		/* sends, DIR/sent; after DIR/recv receives, DIR/received; exits after DIR/exit */
+		char path[4200];
 
-		sleep_ms(700);
 		if (send_msgs(qid, n))
 			return 93;
-		sleep_ms(hold);
+		snprintf(path, sizeof(path), "%s/sent", argv[5]);
+		close(open(path, O_CREAT | O_WRONLY, 0600));
+		snprintf(path, sizeof(path), "%s/recv", argv[5]);
+		gate(path);
 		if (recv_msgs(qid, n))
 			return 94;
-		sleep_ms(1000);
+		snprintf(path, sizeof(path), "%s/received", argv[5]);
+		close(open(path, O_CREAT | O_WRONLY, 0600));
+		snprintf(path, sizeof(path), "%s/exit", argv[5]);
+		gate(path);
 		return 0;
 	}
 	if (!strcmp(w, "eventfds") && argc == 6) {
@@ -402,18 +407,53 @@ static void test_pid_eventfds(void)
 	proc_free(&p);
 }
 
+/*
+ * Intervals show what is outstanding at their end. The workload's phases are paced by
+ * kmscope's reports (live.h), not by sleeps: two reports read while CMD holds its
+ * messages, two more after it received them, then CMD exits.
+ */
 static void test_interval_shows_the_moment(void)
 {
-	int qid = new_queue(), docs = 0, held = 0, last = -1;
-	char q[16];
-	char *argv[] = { (char *)kmscope_path(), "trace", "--outstanding", "-j", "-i", "0.25",
-			 "--", self, "workload", "paced", q, "31", NULL };
+	int qid = new_queue(), docs = 0, held = 0, last = -1, paced = 0;
+	char q[16], dir[] = "/tmp/kmscope-out-phases-XXXXXX", path[64];
+	char *argv[] = { (char *)kmscope_path(), "trace", "--outstanding", "-j", "-i", "0.1",
+			 "--", self, "workload", "paced", q, "31", dir, NULL };
+	static const char *const steps[][2] = { { NULL, "sent" }, { "recv", "received" },
+						{ "exit", NULL } };
 	struct proc p;
 	const char *cur;
 	double total = -1;
+	size_t i;
 
 	snprintf(q, sizeof(q), "%d", qid);
-	run(&p, argv);
+	if (!mkdtemp(dir))
+		abort();
+	proc_start(&p, argv);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i][0]) {
+			snprintf(path, sizeof(path), "%s/%s", dir, steps[i][0]);
+			close(open(path, O_CREAT | O_WRONLY, 0600));
+		}
+		if (!steps[i][1])
+			break;
+		snprintf(path, sizeof(path), "%s/%s", dir, steps[i][1]);
+		if (!pump_until_file(&p, path) || !pump_reports_after(&p, 2))
+			break;
+		paced++;
+	}
+	ASSERT_EQ(paced, 2, "two reports while CMD held its messages, two after it received them");
+	proc_finish(&p);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (steps[i][1]) {
+			snprintf(path, sizeof(path), "%s/%s", dir, steps[i][1]);
+			unlink(path);
+		}
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (steps[i][0]) {
+			snprintf(path, sizeof(path), "%s/%s", dir, steps[i][0]);
+			unlink(path);
+		}
+	rmdir(dir);
 	ASSERT_EQ(p.status, 0, "interval trace exits 0");
 	for (cur = p.out; cur && *cur;) {
 		const char *rest;

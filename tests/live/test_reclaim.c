@@ -30,7 +30,12 @@
 static char cgroup[256], file_in[512], file_out[512], inst_raw[256], inst_fmt[256];
 static char many_dir[512];
 
-#define MANY_FILES 20000
+/*
+ * Few enough that their dentries and inodes (~1.2 KiB a file) stay a small part of the
+ * limit beside the page cache reclaim can drop: 20000 (~24 MiB of slab in 32) could
+ * leave memcg reclaim nothing to take and the creator OOM-killed.
+ */
+#define MANY_FILES 5000
 
 static void remove_many(void)
 {
@@ -161,12 +166,22 @@ static pid_t start_reader(const char *path, const char *cg, int gate_fd)
 	return pid;
 }
 
-/* In the cgroup (full of page cache by then): MANY_FILES empty files, each a dentry and an inode. */
+/*
+ * In the cgroup: reads file_in whole, so the cgroup is at its limit whatever reclaimed
+ * its page cache since the reader (global reclaim, another test's load), then makes
+ * MANY_FILES empty files, each a dentry and an inode charged at the limit.
+ */
 static int create_many(void)
 {
+	static char buf[1 << 20];
 	char path[600];
-	int i, fd;
+	int i, fd = open(file_in, O_RDONLY);
 
+	if (fd < 0)
+		return 2;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
 	for (i = 0; i < MANY_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/f%d", many_dir, i);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);

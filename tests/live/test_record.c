@@ -3,6 +3,8 @@
  * kmscope record + report -i against kmscope trace: one known workload traced and
  * recorded at once (both --pid of it), and the reports compared number for number;
  * then the ground truth itself, intervals, --outstanding, --folded, and damaged files.
+ *
+ * vm-kernels: debian-6.1 -- the recording format and report -i are user space; the kernel's part (the record programs on 6.1's tracepoint layouts, the newest on the host) runs in Debian's stock kernel (~43 s a kernel under qemu TCG)
  */
 #include <sys/mman.h>
 #include <sys/xattr.h>

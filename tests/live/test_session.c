@@ -3,6 +3,8 @@
  * The session loop: what ends a trace (duration, SIGINT, SIGTERM, SIGHUP, CMD's exit),
  * what becomes of CMD and everything it started when kmscope stops first, the exit
  * status, and -o keeping the report apart from CMD's own output.
+ *
+ * vm-kernels: host -- the session loop, signals and CMD handling are user space, the same on every kernel (~18 s a kernel under qemu TCG)
  */
 #include <sys/stat.h>
 #include "live.h"

@@ -6,6 +6,8 @@
  * exactly the workload's totals; (2) in tmux at 80x24: the header and the workload's row
  * on the alternate screen, keys k and m regroup, q exits 0 with the shell's screen back,
  * and every BPF program kmscope held is gone.
+ *
+ * vm-kernels: host -- the terminal UI and its snapshots are user space over the same tracer as trace (whose counts test_trace checks in every kernel); tmux under qemu TCG took ~55 s a kernel (test-6.1, load 9)
  */
 #include "live.h"
 

@@ -7,7 +7,7 @@
  * both BPF backends.
  * Needs $KMSCOPE (the kmscope binary) and $KMSCOPE_KMOD (kmscope_test.ko).
  *
- * vm-args: --mem 3G
+ * vm-args: --mem 5G
  * vm-kernels: test-6.12 -- injects: Debian's stock kernel has no fault injection
  */
 #define _GNU_SOURCE

@@ -8,7 +8,7 @@
  * the cache's, and the self-test names the way it used.
  * Needs $KMSCOPE and $KMSCOPE_KMOD.
  *
- * vm-args: --mem 3G
+ * vm-args: --mem 5G
  * vm-kernels: test-6.12 test-6.1 -- injects: Debian's stock kernel has no fault injection
  */
 #define _GNU_SOURCE

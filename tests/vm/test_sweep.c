@@ -12,7 +12,7 @@
  * Needs $KMSCOPE and $KMSCOPE_KMOD_DIR (kmscope_faulty.ko).
  *
  * vm-args: --allow-trouble
- * vm-kernels: test-6.12 test-6.1 -- sweeps inject: Debian's stock kernel has no fault injection (test_sweep_stock.c)
+ * vm-kernels: test-6.12 -- sweep is user space over inject, whose backends tests/vm/test_inject*.c check in both test kernels; test-6.12 is the sweep kernel (atomic-sleep checks, lockdep: scripts/vm/README.md); Debian's stock kernel has no fault injection (test_sweep_stock.c). In test-6.1 too this boot took ~146 s
  */
 #define _GNU_SOURCE
 #include "vm/sweep_run.h"
