@@ -22,9 +22,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* More filters (see scope.bpf.h), set by the loader before load. */
+/*
+ * More filters (see scope.bpf.h), set by the loader before load. The verifier prunes
+ * the branches of these flags but keeps their loads, so the flags every event reads sit
+ * together, in the cache line of outstanding.bpf.h's gate, and target_comm after them
+ * (defined in this order, they are laid out in this order).
+ */
 const volatile bool filter_comm = false;
-const volatile char target_comm[KM_COMM_LEN] = {};
 const volatile bool filter_ranges = false;
 const volatile bool ranges_on_stack = false;
 const volatile bool use_stack = false;
@@ -32,6 +36,7 @@ const volatile bool use_stack = false;
 const volatile __u32 fast_mask = KM_FAST_SLOTS - 1;
 /* A process scope: allocations in interrupt context are not the task's (counted apart). */
 const volatile bool irq_apart = false;
+const volatile char target_comm[KM_COMM_LEN] = {};
 
 /* Written by the loader after load (mmapped .bss). */
 struct km_zone_table zones = {};
@@ -50,13 +55,18 @@ struct {
 } allocs SEC(".maps");
 
 /*
- * The hot path: a shape hashes to one per-CPU slot, which it claims if free and then
- * just counts in (an inlined array lookup and a 40-byte compare). Shapes that find
- * their slot taken go to the hash map. User space adds both up.
+ * The hot path: a shape hashes to one slot of this CPU's KM_FAST_SLOTS, which it claims
+ * if free and then just counts in (an inlined array lookup and a 40-byte compare).
+ * Shapes that find their slot taken go to the hash map. User space adds both up.
+ * One plain array, CPU after CPU (the loader sizes it), not a per-CPU array: its
+ * inlined lookup is an address computation where the per-CPU one first loads the
+ * slot's per-CPU pointer (another cache line, on a vmalloc'd page, every event).
+ * Mmapable so that its values start on a page: each 64-byte slot is one cache line.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KM_FAST_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KM_FAST_SLOTS); /* times the possible CPUs, by the loader */
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct km_alloc_slot);
 } fast_allocs SEC(".maps");
@@ -306,7 +316,8 @@ static __always_inline int probe_slot(__u32 idx, const struct km_alloc_key *key)
  */
 static __always_inline bool count_alloc(struct km_alloc_key *key)
 {
-	__u32 idx = shape_slot(key);
+	/* this CPU's slots; the CPU number is one inlined per-CPU load on x86-64 (6.10+) */
+	__u32 idx = bpf_get_smp_processor_id() * KM_FAST_SLOTS + shape_slot(key);
 	int r = probe_slot(idx, key);
 
 	if (!r)

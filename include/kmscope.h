@@ -34,13 +34,14 @@ struct km_alloc_key {
 };
 
 /*
- * A per-CPU slot: claimed once by a shape, then only its count changes. A claim
+ * A fast slot (one CPU's): claimed once by a shape, then only its count changes. A claim
  * compare-and-swaps count from 0 to KM_SLOT_CLAIMING, writes the key, then sets
  * count to 1: a reader drops a slot whose count is 0 or has KM_SLOT_CLAIMING set.
  */
 struct km_alloc_slot {
 	struct km_alloc_key key;
 	__u64 count;
+	__u64 pad[2]; /* 64 bytes: one slot, one cache line */
 };
 
 #define KM_SLOT_CLAIMING (1ULL << 63)

@@ -156,8 +156,8 @@ static int maps_make(struct bench_maps *b, __u32 n)
 	memset(b, 0, sizeof(*b));
 	b->m.allocs_fd = map_new(b, BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct km_alloc_key), 8,
 				 16384);
-	b->m.fast_fd = map_new(b, BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct km_alloc_slot),
-			       KM_FAST_SLOTS);
+	b->m.fast_fd = map_new(b, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct km_alloc_slot),
+			       KM_FAST_SLOTS * libbpf_num_possible_cpus());
 	b->m.pages_fd = map_new(b, BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct km_page_key), 8, 4096);
 	b->m.caches_fd = map_new(b, BPF_MAP_TYPE_HASH, 8, sizeof(struct km_cache_info), 2048);
 	b->m.shape_caches_fd = map_new(b, BPF_MAP_TYPE_HASH, sizeof(struct km_alloc_key), 8, 8192);

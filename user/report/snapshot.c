@@ -63,19 +63,18 @@ static int cmp_alloc_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct km_alloc_key));
 }
 
-/* Every slot of every CPU, ncpus values per index: in batches, or one by one. */
-static int read_slots(int fd, int ncpus, struct km_alloc_slot *all)
+/* Every slot of every CPU (one array, CPU after CPU): in batches, or one by one. */
+static int read_slots(int fd, __u32 nr, __u32 *keys, struct km_alloc_slot *all)
 {
-	static __u32 keys[KM_FAST_SLOTS];
-	__u32 idx, batch = 0, count = KM_FAST_SLOTS;
+	__u32 idx, batch = 0, count = nr;
 	int err;
 
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	err = bpf_map_lookup_batch(fd, NULL, &batch, keys, all, &count, &opts);
-	if ((!err || errno == ENOENT) && count == KM_FAST_SLOTS)
+	if ((!err || errno == ENOENT) && count == nr)
 		return 0;
-	for (idx = 0; idx < KM_FAST_SLOTS; idx++) {
-		if (bpf_map_lookup_elem(fd, &idx, all + (size_t)idx * ncpus))
+	for (idx = 0; idx < nr; idx++) {
+		if (bpf_map_lookup_elem(fd, &idx, all + idx))
 			return -errno;
 	}
 	return 0;
@@ -107,21 +106,23 @@ static int add_shape(struct snapshot *snap, size_t *cap, const struct km_alloc_k
  */
 static int read_fast(struct snapshot *snap, int fd)
 {
-	int ncpus = libbpf_num_possible_cpus();
 	struct km_alloc_slot *counts, *keys;
 	size_t cap = snap->nr_allocs, n = 0, i;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), *idx;
 	int err;
 
-	if (ncpus < 0)
-		return ncpus;
-	counts = calloc((size_t)KM_FAST_SLOTS * ncpus, sizeof(*counts));
-	keys = calloc((size_t)KM_FAST_SLOTS * ncpus, sizeof(*keys));
-	err = counts && keys ? 0 : -ENOMEM;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	counts = calloc(info.max_entries, sizeof(*counts));
+	keys = calloc(info.max_entries, sizeof(*keys));
+	idx = calloc(info.max_entries, sizeof(*idx));
+	err = counts && keys && idx ? 0 : -ENOMEM;
 	if (!err)
-		err = read_slots(fd, ncpus, counts);
+		err = read_slots(fd, info.max_entries, idx, counts);
 	if (!err)
-		err = read_slots(fd, ncpus, keys);
-	for (i = 0; !err && i < (size_t)KM_FAST_SLOTS * ncpus; i++) {
+		err = read_slots(fd, info.max_entries, idx, keys);
+	for (i = 0; !err && i < info.max_entries; i++) {
 		__u64 c = counts[i].count;
 
 		if (c && !(c & KM_SLOT_CLAIMING))
@@ -129,6 +130,7 @@ static int read_fast(struct snapshot *snap, int fd)
 	}
 	free(counts);
 	free(keys);
+	free(idx);
 	if (err)
 		return err;
 	if (snap->nr_allocs > 1)

@@ -166,7 +166,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		int *exit_code)
 {
 	struct trace_bpf *skel;
-	int err;
+	int err, ncpus;
 
 	memset(t, 0, sizeof(*t));
 	libbpf_set_print(libbpf_print);
@@ -208,6 +208,15 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
 	}
+	/* the fast slots: KM_FAST_SLOTS per possible CPU, one CPU after another */
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0) {
+		km_error("cannot count the possible CPUs: %s", strerror(-ncpus));
+		*exit_code = KM_EXIT_FAILURE;
+		trace_bpf__destroy(skel);
+		return ncpus;
+	}
+	bpf_map__set_max_entries(skel->maps.fast_allocs, (__u32)ncpus * KM_FAST_SLOTS);
 	if (cfg->max_shapes) {
 		/* every shape may need its cache recorded too */
 		bpf_map__set_max_entries(skel->maps.allocs, cfg->max_shapes);
