@@ -533,12 +533,22 @@ static int on_interval(void *ctx)
 	return report_now(r->rs, false);
 }
 
+/* --module's text in each object that filters by it (--reclaim's, --vmalloc's own copies). */
+static void refresh_module_scope(struct km_scope *s, struct tracer *t, struct report_state *rs)
+{
+	km_scope_refresh(s, &t->module_hook);
+	if (rs->reclaim)
+		km_scope_refresh(s, &rs->reclaim->module_hook);
+	if (rs->vmalloc)
+		km_scope_refresh(s, &rs->vmalloc->module_hook);
+}
+
 /* Without the module hooks, a module that loads meanwhile is polled for. */
 static int on_tick(void *ctx)
 {
 	struct trace_run *r = ctx;
 
-	km_scope_refresh(&r->o->scope, &r->t->module_hook);
+	refresh_module_scope(&r->o->scope, r->t, r->rs);
 	return 0;
 }
 
@@ -664,7 +674,7 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
 		goto out;
-	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, &ret))
+	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, vmlinux, &ret))
 		goto out;
 	if (kmalloc_classes__load(&rs.classes, "/proc/slabinfo"))
 		kmalloc_classes__default(&rs.classes);
@@ -682,8 +692,10 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->vmalloc && vmalloc_tracer_attach(&vmalloc, &ret))
 		goto out;
+	rs.reclaim = o->reclaim ? &reclaim : NULL;
+	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
-	km_scope_refresh(&o->scope, &t.module_hook);
+	refresh_module_scope(&o->scope, &t, &rs);
 	if (o->scope.module && !t.module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
 			"after its init has started", t.module_hook.why_polling);
@@ -693,8 +705,6 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
-	rs.reclaim = o->reclaim ? &reclaim : NULL;
-	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
 	rs.html_path = o->html;

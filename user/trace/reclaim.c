@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/gfp.h"
+#include "kernel/module_hook.h"
 #include "kernel/reclaim_tps.h"
 #include "kernel/tp_layout.h"
 #include "kernel/vmlinux_btf.h"
@@ -105,10 +106,17 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 		skel->rodata->filter_comm = true;
 		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
 	}
+	/* --module / --caller: trace's caller ranges (one map), the module by our own hooks */
+	skel->rodata->filter_ranges = cfg->ranges;
+	skel->rodata->ranges_on_stack = cfg->ranges_on_stack;
+	r->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&r->module_hook, vmlinux, cfg->module);
 	/* the trace object follows CMD's forks; this one reads the same map */
 	bpf_program__set_autoload(skel->progs.on_fork, false);
 	bpf_program__set_autoload(skel->progs.on_exit, false);
 	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.ranges, bpf_map__fd(t->skel->maps.ranges));
 	if (!err)
 		err = choose_stall_programs(r, vmlinux);
 	if (!err)
@@ -123,6 +131,7 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 		reclaim_tracer_close(r);
 		return err;
 	}
+	r->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -134,8 +143,11 @@ int reclaim_tracer_attach(struct reclaim_tracer *r, int *exit_code)
 		km_error("cannot attach to the vmscan / compaction tracepoints: %s (see "
 			 "`kmscope doctor`)", strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	/* without the hooks, trace polls this object's module text with trace's own */
+	km_module_hook__attach(&r->module_hook);
+	return 0;
 }
 
 static void acc_sum(struct km_reclaim_acc *to, const struct km_reclaim_acc *a)

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/module_hook.h"
 #include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/vmalloc.h"
@@ -31,7 +32,7 @@ static void choose_programs(struct vmalloc_tracer *v)
 }
 
 int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cfg,
-			const struct tracer *t, int *exit_code)
+			const struct tracer *t, const struct btf *vmlinux, int *exit_code)
 {
 	struct vmalloc_bpf *skel;
 	int err, cpus;
@@ -61,6 +62,11 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		skel->rodata->filter_comm = true;
 		strncpy((char *)skel->rodata->target_comm, cfg->comm, KM_COMM_LEN - 1);
 	}
+	/* --module / --caller: trace's caller ranges (one map), the module by our own hooks */
+	skel->rodata->filter_ranges = cfg->ranges;
+	skel->rodata->ranges_on_stack = cfg->ranges_on_stack;
+	v->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&v->module_hook, vmlinux, cfg->module);
 	/* the trace object follows CMD's forks; this one reads the same map */
 	bpf_program__set_autoload(skel->progs.on_fork, false);
 	bpf_program__set_autoload(skel->progs.on_exit, false);
@@ -73,6 +79,8 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		return -ENOENT;
 	}
 	err = bpf_map__reuse_fd(skel->maps.traced, bpf_map__fd(t->skel->maps.traced));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.ranges, bpf_map__fd(t->skel->maps.ranges));
 	if (!err) {
 		err = vmalloc_bpf__load(skel);
 		if (err)
@@ -83,6 +91,7 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		vmalloc_tracer_close(v);
 		return err;
 	}
+	v->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
@@ -94,8 +103,11 @@ int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code)
 		km_error("cannot attach to the vmalloc / percpu tracepoints: %s (see "
 			 "`kmscope doctor`)", strerror(-err));
 		*exit_code = err == -EPERM ? KM_EXIT_FAILURE : KM_EXIT_NO_FEATURE;
+		return err;
 	}
-	return err;
+	/* without the hooks, trace polls this object's module text with trace's own */
+	km_module_hook__attach(&v->module_hook);
+	return 0;
 }
 
 /* Runs the kernel skipped, nested in another program on the same CPU: events lost. */
