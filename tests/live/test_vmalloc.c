@@ -284,6 +284,60 @@ static void check_scope(unsigned long long area, unsigned long long pages_area)
 	proc_free(&kc);
 }
 
+/* --interval: each document is its interval's own; the intervals sum to the total. */
+static void check_intervals(void)
+{
+	static const char *const keys[] = { "percpu.count", "percpu.bytes", "percpu.frees",
+					     "vmalloc.count", "vmalloc.bytes", "vmalloc.frees",
+					     "vmalloc.kvmalloc_fallbacks" };
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
+	char pid[16];
+	char *argv[] = { (char *)kmscope_path(), "trace", "--vmalloc", "-p", pid, "-i", "0.3",
+			 "--json", NULL };
+	double sum[NKEYS] = { 0 }, total[NKEYS] = { 0 };
+	const char *cur;
+	int docs = 0, totals = 0, i;
+	struct proc k;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!proc_start_until(&k, argv, "kmscope: tracing"))
+		return;
+	sleep_ms(400);
+	make_maps();
+	sleep_ms(1000); /* frees from a workqueue, in a later interval */
+	kill(k.pid, SIGINT);
+	proc_finish(&k);
+	ASSERT_EQ(k.status, 0, "trace --vmalloc -i 0.3 exits 0");
+	for (cur = k.out; cur && *cur;) {
+		const char *rest;
+		struct jp *doc = jp_parse(cur, &rest);
+
+		if (!doc)
+			break;
+		for (i = 0; i < NKEYS; i++) {
+			if (jp_get(doc, "total"))
+				total[i] = jp_num(doc, keys[i]);
+			else
+				sum[i] += jp_num(doc, keys[i]);
+		}
+		if (jp_get(doc, "total"))
+			totals++;
+		else
+			docs++;
+		jp_free(doc);
+		for (cur = rest; *cur == '\n'; cur++)
+			;
+	}
+	ASSERT_GE(docs, 3, "-i 0.3 over 1.4 s: several interval documents");
+	ASSERT_EQ(totals, 1, "then one total");
+	ASSERT_EQ(total[0], PCPU_A_N + PCPU_C_N, "the total: the workload's per-CPU areas");
+	ASSERT_EQ(total[3], 4, "the total: its vmalloc areas");
+	for (i = 0; i < NKEYS; i++)
+		tap_ok(sum[i] == total[i], "intervals' %s sum to the total's (%.0f = %.0f)", keys[i],
+		       sum[i], total[i]);
+	proc_free(&k);
+}
+
 int main(void)
 {
 	char pid[16];
@@ -391,5 +445,6 @@ int main(void)
 	jp_free(doc);
 	proc_free(&k);
 	check_scope(area, pages_area);
+	check_intervals();
 	return tap_done();
 }

@@ -72,7 +72,8 @@ struct report_state {
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 	const struct trace_view *view; /* kmscope top */
-	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL (cumulative in each interval) */
+	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL */
+	struct vmalloc_snapshot vmalloc_prev; /* --interval: the last report's */
 };
 
 /*
@@ -358,7 +359,7 @@ static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
 	struct reclaim_snapshot rcur = {}, rdelta = {};
-	struct vmalloc_snapshot vcur = {};
+	struct vmalloc_snapshot vcur = {}, vdelta = {};
 	double t = km_now();
 	int err;
 
@@ -422,22 +423,28 @@ static int report_now(struct report_state *rs, bool final)
 		err = snapshot_delta(&cur, &rs->prev, &delta);
 		if (!err && rs->reclaim)
 			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
+		if (!err && rs->vmalloc)
+			err = vmalloc_snapshot_delta(&vcur, &rs->vmalloc_prev, &vdelta);
 		if (!err) {
 			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
+			rs->env.vmalloc = rs->vmalloc ? &vdelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
 		reclaim_snapshot_free(&rdelta);
+		vmalloc_snapshot_free(&vdelta);
 		snapshot_free(&rs->prev);
 		reclaim_snapshot_free(&rs->reclaim_prev);
+		vmalloc_snapshot_free(&rs->vmalloc_prev);
 		rs->prev = cur;
 		rs->reclaim_prev = rcur;
+		rs->vmalloc_prev = vcur;
 		rs->last = t;
 		if (!err && final) {
 			rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
+			rs->env.vmalloc = rs->vmalloc ? &rs->vmalloc_prev : NULL;
 			err = report_emit(rs, &rs->prev, t - rs->started, 0);
 		}
-		vmalloc_snapshot_free(&vcur);
 		return err;
 	}
 	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
@@ -787,6 +794,7 @@ out:
 	}
 	snapshot_free(&rs.prev);
 	reclaim_snapshot_free(&rs.reclaim_prev);
+	vmalloc_snapshot_free(&rs.vmalloc_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);
