@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace --reclaim under global memory pressure, inside a small guest: a reader reads
- * more files than the guest has memory (the page cache must be reclaimed as it goes)
- * with vm.min_free_kbytes raised, so its allocations fall below the min watermark and
- * reclaim directly, waking kswapd on the way. The test's own tracefs instance records
+ * trace --reclaim under global memory pressure, inside a small guest: a reader fills
+ * the page cache from files, then touches anonymous memory of all that is free and half
+ * the page cache (no swap: only the cache can give), with vm.min_free_kbytes raised, so
+ * its page faults fall below the min watermark faster than kswapd frees and reclaim
+ * directly, waking kswapd on the way. The test's own tracefs instance records
  * the reader's mm_vmscan_direct_reclaim_begin/end and mm_vmscan_wakeup_kswapd: kmscope's
  * direct reclaims, pages reclaimed and kswapd wakes equal them exactly. A neighbour
  * making small kmallocs (readv) all the while is traced by a second kmscope: each trace
@@ -60,7 +61,22 @@ static void cleanup(void)
 	rmdir(INST);
 }
 
-/* Reads every file once the gate opens; the page cache of each is left to reclaim. */
+/* A /proc/meminfo figure in kB, 0 without it. */
+static unsigned long long meminfo(const char *key)
+{
+	char line[128], k[64];
+	unsigned long long v, found = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]: %llu", k, &v) == 2 && !strcmp(k, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Reads every file once the gate opens, then touches what is free and half the cache. */
 static pid_t start_reader(int gate)
 {
 	pid_t pid = fork();
@@ -81,6 +97,16 @@ static pid_t start_reader(int gate)
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
+	}
+	{
+		size_t n = (meminfo("MemFree") + meminfo("Cached") / 2) << 10, off;
+		char *p = malloc(n);
+
+		if (!p)
+			_exit(97);
+		for (off = 0; off < n; off += 4096)
+			p[off] = 1;
+		free(p);
 	}
 	_exit(0);
 }
@@ -152,24 +178,19 @@ int main(void)
 	char pid_r[16], pid_i[16], pids[40], buf[64], *text;
 	char *argv_r[] = { (char *)kmscope_path(), "trace", "--reclaim", "-p", pid_r, "--json", NULL };
 	char *argv_i[] = { (char *)kmscope_path(), "trace", "--reclaim", "-p", pid_i, "--json", NULL };
-	unsigned long long total_kb = 0;
+	unsigned long long total_kb;
 	struct truth t, tn;
 	struct proc kr, ki;
 	struct jp *doc;
 	int gate[2], st;
 	pid_t r, idle;
-	FILE *f;
 
 	live_require();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (!tap_ok(!access(files[i], R_OK), "%s to read (scripts/setup installs "
 			    "linux-source-6.1 and -6.12)", files[i]))
 			return tap_done();
-	f = fopen("/proc/meminfo", "re");
-	if (f && fgets(buf, sizeof(buf), f))
-		sscanf(buf, "MemTotal: %llu kB", &total_kb);
-	if (f)
-		fclose(f);
+	total_kb = meminfo("MemTotal");
 	text = read_all("/proc/sys/vm/min_free_kbytes");
 	if (text) {
 		snprintf(min_free_saved, sizeof(min_free_saved), "%s", text);
