@@ -8,6 +8,9 @@
  * allocation event that may sleep (mm_page_alloc, kmalloc, kmem_cache_alloc) takes the
  * entry and charges it to its call site. Allocation events find no entry in the common
  * case after one load of `pending_tasks` (0 while no task has an entry).
+ * --module / --caller: a slab allocation by its call site (any frame with --stack), a
+ * page allocation by any frame of its stack; one out of scope takes the entry and
+ * drops it (the stall was its own, not an in-scope allocation's).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +20,7 @@
 #include "reclaim_stall.h"
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
+#include "lib/site_scope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -234,12 +238,21 @@ static __always_inline void acc_add(struct km_reclaim_acc *to, const struct km_r
 	__sync_fetch_and_add(&to->throttled_us, a->throttled_us);
 }
 
+/* The task's entry is gone: charged, or taken by an allocation out of --module / --caller. */
+static __always_inline void drop_entry(void)
+{
+	__u32 tid = current_tid();
+
+	if (bpf_map_delete_elem(&tasks, &tid) == 0)
+		__sync_fetch_and_sub(&pending_tasks, 1);
+}
+
 /* Moves the task's entry to the call site's row; the entry is gone after. */
-static __always_inline void charge(struct km_reclaim_task *t, struct km_reclaim_key *key,
-				   struct kmem_cache *s)
+/* Not inlined: its zeroed row would not fit in a program's stack beside the scope check. */
+static __noinline void charge(struct km_reclaim_task *t, struct km_reclaim_key *key,
+			      struct kmem_cache *s)
 {
 	struct km_reclaim_val zero = {}, *v;
-	__u32 tid = current_tid();
 
 	v = bpf_map_lookup_elem(&sites, key);
 	if (!v) {
@@ -258,8 +271,7 @@ static __always_inline void charge(struct km_reclaim_task *t, struct km_reclaim_
 	} else {
 		__sync_fetch_and_add(&reclaim_counters[KM_RC_DROPPED_SITES], 1);
 	}
-	if (bpf_map_delete_elem(&tasks, &tid) == 0)
-		__sync_fetch_and_sub(&pending_tasks, 1);
+	drop_entry();
 }
 
 /* The entry an allocation event takes: windows closed, and a stall only by one that may sleep. */
@@ -277,14 +289,18 @@ static __always_inline struct km_reclaim_task *entry_to_charge(__u32 gfp_flags)
 	return t;
 }
 
-static __always_inline int on_slab(__u32 kind, __u64 call_site, struct kmem_cache *s,
-				   __u32 gfp_flags)
+static __always_inline int on_slab(void *ctx, __u32 kind, __u64 call_site,
+				   struct kmem_cache *s, __u32 gfp_flags)
 {
 	struct km_reclaim_task *t = entry_to_charge(gfp_flags);
 	struct km_reclaim_key key = {};
 
 	if (!t)
 		return 0;
+	if (!call_site_in_scope(ctx, call_site, &reclaim_counters[KM_RC_STACK_LOST])) {
+		drop_entry();
+		return 0;
+	}
 	key.call_site = call_site;
 	key.cache = (__u64)s;
 	key.gfp_flags = gfp_flags;
@@ -299,63 +315,63 @@ SEC("raw_tp/kmalloc")
 int BPF_PROG(reclaim_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmalloc")
 int BPF_PROG(reclaim_kmalloc_cache_sizes, unsigned long call_site, const void *ptr,
 	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmalloc_node")
 int BPF_PROG(reclaim_kmalloc_node, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmalloc_node")
 int BPF_PROG(reclaim_kmalloc_node_cache_sizes, unsigned long call_site, const void *ptr,
 	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_KMALLOC, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(reclaim_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
 	     gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_CACHE, call_site, s, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_CACHE, call_site, s, gfp_flags);
 }
 
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(reclaim_cache_alloc_sizes, unsigned long call_site, const void *ptr,
 	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_CACHE, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_CACHE, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(reclaim_cache_alloc_cache_sizes, unsigned long call_site, const void *ptr,
 	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_CACHE, call_site, s, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_CACHE, call_site, s, gfp_flags);
 }
 
 SEC("raw_tp/kmem_cache_alloc_node")
 int BPF_PROG(reclaim_cache_alloc_node_sizes, unsigned long call_site, const void *ptr,
 	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_CACHE, call_site, NULL, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_CACHE, call_site, NULL, gfp_flags);
 }
 
 SEC("raw_tp/kmem_cache_alloc_node")
 int BPF_PROG(reclaim_cache_alloc_node_cache_sizes, unsigned long call_site, const void *ptr,
 	     struct kmem_cache *s, size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags)
 {
-	return on_slab(KM_RECLAIM_CACHE, call_site, s, gfp_flags);
+	return on_slab(ctx, KM_RECLAIM_CACHE, call_site, s, gfp_flags);
 }
 
 /* Pages carry no call site: the stack says who called the page allocator. */
@@ -368,6 +384,10 @@ int BPF_PROG(reclaim_page_alloc, struct page *page, unsigned int order, gfp_t gf
 
 	if (!t)
 		return 0;
+	if (!stack_in_scope(ctx, &reclaim_counters[KM_RC_STACK_LOST])) {
+		drop_entry();
+		return 0;
+	}
 	id = bpf_get_stackid(ctx, &stacks, 0);
 	if (id < 0)
 		__sync_fetch_and_add(&reclaim_counters[KM_RC_STACK_LOST], 1);
@@ -391,6 +411,10 @@ int BPF_PROG(reclaim_task_exit, struct task_struct *task)
 	t = task_entry(false);
 	if (!t)
 		return 0;
+	if (filter_ranges) {
+		drop_entry(); /* no call site: not the module's or the caller's */
+		return 0;
+	}
 	key.stack_id = -1;
 	key.kind = KM_RECLAIM_EXIT;
 	charge(t, &key, NULL);

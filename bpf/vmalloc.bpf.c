@@ -8,6 +8,8 @@
  * kernel lacks (percpu_alloc_percpu's call_site / bytes_alloc before they were added)
  * is read as absent instead of failing the load. Allocations are scoped; frees are not
  * (a BPF map is freed from a workqueue): a free counts when its area was made in scope.
+ * --module / --caller: a per-CPU area by its call_site (any frame with --stack); a
+ * vmalloc area, whose call site user space reads off its stack, by any frame.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +19,7 @@
 #include "vmalloc_use.h"
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
+#include "lib/site_scope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -111,7 +114,7 @@ int vm_alloc_vmap_area(struct trace_event_raw_alloc_vmap_area___km *ctx)
 	int failed;
 	long id;
 
-	if (!vm_task_in_scope())
+	if (!vm_task_in_scope() || !stack_in_scope(ctx, &vmalloc_counters[KM_VC_STACK_LOST]))
 		return 0;
 	addr = BPF_CORE_READ(ctx, addr);
 	size = BPF_CORE_READ(ctx, size);
@@ -149,8 +152,14 @@ int vm_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
 
 	if (!vm_task_in_scope())
 		return 0;
-	if (bpf_core_field_exists(ctx->call_site))
+	if (bpf_core_field_exists(ctx->call_site)) {
 		key.call_site = BPF_CORE_READ(ctx, call_site);
+		if (!call_site_in_scope(ctx, key.call_site,
+					&vmalloc_counters[KM_VC_STACK_LOST]))
+			return 0;
+	} else if (!stack_in_scope(ctx, &vmalloc_counters[KM_VC_STACK_LOST])) {
+		return 0;
+	}
 	size = BPF_CORE_READ(ctx, size);
 	ptr = (__u64)BPF_CORE_READ(ctx, ptr);
 	v = site_entry(&key);
@@ -176,7 +185,8 @@ int vm_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
 SEC("tracepoint/percpu/percpu_alloc_percpu_fail")
 int vm_percpu_fail(struct trace_event_raw_percpu_alloc_percpu_fail *ctx)
 {
-	if (!vm_task_in_scope())
+	/* no call site: the stack says whose it was */
+	if (!vm_task_in_scope() || !stack_in_scope(ctx, &vmalloc_counters[KM_VC_STACK_LOST]))
 		return 0;
 	__sync_fetch_and_add(&vmalloc_counters[KM_VC_PERCPU_FAILS], 1);
 	__sync_fetch_and_add(&vmalloc_counters[KM_VC_PERCPU_FAIL_BYTES], BPF_CORE_READ(ctx, size));

@@ -22,10 +22,12 @@
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
 #include <linux/mempool.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 /*
  * Older kernels (the VM matrix has 6.1): before 6.5 there is no SLAB_NO_MERGE, but
@@ -45,6 +47,7 @@
 #define KT_DUP_MAX	(256 * 1024)	/* kmemdup size / kstrdup len limit */
 #define KT_CACHE_MAX	(64 * 1024)	/* object size limit of a cache */
 #define KT_CMD_MAX	512		/* bytes of one write to cmd */
+#define KT_VMALLOC_MAX	(64 << 20)	/* vmalloc / kvmalloc size limit */
 
 enum kt_kind {
 	KT_KMALLOC,
@@ -54,6 +57,9 @@ enum kt_kind {
 	KT_KMEMDUP,
 	KT_KSTRDUP,
 	KT_MEMPOOL,
+	KT_VMALLOC,
+	KT_KVMALLOC,
+	KT_PERCPU,
 	KT_NR_KINDS,
 };
 
@@ -65,7 +71,16 @@ static const char *const kt_kind_names[KT_NR_KINDS] = {
 	[KT_KMEMDUP] = "kmemdup",
 	[KT_KSTRDUP] = "kstrdup",
 	[KT_MEMPOOL] = "mempool",
+	[KT_VMALLOC] = "vmalloc",
+	[KT_KVMALLOC] = "kvmalloc",
+	[KT_PERCPU] = "percpu",
 };
+
+/* Not in the direct map: no struct page of their own to take a zone from. */
+static bool kt_virtual(enum kt_kind kind)
+{
+	return kind == KT_VMALLOC || kind == KT_KVMALLOC || kind == KT_PERCPU;
+}
 
 enum kt_ctx {
 	KT_SLEEPING,	/* process context, may sleep (GFP_KERNEL) */
@@ -189,6 +204,23 @@ static noinline void *kt_do_mempool(size_t size, gfp_t gfp)
 	return mempool_create_kmalloc_pool(2, size);
 }
 
+static noinline void *kt_do_vmalloc(size_t size)
+{
+	return vmalloc(size);
+}
+
+/* Above KMALLOC_MAX_SIZE its kmalloc fails (NORETRY, NOWARN): it falls back to vmalloc. */
+static noinline void *kt_do_kvmalloc(size_t size, gfp_t gfp)
+{
+	return kvmalloc(size, gfp);
+}
+
+/* size bytes on every possible CPU; GFP_NOWAIT / GFP_ATOMIC make it an atomic one. */
+static noinline void __percpu *kt_do_percpu(size_t size, gfp_t gfp)
+{
+	return __alloc_percpu_gfp(size, sizeof(long), gfp);
+}
+
 /* Above KMALLOC_MAX_SIZE: the page allocator refuses the order. */
 static noinline void *kt_do_fail_kmalloc(size_t size, gfp_t gfp)
 {
@@ -227,6 +259,15 @@ static void kt_free_obj(struct kt_obj *o)
 		break;
 	case KT_MEMPOOL:
 		mempool_destroy(o->ptr);
+		break;
+	case KT_VMALLOC:
+		vfree(o->ptr);
+		break;
+	case KT_KVMALLOC:
+		kvfree(o->ptr);
+		break;
+	case KT_PERCPU:
+		free_percpu((void __percpu *)o->ptr);
 		break;
 	default:
 		kfree(o->ptr);
@@ -272,7 +313,7 @@ static void kt_account(const struct kt_req *r, struct kt_stats *s, bool ok,
 	kt_count(&s->total, ok, bytes);
 	kt_count(&s->kind[r->kind], ok, bytes);
 	kt_count(&s->ctx[r->ctx], ok, bytes);
-	if (ok) {
+	if (ok && zid >= 0) {
 		s->zone_objects[zid]++;
 		s->zone_pages[zid] += pages;
 	}
@@ -313,6 +354,15 @@ static bool kt_alloc_one(const struct kt_req *r, struct kt_obj *o)
 	case KT_MEMPOOL:
 		o->ptr = kt_do_mempool(r->size, r->gfp);
 		break;
+	case KT_VMALLOC:
+		o->ptr = kt_do_vmalloc(r->size);
+		break;
+	case KT_KVMALLOC:
+		o->ptr = kt_do_kvmalloc(r->size, r->gfp);
+		break;
+	case KT_PERCPU:
+		o->ptr = (void __force *)kt_do_percpu(r->size, r->gfp);
+		break;
 	default:
 		break;
 	}
@@ -331,7 +381,9 @@ static void kt_batch(const struct kt_req *r)
 		unsigned long pages = 0;
 		int zid = 0;
 
-		if (ok) {
+		if (ok && kt_virtual(r->kind)) {
+			zid = -1;
+		} else if (ok) {
 			page = o.page ? o.page : virt_to_page(o.ptr);
 			zid = page_zonenum(page);
 			if (o.page)
@@ -339,6 +391,9 @@ static void kt_batch(const struct kt_req *r)
 		}
 		kt_account(r, &kt_stats, ok, o.bytes, zid, pages);
 		kt_account(r, &kt_last, ok, o.bytes, zid, pages);
+		/* fail kind=percpu: atomic areas until the populated ones run out, then stop */
+		if (!ok && r->fail && r->kind == KT_PERCPU)
+			break;
 		if (!ok)
 			continue;
 		if (r->free_now) {
@@ -516,7 +571,10 @@ static int kt_parse(char *line, struct kt_req *r)
 			err = 0;
 		} else if (!strcmp(tok, "size")) {
 			has_size = true;
-			err = kt_parse_uint(tok, val, 1, KMALLOC_MAX_SIZE, &size);
+			err = kt_parse_uint(tok, val, 1, r->kind == KT_VMALLOC ||
+					    r->kind == KT_KVMALLOC ? KT_VMALLOC_MAX :
+					    r->kind == KT_PERCPU ? PCPU_MIN_UNIT_SIZE :
+					    KMALLOC_MAX_SIZE, &size);
 		} else if (!strcmp(tok, "len")) {
 			has_len = true;
 			err = kt_parse_uint(tok, val, 0, KT_DUP_MAX - 1, &len);
@@ -540,7 +598,7 @@ static int kt_parse(char *line, struct kt_req *r)
 		if (has_size || has_len || has_order)
 			return kt_err("fail takes kind, count, gfp");
 		if (!kind)
-			return kt_err("fail needs kind=kmalloc|pages");
+			return kt_err("fail needs kind=kmalloc|pages|percpu");
 		r->fail = true;
 		if (!strcmp(kind, "kmalloc")) {
 			r->kind = KT_KMALLOC;
@@ -548,6 +606,12 @@ static int kt_parse(char *line, struct kt_req *r)
 		} else if (!strcmp(kind, "pages")) {
 			r->kind = KT_PAGES;
 			r->order = MAX_PAGE_ORDER + 1;
+		} else if (!strcmp(kind, "percpu")) {
+			/* atomic: only populated chunk space, and never more of it */
+			r->kind = KT_PERCPU;
+			r->size = PCPU_MIN_UNIT_SIZE;
+			r->gfp = GFP_NOWAIT | __GFP_NOWARN;
+			r->ctx = KT_NOWAIT;
 		} else {
 			return kt_err("fail: unknown kind '%s'", kind);
 		}
@@ -574,11 +638,15 @@ static int kt_parse(char *line, struct kt_req *r)
 				return kt_err("mempool allocates with GFP_KERNEL: gfp=kernel only");
 			if (r->kind == KT_CACHE && size > KT_CACHE_MAX)
 				return kt_err("cache size above %d", KT_CACHE_MAX);
+			if (r->kind == KT_VMALLOC && r->gfp != GFP_KERNEL)
+				return kt_err("vmalloc allocates with GFP_KERNEL: no gfp=");
 			r->size = size;
 			break;
 		}
 	}
 
+	if (kt_virtual(r->kind) && (r->dma || r->dma32))
+		return kt_err("%s takes no zone modifier", verb);
 	/* Zone modifiers: slab takes GFP_DMA only (DMA32 is a slab bug). */
 	if (r->dma32 && r->kind != KT_PAGES)
 		return kt_err("dma32 works for pages only");
@@ -721,8 +789,14 @@ static int kt_objects_show(struct seq_file *m, void *unused)
 	mutex_lock(&kt_mutex);
 	for (i = 0; i < kt_nheld; i++) {
 		const struct kt_obj *o = &kt_held[i];
-		struct page *page = o->page ? o->page : virt_to_page(o->ptr);
+		struct page *page;
 
+		if (kt_virtual(o->kind)) {
+			seq_printf(m, "%s 0x%px %zu %u -\n", kt_kind_names[o->kind],
+				   o->ptr, o->bytes, o->order);
+			continue;
+		}
+		page = o->page ? o->page : virt_to_page(o->ptr);
 		seq_printf(m, "%s 0x%px %zu %u %s\n", kt_kind_names[o->kind],
 			   o->ptr, o->bytes, o->order,
 			   kt_zone_name(page_zonenum(page)));

@@ -403,45 +403,27 @@ static struct reclaim_entry stall_row(int kind, __u64 site, __u64 stalls, __u64 
 }
 
 /*
- * trace --reclaim's section, from hand-made stall rows (a workload that stalls is
- * test_reclaim's): each bar and histogram column equals the page's own JSON.
+ * A page of a hand-made model (name.html in dir): its embedded JSON, parsed, and
+ * Chromium's DOM of it in c->out; NULL (after a failed check) when either is missing.
  */
-static void test_reclaim_section(void)
+static struct jp *hand_made_page(const struct report_env *env, const char *name, struct proc *c)
 {
-	struct reclaim_entry e[] = {
-		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000100UL, 3, 3000000, 21),
-		stall_row(KM_RECLAIM_CACHE, 0xffffffff81000200UL, 1, 500000, 18),
-		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000300UL, 2, 70000, 16),
-	};
-	struct reclaim_snapshot rs = { .entries = e, .n = 3 };
 	struct snapshot snap = {};
-	struct kmalloc_classes classes;
-	struct gfp_bits gfp;
-	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
-				  .scope = "hand-made stalls", .reclaim = &rs };
 	struct report_window win = { .seconds = 1 };
 	struct html_page page = { .kernel = "none" };
 	struct report_model m;
 	char html[4200], *text = NULL, *json = NULL, *st, *en;
-	struct jp *doc = NULL, *sites, *hist;
+	struct jp *doc = NULL;
 	size_t len = 0;
-	struct proc c;
 	FILE *f;
-	int i, wrong = 0, ch;
-	const char *from, *t;
-	double sum = 0;
+	int ch;
 
-	if (!ASSERT_EQ(gfp_bits__load(&gfp, km_vmlinux_btf_path(),
-				      "/sys/kernel/tracing/events/kmem/kmalloc/format"), 0,
-		       "this kernel's GFP bits"))
-		return;
-	kmalloc_classes__default(&classes);
-	snprintf(html, sizeof(html), "%s/reclaim.html", dir);
+	snprintf(html, sizeof(html), "%s/%s.html", dir, name);
 	f = fopen(html, "w");
-	if (!ASSERT_TRUE(f && !report_model_build(&m, &snap, &env), "a model of the stall rows")) {
+	if (!ASSERT_TRUE(f && !report_model_build(&m, &snap, env), "a model of the rows")) {
 		if (f)
 			fclose(f);
-		return;
+		return NULL;
 	}
 	ASSERT_EQ(report_html_print(f, &m, &win, &page), 0, "its page is written");
 	report_model_free(&m);
@@ -464,15 +446,51 @@ static void test_reclaim_section(void)
 	}
 	free(text);
 	free(json);
-	sites = doc ? jp_arr(doc, "reclaim.callsites") : NULL;
-	hist = doc ? jp_arr(doc, "reclaim.histogram") : NULL;
+	if (!ASSERT_TRUE(doc != NULL, "the page embeds its JSON"))
+		return NULL;
+	if (!run_chromium(c, html, "--dump-dom")) {
+		ASSERT_TRUE(false, "chromium loads the page");
+		jp_free(doc);
+		proc_free(c);
+		return NULL;
+	}
+	return doc;
+}
+
+/*
+ * trace --reclaim's section, from hand-made stall rows (a workload that stalls is
+ * test_reclaim's): each bar and histogram column equals the page's own JSON.
+ */
+static void test_reclaim_section(void)
+{
+	struct reclaim_entry e[] = {
+		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000100UL, 3, 3000000, 21),
+		stall_row(KM_RECLAIM_CACHE, 0xffffffff81000200UL, 1, 500000, 18),
+		stall_row(KM_RECLAIM_KMALLOC, 0xffffffff81000300UL, 2, 70000, 16),
+	};
+	struct reclaim_snapshot rs = { .entries = e, .n = 3 };
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp;
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
+				  .scope = "hand-made stalls", .reclaim = &rs };
+	struct jp *doc, *sites, *hist;
+	struct proc c;
+	int i, wrong = 0;
+	const char *from, *t;
+	double sum = 0;
+
+	if (!ASSERT_EQ(gfp_bits__load(&gfp, km_vmlinux_btf_path(),
+				      "/sys/kernel/tracing/events/kmem/kmalloc/format"), 0,
+		       "this kernel's GFP bits"))
+		return;
+	kmalloc_classes__default(&classes);
+	doc = hand_made_page(&env, "reclaim", &c);
+	if (!doc)
+		return;
+	sites = jp_arr(doc, "reclaim.callsites");
+	hist = jp_arr(doc, "reclaim.histogram");
 	if (!ASSERT_TRUE(sites && sites->n == 3 && hist && hist->n == 3,
 			 "the embedded JSON has the 3 stall rows and 3 histogram buckets")) {
-		jp_free(doc);
-		return;
-	}
-	if (!run_chromium(&c, html, "--dump-dom")) {
-		ASSERT_TRUE(false, "chromium loads the page");
 		jp_free(doc);
 		proc_free(&c);
 		return;
@@ -495,6 +513,78 @@ static void test_reclaim_section(void)
 			wrong++;
 	ASSERT_EQ(i, 3, "one histogram column per bucket");
 	ASSERT_EQ(wrong, 0, "each column is its bucket's count");
+	jp_free(doc);
+	proc_free(&c);
+}
+
+static struct vmalloc_entry vm_row(int kind, __u64 site, __u64 allocs, __u64 bytes, __u64 frees)
+{
+	struct vmalloc_entry e = {};
+
+	e.key.kind = kind;
+	e.key.stack_id = kind == KM_VM_VMALLOC ? (int)(site & 0xfff) : -1;
+	e.key.call_site = kind == KM_VM_PERCPU ? site : 0;
+	if (kind == KM_VM_VMALLOC)
+		e.ips[0] = site; /* no symbols: the first frame is the call site */
+	e.val.allocs = allocs;
+	e.val.bytes = bytes;
+	e.val.frees = frees;
+	e.val.freed_bytes = bytes / allocs * frees;
+	return e;
+}
+
+/* trace --vmalloc's two sections, hand-made: each bar is its row's bytes and count. */
+static void test_vmalloc_section(void)
+{
+	struct vmalloc_entry e[] = {
+		vm_row(KM_VM_VMALLOC, 0xffffffff81000100UL, 2, 2 * 20480, 1),
+		vm_row(KM_VM_VMALLOC, 0xffffffff81000200UL, 1, 8392704, 0),
+		vm_row(KM_VM_PERCPU, 0xffffffff81000300UL, 5, 120, 5),
+		vm_row(KM_VM_PERCPU, 0xffffffff81000400UL, 3, 24, 0),
+		vm_row(KM_VM_PERCPU, 0xffffffff81000500UL, 1, 32768, 1),
+	};
+	struct vmalloc_snapshot vs = { .entries = e, .n = 5, .possible_cpus = 3 };
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp = {};
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
+				  .scope = "hand-made areas", .vmalloc = &vs };
+	static const char *const parts[] = { "vmalloc", "percpu" };
+	static const char *const fields[] = { "bytes", "bytes_all_cpus" };
+	static const double sums[] = { 2 * 20480 + 8392704, (120 + 24 + 32768) * 3 };
+	struct jp *doc;
+	struct proc c;
+	int k;
+
+	kmalloc_classes__default(&classes);
+	doc = hand_made_page(&env, "vmalloc", &c);
+	if (!doc)
+		return;
+	for (k = 0; k < 2; k++) {
+		char path[64], chart[32];
+		struct jp *sites;
+		const char *from = c.out, *t;
+		double sum = 0;
+		int i, wrong = 0;
+
+		snprintf(path, sizeof(path), "%s.callsites", parts[k]);
+		snprintf(chart, sizeof(chart), "%s-sites", parts[k]);
+		sites = jp_arr(doc, path);
+		if (!tap_ok(sites && sites->n == 2 + k, "%s: %d rows in the embedded JSON", parts[k],
+			    2 + k))
+			continue;
+		for (i = 0; (t = next_bar(&from, chart)); i++) {
+			if (i >= sites->n ||
+			    num_attr(t, "data-value") != jp_num(sites->kids[i], fields[k]) ||
+			    num_attr(t, "data-count") != jp_num(sites->kids[i], "count"))
+				wrong++;
+			sum += num_attr(t, "data-value");
+		}
+		tap_ok(i == 2 + k, "%s: one bar per call-site row (%d)", parts[k], i);
+		tap_ok(!wrong, "%s: each bar is its row's %s and count, largest first", parts[k],
+		       fields[k]);
+		tap_ok(sum == sums[k], "%s: together the hand-made rows' %.0f bytes (%.0f)", parts[k],
+		       sums[k], sum);
+	}
 	jp_free(doc);
 	proc_free(&c);
 }
@@ -535,6 +625,7 @@ int main(int argc, char **argv)
 	test_escaped_scope();
 	test_errors();
 	test_reclaim_section();
+	test_vmalloc_section();
 	if (!tap_failed) {
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 		struct proc p;

@@ -141,6 +141,9 @@ static bool make_cold_file(const char *path)
 }
 
 /* A reader that joins cgroup (if any), waits for the gate, reads path whole and exits. */
+#define COMM_IN "kms-reader-in"
+#define COMM_OUT "kms-reader-out"
+
 static pid_t start_reader(const char *path, const char *cg, int gate_fd)
 {
 	pid_t pid = fork();
@@ -151,6 +154,7 @@ static pid_t start_reader(const char *path, const char *cg, int gate_fd)
 		int fd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, cg ? COMM_IN : COMM_OUT); /* for the --comm traces */
 		snprintf(me, sizeof(me), "%d", getpid());
 		if (cg && !write_at(cg, "cgroup.procs", me))
 			_exit(97);
@@ -495,6 +499,82 @@ static void check_slab_sites(const char *cg)
 	close(gate[1]);
 }
 
+/*
+ * Scope beyond -p, traced beside the two readers: --comm of each reader (the one in the
+ * cgroup: exactly tracefs' stalls; the other: none), --caller of the read path every
+ * page-cache allocation passes (filemap_read: the page-cache stalls) and of a function
+ * the readers never call (no stall at all, though the reader stalled all along).
+ */
+enum { SC_COMM_IN, SC_COMM_OUT, SC_CALLER_IN, SC_CALLER_OUT, SC_NR };
+
+static void scope_start(struct proc k[SC_NR], char *pid_in)
+{
+	char *argv[SC_NR][10] = {
+		{ (char *)kmscope_path(), "trace", "--reclaim", "--comm", COMM_IN, "--json", NULL },
+		{ (char *)kmscope_path(), "trace", "--reclaim", "--comm", COMM_OUT, "--json", NULL },
+		{ (char *)kmscope_path(), "trace", "--reclaim", "-p", pid_in, "--caller",
+		  "filemap_read", "--json", NULL },
+		{ (char *)kmscope_path(), "trace", "--reclaim", "-p", pid_in, "--caller",
+		  "bpf_map_alloc_percpu", "--json", NULL },
+	};
+	int i;
+
+	for (i = 0; i < SC_NR; i++)
+		proc_start(&k[i], argv[i]);
+	for (i = 0; i < SC_NR; i++)
+		tap_ok(proc_wait_ready(&k[i]), "scope trace %d attached", i);
+}
+
+static void scope_check(struct proc k[SC_NR], const struct truth *in, struct jp *unscoped)
+{
+	static const char *const what[SC_NR] = { "--comm " COMM_IN, "--comm " COMM_OUT,
+						  "--caller filemap_read",
+						  "--caller bpf_map_alloc_percpu" };
+	struct jp *doc[SC_NR];
+	int i;
+
+	for (i = 0; i < SC_NR; i++) {
+		kill(k[i].pid, SIGINT);
+		proc_finish(&k[i]);
+		doc[i] = parse_report(&k[i], what[i]);
+	}
+	if (doc[SC_COMM_IN])
+		ASSERT_EQ(reclaim_num(doc[SC_COMM_IN], "memcg_reclaims") +
+			  reclaim_num(doc[SC_COMM_IN], "pending.memcg_reclaims"), in->stalls,
+			  "--comm of the reader in the cgroup: tracefs' memcg reclaims");
+	if (doc[SC_COMM_OUT]) {
+		ASSERT_EQ(reclaim_num(doc[SC_COMM_OUT], "stalls") +
+			  reclaim_num(doc[SC_COMM_OUT], "pending.stall_ns"), 0,
+			  "--comm of the reader outside: zero stalls");
+		ASSERT_EQ(jp_len(doc[SC_COMM_OUT], "reclaim.callsites"), 0,
+			  "--comm of the reader outside: no call sites");
+	}
+	if (doc[SC_CALLER_IN] && unscoped) {
+		double got = reclaim_num(doc[SC_CALLER_IN], "stall_ns");
+		double all = reclaim_num(unscoped, "stall_ns");
+
+		ASSERT_GT(reclaim_num(doc[SC_CALLER_IN], "stalls"), 0,
+			  "--caller filemap_read: the read path's stalls");
+		ASSERT_LE(reclaim_num(doc[SC_CALLER_IN], "stalls"), reclaim_num(unscoped, "stalls"),
+			  "--caller filemap_read: no more stalls than the whole reader's");
+		if (!ASSERT_GE(got, 0.9 * all, "--caller filemap_read: at least 90 percent of "
+			       "the reader's stall time (page cache)"))
+			tap_diag("  %.0f of %.0f ns", got, all);
+	}
+	if (doc[SC_CALLER_OUT]) {
+		ASSERT_EQ(reclaim_num(doc[SC_CALLER_OUT], "stalls"), 0,
+			  "--caller bpf_map_alloc_percpu: the reader's stalls scoped out");
+		ASSERT_EQ(reclaim_num(doc[SC_CALLER_OUT], "pages_reclaimed"), 0,
+			  "--caller bpf_map_alloc_percpu: no pages reclaimed charged");
+		ASSERT_EQ(jp_len(doc[SC_CALLER_OUT], "reclaim.callsites"), 0,
+			  "--caller bpf_map_alloc_percpu: no call sites (no exit row either)");
+	}
+	for (i = 0; i < SC_NR; i++) {
+		jp_free(doc[i]);
+		proc_free(&k[i]);
+	}
+}
+
 int main(void)
 {
 	char dir[128], path[512], pid_in[16], pid_out[16], pids[40], limit[32], gate_byte = 'g';
@@ -503,7 +583,7 @@ int main(void)
 	char *argv_out[] = { (char *)kmscope_path(), "trace", "--reclaim", "-p", pid_out, "--json",
 			     NULL };
 	struct truth in = {}, out = {};
-	struct proc k_in, k_out;
+	struct proc k_in, k_out, k_scope[SC_NR];
 	struct jp *doc;
 	char *raw, *fmt;
 	int gate[2], st;
@@ -565,6 +645,7 @@ int main(void)
 	proc_start(&k_out, argv_out);
 	ASSERT_TRUE(proc_wait_ready(&k_in) && proc_wait_ready(&k_out),
 		    "both traces attached before the readers start");
+	scope_start(k_scope, pid_in);
 	if (write(gate[1], &gate_byte, 1) != 1 || write(gate[1], &gate_byte, 1) != 1)
 		abort();
 	waitpid(a, &st, 0);
@@ -589,6 +670,7 @@ int main(void)
 	doc = parse_report(&k_in, "trace --reclaim of the reader in the cgroup");
 	if (doc)
 		check_in_cgroup(doc, &in, fmt_pages(fmt, a));
+	scope_check(k_scope, &in, doc);
 	jp_free(doc);
 	doc = parse_report(&k_out, "trace --reclaim of the reader outside");
 	if (doc)

@@ -200,17 +200,25 @@ static bool alternate_on(void)
 	return on;
 }
 
-/* kmscope, the child of the pane's shell. */
-static pid_t kmscope_in_pane(void)
+/* The pane's shell. */
+static pid_t pane_shell(void)
 {
 	char *args[] = { "display-message", "-p", "-t", "top", "#{pane_pid}", NULL }, *out;
-	pid_t shell, found = 0;
-	struct dirent *d;
-	DIR *dp;
+	pid_t shell;
 
 	tmux(args, &out);
 	shell = atoi(out);
 	free(out);
+	return shell;
+}
+
+/* kmscope, the child of the pane's shell. */
+static pid_t kmscope_in_pane(void)
+{
+	pid_t shell = pane_shell(), found = 0;
+	struct dirent *d;
+	DIR *dp;
+
 	dp = opendir("/proc");
 	while (dp && (d = readdir(dp)) && !found) {
 		char path[300], stat[512];
@@ -307,6 +315,89 @@ static void test_tmux_sigterm(pid_t workload)
 	tmux(kill_args, NULL);
 }
 
+/* The state letter of /proc/PID/stat (R, S, T, ...), or '?'. */
+static char proc_state(pid_t pid)
+{
+	char path[64], stat[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(stat, sizeof(stat), f)) {
+		if (f)
+			fclose(f);
+		return '?';
+	}
+	fclose(f);
+	p = strrchr(stat, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static bool state_wait(pid_t pid, char state)
+{
+	int i;
+
+	for (i = 0; i < 100 && proc_state(pid) != state; i++)
+		sleep_ms(100);
+	return proc_state(pid) == state;
+}
+
+/*
+ * Ctrl-Z in an interactive shell (job control: kmscope is the foreground job): the
+ * shell's screen and line mode while it is stopped; fg: the view again, keys read raw.
+ */
+static void test_tmux_ctrl_z(pid_t workload)
+{
+	char cmd[8192], *screen;
+	char *kill_args[] = { "kill-server", NULL };
+	char *args[] = { "new-session", "-d", "-s", "top", "-x", "80", "-y", "24",
+			 "env PS1=kmscope-shell$ bash --norc --noprofile -i", NULL };
+	char *run_args[] = { "send-keys", "-t", "top", cmd, "Enter", NULL };
+	char *z_args[] = { "send-keys", "-t", "top", "C-z", NULL };
+	char *jobs_args[] = { "send-keys", "-t", "top", "echo typed-$((6*7))", "Enter", NULL };
+	char *fg_args[] = { "send-keys", "-t", "top", "fg", "Enter", NULL };
+	char *k_args[] = { "send-keys", "-t", "top", "k", NULL };
+	char *q_args[] = { "send-keys", "-t", "top", "q", NULL };
+	char *status_args[] = { "send-keys", "-t", "top", "echo kmscope-exit=$?", "Enter", NULL };
+	pid_t km;
+
+	tmux(kill_args, NULL);
+	if (!ASSERT_EQ(tmux_start(args), 0, "an interactive bash in tmux"))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s top -p %d -i 0.5", kmscope_path(), workload);
+	ASSERT_TRUE(pane_wait("kmscope-shell$", &screen), "its prompt");
+	free(screen);
+	tmux(run_args, NULL);
+	ASSERT_TRUE(pane_wait("iovec_from_user", &screen), "kmscope top draws the workload's row");
+	free(screen);
+	km = kmscope_in_pane();
+	ASSERT_GT(km, 0, "kmscope found in the pane");
+	tmux(z_args, NULL);
+	ASSERT_TRUE(state_wait(km, 'T'), "Ctrl-Z: kmscope is stopped");
+	ASSERT_TRUE(!alternate_on(), "Ctrl-Z: the alternate screen is off");
+	/* typed text echoed, a line at a time: the shell has the line mode it had */
+	tmux(jobs_args, NULL);
+	ASSERT_TRUE(pane_wait("typed-42", &screen), "Ctrl-Z: the shell runs a command line");
+	ASSERT_TRUE(!strstr(screen, "ALLOC/s"), "Ctrl-Z: and the view is not on its screen");
+	free(screen);
+	tmux(fg_args, NULL);
+	ASSERT_TRUE(pane_wait("ALLOC/s", &screen), "fg: the view is redrawn");
+	free(screen);
+	ASSERT_TRUE(proc_state(km) != 'T', "fg: kmscope runs again");
+	ASSERT_TRUE(alternate_on(), "fg: on the alternate screen again");
+	tmux(k_args, NULL);
+	ASSERT_TRUE(pane_wait("by cache", &screen), "fg: keys are read raw again (k)");
+	free(screen);
+	tmux(q_args, NULL);
+	ASSERT_TRUE(state_wait(km, '?') || proc_state(km) == 'Z', "q: kmscope exits");
+	tmux(status_args, NULL); /* fg's status is the job's */
+	ASSERT_TRUE(pane_wait("kmscope-exit=", &screen), "the shell's prompt is back");
+	ASSERT_CONTAINS(screen, "kmscope-exit=0", "with status 0");
+	ASSERT_TRUE(!alternate_on(), "the alternate screen is off");
+	free(screen);
+	tmux(kill_args, NULL);
+}
+
 static void test_tmux(void)
 {
 	char cmd[8192], pid[16], *screen;
@@ -385,6 +476,7 @@ static void test_tmux(void)
 		    "every BPF program it held is gone (detached)");
 	tmux(kill_args, NULL);
 	test_tmux_sigterm(workload);
+	test_tmux_ctrl_z(workload);
 	kill(workload, SIGKILL);
 	waitpid(workload, NULL, 0);
 }

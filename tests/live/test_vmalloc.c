@@ -8,11 +8,16 @@
  * feature probes would add allocations); a forked child making its own maps at the same
  * time is outside the scope and must add nothing. A 5 MiB BTF blob is a kvmalloc
  * fallback: kmalloc cannot serve it, btf_parse's kvmalloc vmallocs it.
+ *
+ * Scope: the same workload under --caller (one of its call sites in, the others out)
+ * and --comm (the test's own name; a neighbour of another name making maps at the same
+ * time): what is scoped out adds exactly zero.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/btf.h>
@@ -148,6 +153,7 @@ static pid_t start_neighbour(int gate)
 
 	if (pid)
 		return pid;
+	prctl(PR_SET_NAME, "kms-vother");
 	if (read(gate, &c, 1) != 1)
 		_exit(1);
 	for (int i = 0; i < 5; i++) {
@@ -178,6 +184,158 @@ static struct jp *vm_row(struct jp *doc, const char *function, bool page_array)
 		    jp_bool(sites->kids[i], "page_array") == page_array)
 			return sites->kids[i];
 	return NULL;
+}
+
+/* The test's workload: 10 per-CPU areas, 2 vmalloc areas + their page arrays, 1 fallback. */
+static void make_maps(void)
+{
+	int a = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_A_V, PCPU_A_N);
+	int b = map_create(BPF_MAP_TYPE_ARRAY, ARRAY_V, ARRAY_N);
+	int c = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_C_V, PCPU_C_N);
+
+	ASSERT_TRUE(a >= 0 && b >= 0 && c >= 0, "three maps created");
+	ASSERT_LT(btf_load(BTF_SIZE), 0, "a zeroed BTF blob is rejected (after its copy)");
+	close(a);
+	close(b);
+	close(c);
+}
+
+#define SCOPE_COMM "kms-vscope"
+
+/*
+ * Three traces of one run at once: --caller of the per-CPU call site, --caller of the
+ * map's vmalloc call site, and --comm of this process's name, while a neighbour named
+ * otherwise makes maps of its own.
+ */
+static void check_scope(unsigned long long area, unsigned long long pages_area)
+{
+	char pid[16];
+	char *pcpu_argv[] = { (char *)kmscope_path(), "trace", "--vmalloc", "-p", pid, "--caller",
+			      "bpf_map_alloc_percpu", "--json", NULL };
+	char *vm_argv[] = { (char *)kmscope_path(), "trace", "--vmalloc", "-p", pid, "--caller",
+			    "__bpf_map_area_alloc", "--json", NULL };
+	char *comm_argv[] = { (char *)kmscope_path(), "trace", "--vmalloc", "--comm", SCOPE_COMM,
+			      "--json", NULL };
+	char old_comm[17] = "";
+	struct proc kp, kv, kc;
+	struct jp *doc;
+	int gate[2], st;
+	pid_t n;
+
+	prctl(PR_GET_NAME, old_comm);
+	prctl(PR_SET_NAME, SCOPE_COMM);
+	if (pipe(gate))
+		abort();
+	n = start_neighbour(gate[0]); /* "kms-vscope" too until it renames itself */
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!proc_start_until(&kp, pcpu_argv, "kmscope: tracing") ||
+	    !proc_start_until(&kv, vm_argv, "kmscope: tracing") ||
+	    !proc_start_until(&kc, comm_argv, "kmscope: tracing"))
+		return;
+	if (write(gate[1], "g", 1) != 1)
+		abort();
+	make_maps();
+	waitpid(n, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "scope: the neighbour made its maps");
+	prctl(PR_SET_NAME, old_comm);
+	sleep_ms(1000); /* map frees run from a workqueue */
+	kill(kp.pid, SIGINT);
+	kill(kv.pid, SIGINT);
+	kill(kc.pid, SIGINT);
+	proc_finish(&kp);
+	proc_finish(&kv);
+	proc_finish(&kc);
+
+	doc = parse_report(&kp, "trace --vmalloc --caller bpf_map_alloc_percpu");
+	if (doc) {
+		ASSERT_EQ(jp_num(doc, "percpu.count"), PCPU_A_N + PCPU_C_N,
+			  "--caller bpf_map_alloc_percpu: its per-CPU areas");
+		ASSERT_EQ(jp_num(doc, "percpu.bytes"), PCPU_A_N * 24 + PCPU_C_N * 8,
+			  "--caller bpf_map_alloc_percpu: their bytes per CPU");
+		ASSERT_EQ(jp_num(doc, "vmalloc.count"), 0,
+			  "--caller bpf_map_alloc_percpu: the 4 vmalloc areas scoped out");
+		ASSERT_EQ(jp_num(doc, "vmalloc.kvmalloc_fallbacks"), 0,
+			  "--caller bpf_map_alloc_percpu: the kvmalloc fallback scoped out");
+		jp_free(doc);
+	}
+	doc = parse_report(&kv, "trace --vmalloc --caller __bpf_map_area_alloc");
+	if (doc) {
+		ASSERT_EQ(jp_num(doc, "vmalloc.count"), 2,
+			  "--caller __bpf_map_area_alloc: the map's area and its page array");
+		ASSERT_EQ(jp_num(doc, "vmalloc.bytes"), area + pages_area,
+			  "--caller __bpf_map_area_alloc: their bytes");
+		ASSERT_EQ(jp_num(doc, "vmalloc.kvmalloc_fallbacks"), 0,
+			  "--caller __bpf_map_area_alloc: the BTF blob's fallback scoped out");
+		ASSERT_EQ(jp_num(doc, "percpu.count"), 0,
+			  "--caller __bpf_map_area_alloc: the per-CPU areas scoped out");
+		jp_free(doc);
+	}
+	doc = parse_report(&kc, "trace --vmalloc --comm " SCOPE_COMM);
+	if (doc) {
+		ASSERT_EQ(jp_num(doc, "percpu.count"), PCPU_A_N + PCPU_C_N,
+			  "--comm: this process's per-CPU areas, none of the neighbour's");
+		ASSERT_EQ(jp_num(doc, "vmalloc.count"), 4,
+			  "--comm: this process's 4 vmalloc areas, none of the neighbour's");
+		ASSERT_EQ(jp_num(doc, "vmalloc.kvmalloc_fallbacks"), 1, "--comm: one fallback");
+		jp_free(doc);
+	}
+	proc_free(&kp);
+	proc_free(&kv);
+	proc_free(&kc);
+}
+
+/* --interval: each document is its interval's own; the intervals sum to the total. */
+static void check_intervals(void)
+{
+	static const char *const keys[] = { "percpu.count", "percpu.bytes", "percpu.frees",
+					     "vmalloc.count", "vmalloc.bytes", "vmalloc.frees",
+					     "vmalloc.kvmalloc_fallbacks" };
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
+	char pid[16];
+	char *argv[] = { (char *)kmscope_path(), "trace", "--vmalloc", "-p", pid, "-i", "0.3",
+			 "--json", NULL };
+	double sum[NKEYS] = { 0 }, total[NKEYS] = { 0 };
+	const char *cur;
+	int docs = 0, totals = 0, i;
+	struct proc k;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!proc_start_until(&k, argv, "kmscope: tracing"))
+		return;
+	sleep_ms(400);
+	make_maps();
+	sleep_ms(1000); /* frees from a workqueue, in a later interval */
+	kill(k.pid, SIGINT);
+	proc_finish(&k);
+	ASSERT_EQ(k.status, 0, "trace --vmalloc -i 0.3 exits 0");
+	for (cur = k.out; cur && *cur;) {
+		const char *rest;
+		struct jp *doc = jp_parse(cur, &rest);
+
+		if (!doc)
+			break;
+		for (i = 0; i < NKEYS; i++) {
+			if (jp_get(doc, "total"))
+				total[i] = jp_num(doc, keys[i]);
+			else
+				sum[i] += jp_num(doc, keys[i]);
+		}
+		if (jp_get(doc, "total"))
+			totals++;
+		else
+			docs++;
+		jp_free(doc);
+		for (cur = rest; *cur == '\n'; cur++)
+			;
+	}
+	ASSERT_GE(docs, 3, "-i 0.3 over 1.4 s: several interval documents");
+	ASSERT_EQ(totals, 1, "then one total");
+	ASSERT_EQ(total[0], PCPU_A_N + PCPU_C_N, "the total: the workload's per-CPU areas");
+	ASSERT_EQ(total[3], 4, "the total: its vmalloc areas");
+	for (i = 0; i < NKEYS; i++)
+		tap_ok(sum[i] == total[i], "intervals' %s sum to the total's (%.0f = %.0f)", keys[i],
+		       sum[i], total[i]);
+	proc_free(&k);
 }
 
 int main(void)
@@ -286,5 +444,7 @@ int main(void)
 	ASSERT_EQ(jp_num(doc, "vmalloc.dropped.callsites"), 0, "nothing dropped");
 	jp_free(doc);
 	proc_free(&k);
+	check_scope(area, pages_area);
+	check_intervals();
 	return tap_done();
 }

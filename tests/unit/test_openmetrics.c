@@ -187,6 +187,76 @@ static void test_keep(struct snapshot *snap, const struct report_env *env)
 	om_keep_free(o.keep);
 }
 
+/* trace --reclaim / --vmalloc: their families, call sites bounded by --top like the others. */
+static void test_sections(struct snapshot *snap, struct report_env *env)
+{
+	struct vmalloc_entry ve[3];
+	struct reclaim_entry re[2];
+	struct vmalloc_snapshot vs = { .entries = ve, .n = 3, .possible_cpus = 2 };
+	struct reclaim_snapshot rs = { .entries = re, .n = 2 };
+	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2 };
+	const __u64 sites[] = { E1000_PROBE + 0x10, E1000_CLEAN + 0x8, START_KERNEL + 0x20 };
+	char *out, msg[4096];
+	int i, rc;
+
+	out = print(snap, env, &o);
+	ASSERT_TRUE(out && !strstr(out, "kmscope_percpu") && !strstr(out, "kmscope_reclaim"),
+		    "without --vmalloc / --reclaim: none of their families");
+	free(out);
+	memset(ve, 0, sizeof(ve));
+	for (i = 0; i < 3; i++) {
+		ve[i].key.kind = KM_VM_PERCPU;
+		ve[i].key.call_site = sites[i];
+		ve[i].key.stack_id = -1;
+		ve[i].val.allocs = 10 * (3 - i);
+		ve[i].val.bytes = 100 * (3 - i);
+		ve[i].val.frees = 3 - i;
+		ve[i].val.freed_bytes = 10 * (3 - i);
+	}
+	vs.counters[KM_VC_PERCPU_FAILS] = 4;
+	snprintf(vs.missing, sizeof(vs.missing), "vmalloc");
+	memset(re, 0, sizeof(re));
+	re[0].key.kind = KM_RECLAIM_KMALLOC;
+	re[0].key.call_site = E1000_PROBE + 0x10;
+	re[0].key.gfp_flags = GFP_KERNEL_;
+	re[0].key.stack_id = -1;
+	re[0].val.stalls = 3;
+	re[0].val.acc.stall_ns = 1500000000;
+	re[0].val.acc.memcg_reclaims = 3;
+	re[0].val.acc.memcg_reclaim_ns = 1500000000;
+	re[0].val.acc.pages_reclaimed = 96;
+	re[1] = re[0];
+	re[1].key.gfp_flags = GFP_KERNEL_ | GFP_DMA_; /* another row of the same call site */
+	env->vmalloc = &vs;
+	env->reclaim = &rs;
+	out = print(snap, env, &o);
+	env->vmalloc = NULL;
+	env->reclaim = NULL;
+	if (!ASSERT_TRUE(out != NULL, "printed with the sections"))
+		return;
+	ASSERT_EQ(value(out, "kmscope_percpu_allocations_total"), 60, "percpu: all allocations");
+	ASSERT_EQ(value(out, "kmscope_percpu_bytes_total"), 600 * 2, "percpu: bytes x CPUs");
+	ASSERT_EQ(value(out, "kmscope_percpu_outstanding_bytes"), (600 - 60) * 2,
+		  "percpu: outstanding bytes x CPUs (a gauge)");
+	ASSERT_EQ(value(out, "kmscope_percpu_failures_total"), 4, "percpu: failures");
+	ASSERT_EQ(samples(out, "kmscope_percpu_callsite_allocations_total"), 3,
+		  "percpu call sites: the top 2, then other");
+	ASSERT_EQ(value(out, "kmscope_percpu_callsite_allocations_total{callsite=\"other\","
+			     "module=\"other\"}"), 10, "percpu: the third row in other");
+	ASSERT_TRUE(!strstr(out, "kmscope_vmalloc_allocations"),
+		    "no vmalloc: events: no vmalloc families (the section is off)");
+	ASSERT_EQ(value(out, "kmscope_reclaim_stalls_total"), 6, "reclaim: stalls");
+	ASSERT_EQ(value(out, "kmscope_reclaim_stall_seconds_total{kind=\"memcg_reclaim\"}"), 3.0,
+		  "reclaim: memcg stall seconds");
+	ASSERT_EQ(value(out, "kmscope_reclaim_pages_reclaimed_total"), 192, "reclaim: pages");
+	ASSERT_EQ(samples(out, "kmscope_reclaim_callsite_stalls_total"), 1,
+		  "reclaim: a call site's rows (cache, order, GFP) are one series");
+	rc = promtool(out, msg, sizeof(msg));
+	if (rc >= 0 && !ASSERT_EQ(rc, 0, "promtool: the sections' families are clean"))
+		tap_diag("%s", msg);
+	free(out);
+}
+
 int main(void)
 {
 	struct alloc_shape allocs[] = {
@@ -320,6 +390,7 @@ int main(void)
 	free(out);
 
 	test_keep(&snap, &env);
+	test_sections(&snap, &env);
 	o.dialect = OM_OPENMETRICS;
 	o.top_sites = 2;
 	o.extra = extra;

@@ -85,6 +85,38 @@ static void check_off(void)
 	report_vmalloc_free(&r);
 }
 
+/* --interval: the delta of two reads of the same map (rows only grow; new rows appear). */
+static void check_delta(const struct vmalloc_snapshot *cur)
+{
+	struct vmalloc_snapshot prev = *cur, d;
+	struct vmalloc_entry pe[2];
+
+	/* before: row 0 had 1 area and no free, row 2 (3 areas) was all there; row 5 new */
+	pe[0] = cur->entries[0];
+	pe[0].val.allocs = 1;
+	pe[0].val.bytes = 69632;
+	pe[0].val.frees = 0;
+	pe[0].val.freed_bytes = 0;
+	pe[1] = cur->entries[2];
+	prev.entries = pe;
+	prev.n = 2;
+	prev.counters[KM_VC_PERCPU_FAILS] = 1;
+	if (!ASSERT_EQ(vmalloc_snapshot_delta(cur, &prev, &d), 0, "delta"))
+		return;
+	ASSERT_EQ(d.n, cur->n - 1, "delta: the row without events in between left out");
+	ASSERT_EQ(d.entries[0].val.allocs, 1, "delta: row 0's second area only");
+	ASSERT_EQ(d.entries[0].val.bytes, 69632, "delta: its bytes");
+	ASSERT_EQ(d.entries[0].val.frees, 1, "delta: its free");
+	ASSERT_EQ(d.entries[1].val.allocs, cur->entries[1].val.allocs,
+		  "delta: a row new since prev counts whole");
+	ASSERT_EQ(d.counters[KM_VC_PERCPU_FAILS], 1, "delta: counters too");
+	ASSERT_EQ(d.possible_cpus, cur->possible_cpus, "delta: possible CPUs carried");
+	vmalloc_snapshot_free(&d);
+	if (ASSERT_EQ(vmalloc_snapshot_delta(cur, NULL, &d), 0, "delta from the start"))
+		ASSERT_EQ(d.n, cur->n, "delta from the start: every row");
+	vmalloc_snapshot_free(&d);
+}
+
 int main(void)
 {
 	const __u64 kv[] = { 0x1010, 0x1110, 0x2010, 0x2110, 0x2210, 0x2410, 0x9010 };
@@ -159,6 +191,7 @@ int main(void)
 	ASSERT_EQ(r.possible_cpus, 4, "possible CPUs carried");
 	ASSERT_EQ(r.percpu_fails, 2, "percpu failures carried");
 	report_vmalloc_free(&r);
+	check_delta(&snap);
 
 	snprintf(snap.missing, sizeof(snap.missing), "vmalloc");
 	ASSERT_EQ(report_vmalloc_build(&r, &snap, NULL, ks), 0, "builds without vmalloc events");

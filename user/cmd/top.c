@@ -45,6 +45,66 @@ static void on_winch(int sig)
 	resized = 1;
 }
 
+/*
+ * Ctrl-Z (SIGTSTP): the shell's screen and line mode back before stopping, raw mode and
+ * the view again on SIGCONT. Done in the handlers (write, tcsetattr, raise are
+ * async-signal-safe), from copies of the view's terminal settings.
+ */
+static const char screen_enter[] = "\033[?1049h\033[?25l\033[H\033[2J";
+static const char screen_leave[] = "\033[?25h\033[?1049l";
+static struct termios tstp_saved, tstp_raw;
+static volatile sig_atomic_t tstp_keys, tstp_away;
+
+static void on_cont(int sig);
+
+/* In a handler a failed write has no one to tell. */
+static void signal_write(const char *buf, size_t len)
+{
+	ssize_t n = write(STDOUT_FILENO, buf, len);
+
+	(void)n;
+}
+
+static void on_tstp(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, self = { .sa_handler = on_tstp };
+	int saved_errno = errno;
+	sigset_t set;
+
+	(void)sig;
+	signal_write(screen_leave, sizeof(screen_leave) - 1);
+	if (tstp_keys)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &tstp_saved);
+	tstp_away = 1;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGTSTP); /* stopped here; SIGCONT's handler has run when this returns */
+	sigemptyset(&self.sa_mask);
+	sigaction(SIGTSTP, &self, NULL);
+	/* not stopped (an orphaned process group discards it): the view goes on */
+	if (tstp_away)
+		on_cont(SIGCONT);
+	errno = saved_errno;
+}
+
+static void on_cont(int sig)
+{
+	int saved_errno = errno;
+
+	(void)sig;
+	if (!tstp_away)
+		return; /* not stopped by us (SIGSTOP, or a stray SIGCONT): nothing to undo */
+	tstp_away = 0;
+	if (tstp_keys)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &tstp_raw);
+	signal_write(screen_enter, sizeof(screen_enter) - 1);
+	resized = 1; /* the loop redraws the whole frame */
+	errno = saved_errno;
+}
+
 static void screen_size(struct top_screen *s)
 {
 	struct winsize ws;
@@ -278,7 +338,6 @@ static int view_start(void *ctx, int *input_fd)
 	struct top_screen *s = ctx;
 	struct sigaction sa = { .sa_handler = on_winch };
 	struct termios raw;
-	static const char enter[] = "\033[?1049h\033[?25l\033[H\033[2J";
 
 	*input_fd = -1;
 	if (!s->tty)
@@ -296,7 +355,7 @@ static int view_start(void *ctx, int *input_fd)
 			*input_fd = STDIN_FILENO;
 		}
 	}
-	if (write_all(STDOUT_FILENO, enter, sizeof(enter) - 1)) {
+	if (write_all(STDOUT_FILENO, screen_enter, sizeof(screen_enter) - 1)) {
 		if (s->keys)
 			tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
 		s->keys = false;
@@ -304,19 +363,27 @@ static int view_start(void *ctx, int *input_fd)
 		return KM_EXIT_FAILURE;
 	}
 	hold_stderr(s);
+	tstp_saved = s->saved;
+	tstp_raw = raw;
+	tstp_keys = s->keys;
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
+	sa.sa_handler = on_cont;
+	sigaction(SIGCONT, &sa, NULL);
 	return 0;
 }
 
 static void view_stop(void *ctx)
 {
 	struct top_screen *s = ctx;
-	static const char leave[] = "\033[?25h\033[?1049l";
 
 	drop_models(s);
 	if (!s->tty)
 		return;
 	signal(SIGWINCH, SIG_DFL);
-	write_all(STDOUT_FILENO, leave, sizeof(leave) - 1);
+	signal(SIGTSTP, SIG_DFL);
+	signal(SIGCONT, SIG_DFL);
+	write_all(STDOUT_FILENO, screen_leave, sizeof(screen_leave) - 1);
 	if (s->keys)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
 	s->keys = false;

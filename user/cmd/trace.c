@@ -74,7 +74,8 @@ struct report_state {
 	struct reclaim_tracer *reclaim; /* --reclaim, else NULL */
 	struct reclaim_snapshot reclaim_prev; /* --interval: the last report's */
 	const struct trace_view *view; /* kmscope top */
-	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL (cumulative in each interval) */
+	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL */
+	struct vmalloc_snapshot vmalloc_prev; /* --interval: the last report's */
 	struct dma_tracer *dma; /* --dma, else NULL (cumulative in each interval) */
 };
 
@@ -332,7 +333,7 @@ static int report_now(struct report_state *rs, bool final)
 {
 	struct snapshot cur, delta;
 	struct reclaim_snapshot rcur = {}, rdelta = {};
-	struct vmalloc_snapshot vcur = {};
+	struct vmalloc_snapshot vcur = {}, vdelta = {};
 	struct dma_snapshot dcur = {};
 	double t = km_now();
 	int err;
@@ -408,22 +409,28 @@ static int report_now(struct report_state *rs, bool final)
 		err = snapshot_delta(&cur, &rs->prev, &delta);
 		if (!err && rs->reclaim)
 			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
+		if (!err && rs->vmalloc)
+			err = vmalloc_snapshot_delta(&vcur, &rs->vmalloc_prev, &vdelta);
 		if (!err) {
 			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
+			rs->env.vmalloc = rs->vmalloc ? &vdelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
 		reclaim_snapshot_free(&rdelta);
+		vmalloc_snapshot_free(&vdelta);
 		snapshot_free(&rs->prev);
 		reclaim_snapshot_free(&rs->reclaim_prev);
+		vmalloc_snapshot_free(&rs->vmalloc_prev);
 		rs->prev = cur;
 		rs->reclaim_prev = rcur;
+		rs->vmalloc_prev = vcur;
 		rs->last = t;
 		if (!err && final) {
 			rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
+			rs->env.vmalloc = rs->vmalloc ? &rs->vmalloc_prev : NULL;
 			err = report_emit(rs, &rs->prev, t - rs->started, 0);
 		}
-		vmalloc_snapshot_free(&vcur);
 		dma_snapshot_free(&dcur);
 		return err;
 	}
@@ -509,12 +516,22 @@ static int on_interval(void *ctx)
 	return report_now(r->rs, false);
 }
 
+/* --module's text in each object that filters by it (--reclaim's, --vmalloc's own copies). */
+static void refresh_module_scope(struct km_scope *s, struct tracer *t, struct report_state *rs)
+{
+	km_scope_refresh(s, &t->module_hook);
+	if (rs->reclaim)
+		km_scope_refresh(s, &rs->reclaim->module_hook);
+	if (rs->vmalloc)
+		km_scope_refresh(s, &rs->vmalloc->module_hook);
+}
+
 /* Without the module hooks, a module that loads meanwhile is polled for. */
 static int on_tick(void *ctx)
 {
 	struct trace_run *r = ctx;
 
-	km_scope_refresh(&r->o->scope, &r->t->module_hook);
+	refresh_module_scope(&r->o->scope, r->t, r->rs);
 	return 0;
 }
 
@@ -641,7 +658,7 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->reclaim && reclaim_tracer_open(&reclaim, &cfg, &t, vmlinux, &ret))
 		goto out;
-	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, &ret))
+	if (o->vmalloc && vmalloc_tracer_open(&vmalloc, &cfg, &t, vmlinux, &ret))
 		goto out;
 	if (o->dma && dma_tracer_open(&dma, &cfg, &t, vmlinux, &ret))
 		goto out;
@@ -663,8 +680,11 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	if (o->dma && dma_tracer_attach(&dma, &ret))
 		goto out;
+	rs.reclaim = o->reclaim ? &reclaim : NULL;
+	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
+	rs.dma = o->dma ? &dma : NULL;
 	/* after the module hooks attached: a module loading meanwhile is not missed */
-	km_scope_refresh(&o->scope, &t.module_hook);
+	refresh_module_scope(&o->scope, &t, &rs);
 	if (o->scope.module && !t.module_sync)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
 			"after its init has started", t.module_hook.why_polling);
@@ -674,9 +694,6 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
-	rs.reclaim = o->reclaim ? &reclaim : NULL;
-	rs.vmalloc = o->vmalloc ? &vmalloc : NULL;
-	rs.dma = o->dma ? &dma : NULL;
 	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
 	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
 	rs.html_path = o->html;
@@ -759,6 +776,7 @@ out:
 	}
 	snapshot_free(&rs.prev);
 	reclaim_snapshot_free(&rs.reclaim_prev);
+	vmalloc_snapshot_free(&rs.vmalloc_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);

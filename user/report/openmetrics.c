@@ -479,6 +479,177 @@ static int om_tables(struct om *o, const struct report_model *m, const struct om
 	return 0;
 }
 
+/* A float sample (seconds) of one label. */
+static void om_seconds(struct om *o, const char *label, const char *v, __u64 ns)
+{
+	fprintf(o->out, "%s%s{%s=\"%s\"} %.9f\n", o->family, o->counter ? "_total" : "", label, v,
+		ns / 1e9);
+}
+
+/* A section's call-site series: rows merged by function and module, the top N, then other. */
+struct om_site {
+	char callsite[128], module[64];
+	__u64 v[2];
+};
+
+static size_t om_site_add(struct om_site *s, size_t n, int top, const char *fn,
+			  const char *module, __u64 a, __u64 b)
+{
+	size_t i;
+
+	module = module && module[0] ? module : "vmlinux";
+	for (i = 0; i < n; i++)
+		if (!strcmp(s[i].callsite, fn) && !strcmp(s[i].module, module))
+			break;
+	if (i == n && top > 0 && n >= (size_t)top + 1)
+		i = top; /* the bound reached: into "other" */
+	if (i == n) {
+		snprintf(s[i].callsite, sizeof(s[i].callsite), "%s",
+			 top > 0 && n == (size_t)top ? "other" : fn);
+		snprintf(s[i].module, sizeof(s[i].module), "%s",
+			 top > 0 && n == (size_t)top ? "other" : module);
+		n++;
+	}
+	s[i].v[0] += a;
+	s[i].v[1] += b;
+	return n;
+}
+
+static void om_sites(struct om *o, const char *name, const char *unit, const char *help,
+		     const struct om_site *s, size_t n, int which)
+{
+	size_t i;
+
+	om_family(o, name, true, unit, help);
+	for (i = 0; i < n; i++) {
+		const char *labels[] = { "callsite", s[i].callsite, "module", s[i].module, NULL };
+
+		if (unit && !strcmp(unit, "seconds")) {
+			fprintf(o->out, "%s_total{callsite=\"", o->family);
+			om_label_value(o->out, s[i].callsite);
+			fputs("\",module=\"", o->out);
+			om_label_value(o->out, s[i].module);
+			fprintf(o->out, "\"} %.9f\n", s[i].v[which] / 1e9);
+		} else {
+			om_sample(o, labels, s[i].v[which]);
+		}
+	}
+}
+
+/* trace --reclaim: the stalls, by kind, and per call site (rows are by stall time). */
+static int om_reclaim(struct om *o, const struct report_reclaim *r, int top)
+{
+	struct om_site *s;
+	size_t i, n = 0;
+
+	if (!r->on)
+		return 0;
+	s = calloc(r->n + 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	om_family(o, "kmscope_reclaim_stalls", true, NULL,
+		  "Allocations that entered direct reclaim, memcg reclaim or direct compaction.");
+	om_value(o, r->stalls);
+	om_family(o, "kmscope_reclaim_stall_seconds", true, "seconds",
+		  "Time allocations were suspended, by what suspended them.");
+	om_seconds(o, "kind", "direct_reclaim", r->total.direct_reclaim_ns);
+	om_seconds(o, "kind", "memcg_reclaim", r->total.memcg_reclaim_ns);
+	om_seconds(o, "kind", "compaction", r->total.compaction_ns);
+	om_family(o, "kmscope_reclaim_pages_reclaimed", true, NULL, "Pages reclaimed for them.");
+	om_value(o, r->total.pages_reclaimed);
+	om_family(o, "kmscope_reclaim_kswapd_wakes", true, NULL, "kswapd wake-ups they made.");
+	om_value(o, r->total.kswapd_wakes);
+	om_family(o, "kmscope_reclaim_throttled", true, NULL, "Times reclaim throttled them.");
+	om_value(o, r->total.throttled);
+	om_family(o, "kmscope_reclaim_lost", true, NULL,
+		  "Stalls not charged to a call site: a map was full, a stack lost, a nested run.");
+	om_one(o, "reason", "task_map_full", r->dropped_tasks);
+	om_one(o, "reason", "site_map_full", r->dropped_sites);
+	om_one(o, "reason", "stack_lost", r->stacks_lost);
+	om_one(o, "reason", "nested_run", r->missed);
+	for (i = 0; i < r->n; i++)
+		n = om_site_add(s, n, top, r->rows[i].function, r->rows[i].module,
+				r->rows[i].stalls, r->rows[i].acc.stall_ns);
+	om_sites(o, "kmscope_reclaim_callsite_stalls", NULL,
+		 "Stalls per call site (the top ones, then other).", s, n, 0);
+	om_sites(o, "kmscope_reclaim_callsite_stall_seconds", "seconds",
+		 "Time suspended per call site (the top ones, then other).", s, n, 1);
+	free(s);
+	return 0;
+}
+
+/* trace --vmalloc: one section (vmalloc or percpu), its totals and per call site bytes. */
+static int om_vmalloc_part(struct om *o, const char *prefix, const struct report_vmalloc *r,
+			   const struct report_vmalloc_part *p, bool percpu, int top)
+{
+	__u64 cpus = percpu ? r->possible_cpus : 1, live = p->total.bytes - p->total.freed_bytes;
+	char name[64], help[160];
+	struct om_site *s;
+	size_t i, n = 0;
+
+	if (!p->on)
+		return 0;
+	s = calloc(p->n + 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "kmscope_%s_allocations", prefix);
+	om_family(o, name, true, NULL, percpu ? "Per-CPU allocations." : "vmalloc areas made.");
+	om_value(o, p->total.allocs);
+	snprintf(name, sizeof(name), "kmscope_%s_bytes", prefix);
+	om_family(o, name, true, "bytes", percpu ? "Their bytes on all possible CPUs."
+						 : "Their bytes (page-aligned, guard pages included).");
+	om_value(o, p->total.bytes * cpus);
+	snprintf(name, sizeof(name), "kmscope_%s_frees", prefix);
+	om_family(o, name, true, NULL, "Frees of those made while tracing.");
+	om_value(o, p->total.frees);
+	snprintf(name, sizeof(name), "kmscope_%s_outstanding_bytes", prefix);
+	om_family(o, name, false, "bytes", "Bytes made while tracing and not freed yet.");
+	om_value(o, (p->total.bytes > p->total.freed_bytes ? live : 0) * cpus);
+	snprintf(name, sizeof(name), "kmscope_%s_failures", prefix);
+	om_family(o, name, true, NULL, percpu ? "percpu_alloc_percpu_fail events."
+					       : "alloc_vmap_area failures.");
+	om_value(o, percpu ? r->percpu_fails : p->total.failures);
+	if (!percpu) {
+		om_family(o, "kmscope_kvmalloc_fallbacks", true, NULL,
+			  "vmalloc areas made by kvmalloc's fallback from kmalloc.");
+		om_value(o, r->kvmalloc_fallbacks);
+		om_family(o, "kmscope_kvmalloc_fallback_bytes", true, "bytes", "Their bytes.");
+		om_value(o, r->kvmalloc_fallback_bytes);
+	}
+	for (i = 0; i < p->n; i++)
+		n = om_site_add(s, n, top, p->rows[i].function, p->rows[i].module,
+				p->rows[i].val.allocs, p->rows[i].val.bytes * cpus);
+	snprintf(name, sizeof(name), "kmscope_%s_callsite_allocations", prefix);
+	snprintf(help, sizeof(help), "%s per call site (the top ones, then other).",
+		 percpu ? "Per-CPU allocations" : "vmalloc areas");
+	om_sites(o, name, NULL, help, s, n, 0);
+	snprintf(name, sizeof(name), "kmscope_%s_callsite_bytes", prefix);
+	om_sites(o, name, "bytes", "Their bytes per call site (the top ones, then other).", s, n, 1);
+	free(s);
+	return 0;
+}
+
+static int om_sections(struct om *o, const struct report_model *m, int top)
+{
+	const struct report_vmalloc *v = &m->vmalloc;
+	int err = om_reclaim(o, &m->reclaim, top);
+
+	if (!err)
+		err = om_vmalloc_part(o, "vmalloc", v, &v->vmalloc, false, top);
+	if (!err)
+		err = om_vmalloc_part(o, "percpu", v, &v->percpu, true, top);
+	if (!err && (v->vmalloc.on || v->percpu.on)) {
+		om_family(o, "kmscope_vmalloc_lost", true, NULL,
+			  "vmalloc / per-CPU events not counted in full: a map was full, a stack "
+			  "lost, a nested run.");
+		om_one(o, "reason", "site_map_full", v->dropped_sites);
+		om_one(o, "reason", "outstanding_map_full", v->dropped_live);
+		om_one(o, "reason", "stack_lost", v->stacks_lost);
+		om_one(o, "reason", "nested_run", v->missed);
+	}
+	return err;
+}
+
 int report_openmetrics_print(FILE *out, const struct report_model *m,
 			     const struct report_window *win, const struct om_options *opt)
 {
@@ -489,6 +660,8 @@ int report_openmetrics_print(FILE *out, const struct report_model *m,
 	om_dropped(&o, &m->sum);
 	om_pages(&o, m);
 	err = om_tables(&o, m, opt);
+	if (!err)
+		err = om_sections(&o, m, opt->top_sites);
 	if (err)
 		return err;
 	for (i = 0; i < opt->nr_extra; i++) {

@@ -12,6 +12,53 @@ void vmalloc_snapshot_free(struct vmalloc_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void val_sub(struct km_vmalloc_val *a, const struct km_vmalloc_val *b)
+{
+	a->allocs -= b->allocs;
+	a->bytes -= b->bytes;
+	a->bytes_alloc -= b->bytes_alloc;
+	a->failures -= b->failures;
+	a->atomic -= b->atomic;
+	a->frees -= b->frees;
+	a->freed_bytes -= b->freed_bytes;
+}
+
+static bool val_zero(const struct km_vmalloc_val *v)
+{
+	return !v->allocs && !v->failures && !v->frees;
+}
+
+int vmalloc_snapshot_delta(const struct vmalloc_snapshot *cur, const struct vmalloc_snapshot *prev,
+			   struct vmalloc_snapshot *out)
+{
+	size_t i, j;
+
+	*out = *cur;
+	out->entries = NULL;
+	out->n = 0;
+	if (cur->n) {
+		out->entries = calloc(cur->n, sizeof(*out->entries));
+		if (!out->entries)
+			return -ENOMEM;
+	}
+	for (i = 0; i < KM_VC_NR; i++)
+		out->counters[i] = cur->counters[i] - (prev ? prev->counters[i] : 0);
+	for (i = 0; i < cur->n; i++) {
+		struct vmalloc_entry e = cur->entries[i];
+
+		/* rows are never deleted from the map: each prev row is in cur */
+		for (j = 0; prev && j < prev->n; j++) {
+			if (memcmp(&prev->entries[j].key, &e.key, sizeof(e.key)))
+				continue;
+			val_sub(&e.val, &prev->entries[j].val);
+			break;
+		}
+		if (!val_zero(&e.val))
+			out->entries[out->n++] = e;
+	}
+	return 0;
+}
+
 static bool has_prefix(const char *fn, const char *const *prefixes, size_t n)
 {
 	size_t i;

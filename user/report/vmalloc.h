@@ -31,6 +31,12 @@ struct vmalloc_snapshot {
 };
 
 void vmalloc_snapshot_free(struct vmalloc_snapshot *s);
+/*
+ * --interval: what happened between prev (NULL: the start) and cur, rows without events
+ * in between left out. 0 or -ENOMEM; out is freed with vmalloc_snapshot_free().
+ */
+int vmalloc_snapshot_delta(const struct vmalloc_snapshot *cur, const struct vmalloc_snapshot *prev,
+			   struct vmalloc_snapshot *out);
 
 struct report_vmalloc_row {
 	char function[128]; /* the call site's symbol, "0x..." without one */

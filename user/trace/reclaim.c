@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/gfp.h"
+#include "kernel/module_hook.h"
 #include "kernel/reclaim_tps.h"
 #include "kernel/tp_layout.h"
 #include "kernel/vmlinux_btf.h"
@@ -96,6 +97,10 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 	r->skel = skel;
 	skel->rodata->gfp_direct_reclaim = gfp.direct_reclaim;
 	section_obj_set_scope(skel->rodata, cfg);
+	/* --module / --caller: trace's caller ranges (one map), the module by our own hooks */
+	section_obj_set_site_scope(skel->rodata, cfg);
+	r->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&r->module_hook, vmlinux, cfg->module);
 	err = choose_stall_programs(r, vmlinux);
 	if (!err)
 		err = choose_alloc_programs(r, vmlinux);
@@ -105,13 +110,19 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 		reclaim_tracer_close(r);
 		return err;
 	}
+	r->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
 int reclaim_tracer_attach(struct reclaim_tracer *r, int *exit_code)
 {
-	return section_obj_attach(r->skel->skeleton, "the vmscan / compaction tracepoints",
-				  exit_code);
+	int err = section_obj_attach(r->skel->skeleton, "the vmscan / compaction tracepoints",
+				     exit_code);
+
+	/* without the hooks, trace polls this object's module text with trace's own */
+	if (!err)
+		km_module_hook__attach(&r->module_hook);
+	return err;
 }
 
 static void acc_sum(struct km_reclaim_acc *to, const struct km_reclaim_acc *a)

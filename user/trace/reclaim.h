@@ -13,6 +13,7 @@ struct reclaim_bpf;
 
 struct reclaim_tracer {
 	struct reclaim_bpf *skel;
+	struct km_module_hook module_hook; /* --module: this object's own copy of its text */
 	char missing[256]; /* optional tracepoints this kernel lacks */
 };
 

@@ -24,8 +24,14 @@ int section_obj_load(struct bpf_object_skeleton *s, struct bpf_map *traced, cons
 			bpf_program__set_autoload(p, false);
 	}
 	err = bpf_map__reuse_fd(traced, bpf_map__fd(t->skel->maps.traced));
+	if (!err) {
+		struct bpf_map *ranges = bpf_object__find_map_by_name(obj, "ranges");
+
+		if (ranges)
+			err = bpf_map__reuse_fd(ranges, bpf_map__fd(t->skel->maps.ranges));
+	}
 	if (err) {
-		km_error("cannot share the followed processes with the %s BPF object: %s", what,
+		km_error("cannot share trace's scope maps with the %s BPF object: %s", what,
 			 strerror(-err));
 		return err;
 	}

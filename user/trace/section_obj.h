@@ -37,9 +37,17 @@ struct bpf_map;
 		}                                                                           \
 	} while (0)
 
+/* --module / --caller in an object that has lib/site_scope.bpf.h's ranges (not --dma yet). */
+#define section_obj_set_site_scope(rodata, cfg)                                             \
+	do {                                                                                \
+		(rodata)->filter_ranges = (cfg)->ranges;                                    \
+		(rodata)->ranges_on_stack = (cfg)->ranges_on_stack;                         \
+	} while (0)
+
 /*
  * After the section's own autoload choices: shares t's followed-process map (traced is
- * the section's own), switches its fork / exit programs off and loads. 0, or a negative
+ * the section's own) and, where the object has one, its caller-range map `ranges`,
+ * switches its fork / exit programs off and loads. 0, or a negative
  * errno after one error line naming what ("vmalloc").
  */
 int section_obj_load(struct bpf_object_skeleton *s, struct bpf_map *traced, const struct tracer *t,

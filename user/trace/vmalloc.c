@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/common.h"
+#include "kernel/module_hook.h"
 #include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/section_obj.h"
@@ -31,7 +32,7 @@ static void choose_programs(struct vmalloc_tracer *v)
 }
 
 int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cfg,
-			const struct tracer *t, int *exit_code)
+			const struct tracer *t, const struct btf *vmlinux, int *exit_code)
 {
 	struct vmalloc_bpf *skel;
 	int err, cpus;
@@ -52,6 +53,10 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 	}
 	v->skel = skel;
 	section_obj_set_scope(skel->rodata, cfg);
+	/* --module / --caller: trace's caller ranges (one map), the module by our own hooks */
+	section_obj_set_site_scope(skel->rodata, cfg);
+	v->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&v->module_hook, vmlinux, cfg->module);
 	choose_programs(v);
 	if (strchr(v->missing, ',')) {
 		km_error("this kernel has neither the vmalloc: nor the percpu: tracepoints that "
@@ -65,13 +70,19 @@ int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cf
 		vmalloc_tracer_close(v);
 		return err;
 	}
+	v->module_hook.scope = &skel->bss->module_scope;
 	return 0;
 }
 
 int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code)
 {
-	return section_obj_attach(v->skel->skeleton, "the vmalloc / percpu tracepoints",
-				  exit_code);
+	int err = section_obj_attach(v->skel->skeleton, "the vmalloc / percpu tracepoints",
+				     exit_code);
+
+	/* without the hooks, trace polls this object's module text with trace's own */
+	if (!err)
+		km_module_hook__attach(&v->module_hook);
+	return err;
 }
 
 int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap)

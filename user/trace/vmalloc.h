@@ -13,6 +13,7 @@ struct vmalloc_bpf;
 
 struct vmalloc_tracer {
 	struct vmalloc_bpf *skel;
+	struct km_module_hook module_hook; /* --module: this object's own copy of its text */
 	unsigned int possible_cpus;
 	char missing[128]; /* tracepoint groups this kernel lacks */
 };
@@ -22,7 +23,7 @@ struct vmalloc_tracer {
  * after one error line (exit code in *exit_code: 3 with neither tracepoint group).
  */
 int vmalloc_tracer_open(struct vmalloc_tracer *v, const struct tracer_config *cfg,
-			const struct tracer *t, int *exit_code);
+			const struct tracer *t, const struct btf *vmlinux, int *exit_code);
 int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code);
 int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap);
 void vmalloc_tracer_close(struct vmalloc_tracer *v);

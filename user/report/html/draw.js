@@ -302,6 +302,38 @@
 			short: ns(b.ns), value: b.count, extra: { ns: b.ns } })), count);
 	}
 
+	/* trace --vmalloc: vmalloc areas (kvmalloc fallbacks marked) and per-CPU bytes, per call site */
+	function vmalloc(R) {
+		const parts = [['vmalloc', 'vmalloc areas by call site', 'bytes'],
+			       ['percpu', 'Per-CPU allocations by call site (bytes on all possible CPUs)',
+				'bytes_all_cpus']];
+		parts.forEach(([key, title, field]) => {
+			const V = R[key];
+			if (!V)
+				return;
+			const s = section(key, title);
+			if (!V.enabled) {
+				note(s, 'not traced: ' + (V.reason || 'no events'));
+				return;
+			}
+			note(s, key === 'vmalloc'
+				? `${count(V.count)} areas, ${bytes(V.bytes)} (guard pages included), ` +
+				  `${count(V.kvmalloc_fallbacks)} kvmalloc fallbacks ` +
+				  `(${bytes(V.kvmalloc_fallback_bytes)}), ${bytes(V.outstanding_bytes)} ` +
+				  `outstanding, ${count(V.failures)} failures`
+				: `${count(V.count)} allocations, ${bytes(V.bytes)} per CPU x ` +
+				  `${V.possible_cpus} possible CPUs = ${bytes(V.bytes_all_cpus)}, ` +
+				  `${count(V.failures)} failures`);
+			bars(s, key + '-sites', V.callsites.map(r => ({
+				label: r.function + (r.offset ? '+0x' + r.offset.toString(16) : '') +
+				       (r.module ? ' [' + r.module + ']' : '') +
+				       (r.kvmalloc ? ' kvmalloc fallback' : '') +
+				       (r.page_array ? ' page array' : ''),
+				value: r[field], extra: { count: r.count, outstanding: r.outstanding_bytes },
+				title: `${count(r.count)} x, ${bytes(r[field])}` })), bytes);
+		});
+	}
+
 	/* ---- the flame graph: folded stacks, outermost frame at the bottom ---- */
 
 	function tree(stacks) {
@@ -400,6 +432,7 @@
 	pages(R);
 	outstanding(R);
 	reclaim(R);
+	vmalloc(R);
 	if (stacks)
 		flame(stacks);
 	document.body.setAttribute('data-drawn', 'yes');
