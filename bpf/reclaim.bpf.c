@@ -247,20 +247,24 @@ static __always_inline void drop_entry(void)
 		__sync_fetch_and_sub(&pending_tasks, 1);
 }
 
+/* A new row's initial value: from a map, not the stack (the row is ~400 bytes; 6.1's
+ * verifier counts a program's and its callee's frames against one 512-byte stack). */
+static const struct km_reclaim_val zero_row;
+
 /* Moves the task's entry to the call site's row; the entry is gone after. */
-/* Not inlined: its zeroed row would not fit in a program's stack beside the scope check. */
-static __noinline void charge(struct km_reclaim_task *t, struct km_reclaim_key *key,
-			      struct kmem_cache *s)
+static __always_inline void charge(struct km_reclaim_task *t, struct km_reclaim_key *key,
+				   struct kmem_cache *s)
 {
-	struct km_reclaim_val zero = {}, *v;
+	struct km_reclaim_val *v;
 
 	v = bpf_map_lookup_elem(&sites, key);
 	if (!v) {
-		if (s)
-			bpf_probe_read_kernel_str(zero.cache_name, sizeof(zero.cache_name),
-						  BPF_CORE_READ(s, name));
-		bpf_map_update_elem(&sites, key, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&sites, key, &zero_row, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&sites, key);
+		/* racing CPUs that made the same row write the same name */
+		if (v && s)
+			bpf_probe_read_kernel_str(v->cache_name, sizeof(v->cache_name),
+						  BPF_CORE_READ(s, name));
 	}
 	if (v) {
 		acc_add(&v->acc, &t->acc);
