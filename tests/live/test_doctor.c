@@ -59,6 +59,16 @@ static void check_seen(struct jp *doc, const char *name, bool expected)
 	ASSERT_TRUE(ok && ok->type == JP_BOOL && ok->b == expected, msg);
 }
 
+static bool full_device_works(void)
+{
+	int fd = open("/dev/full", O_WRONLY);
+	bool works = fd >= 0 && write(fd, "x", 1) < 0 && errno == ENOSPC;
+
+	if (fd >= 0)
+		close(fd);
+	return works;
+}
+
 /* -o FILE: the document goes there and nowhere else; a file that cannot be written fails. */
 static void test_output(int nchecks)
 {
@@ -88,10 +98,15 @@ static void test_output(int nchecks)
 	proc_free(&p);
 	unlink(path);
 
-	run(&p, full);
-	ASSERT_EQ(p.status, 1, "-o /dev/full: a write that fails is a runtime error");
-	ASSERT_CONTAINS(p.err, "cannot write '/dev/full'", "saying which file");
-	proc_free(&p);
+	if (!full_device_works()) {
+		tap_skip("doctor -o /dev/full", "no /dev/full whose writes fail with ENOSPC here "
+			 "(Debian's stock initramfs in the VM tier has none)");
+	} else {
+		run(&p, full);
+		ASSERT_EQ(p.status, 1, "-o /dev/full: a write that fails is a runtime error");
+		ASSERT_CONTAINS(p.err, "cannot write '/dev/full'", "saying which file");
+		proc_free(&p);
+	}
 	run(&p, empty);
 	ASSERT_EQ(p.status, 2, "-o '': a usage error");
 	proc_free(&p);

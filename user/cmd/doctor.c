@@ -284,7 +284,8 @@ static FILE *open_output(const char *output)
 /* Closes -o FILE; 0, or KM_EXIT_FAILURE after one error line when it could not be written. */
 static int close_output(FILE *out, const char *output)
 {
-	int failed = out != stdout && fclose(out);
+	/* a write that failed mid-document sets the error flag; fclose alone may not say so */
+	int failed = out != stdout && (ferror(out) | (fclose(out) != 0));
 
 	km_json_out = stdout;
 	if (failed) {
