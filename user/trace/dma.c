@@ -100,19 +100,14 @@ static int read_sites(const struct dma_tracer *d, struct dma_snapshot *snap)
 	size_t cap = 0;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct dma_entry *e;
+		struct dma_entry *e, *grown;
 
 		key = next;
 		prev = &key;
-		if (snap->n == cap) {
-			struct dma_entry *grown;
-
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(snap->entries, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			snap->entries = grown;
-		}
+		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
+		if (!grown)
+			return -ENOMEM;
+		snap->entries = grown;
 		e = &snap->entries[snap->n];
 		memset(e, 0, sizeof(*e));
 		e->key = key;

@@ -142,19 +142,14 @@ static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *s
 	size_t cap = 0;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct reclaim_entry *e;
+		struct reclaim_entry *e, *grown;
 
 		key = next;
 		prev = &key;
-		if (snap->n == cap) {
-			struct reclaim_entry *grown;
-
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(snap->entries, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			snap->entries = grown;
-		}
+		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
+		if (!grown)
+			return -ENOMEM;
+		snap->entries = grown;
 		e = &snap->entries[snap->n];
 		memset(e, 0, sizeof(*e));
 		e->key = key;

@@ -100,21 +100,16 @@ int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot 
 						    __ATOMIC_RELAXED);
 	snap->counters[KM_VC_MISSED] = section_obj_recursion_misses(v->skel->obj);
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct vmalloc_entry *e;
+		struct vmalloc_entry *e, *grown;
 
 		key = next;
 		prev = &key;
-		if (snap->n == cap) {
-			struct vmalloc_entry *grown;
-
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(snap->entries, cap * sizeof(*grown));
-			if (!grown) {
-				vmalloc_snapshot_free(snap);
-				return -ENOMEM;
-			}
-			snap->entries = grown;
+		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
+		if (!grown) {
+			vmalloc_snapshot_free(snap);
+			return -ENOMEM;
 		}
+		snap->entries = grown;
 		e = &snap->entries[snap->n];
 		memset(e, 0, sizeof(*e));
 		e->key = key;
