@@ -8,6 +8,10 @@
  *
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "live.h"
 #include "loopback.h"
 
@@ -127,12 +131,54 @@ static double prom_wait(struct proc *prom, int port, const char *promql, double 
 }
 
 
+/*
+ * The sections' workload (test_vmalloc's, whose counts it checks exactly): two per-CPU
+ * arrays make PCPU_A_N areas of 24 bytes and PCPU_C_N of 8 (bpf_map_alloc_percpu), a
+ * 4 MiB array one vmalloc area and its page array (__bpf_map_area_alloc); all closed.
+ */
+#define PCPU_A_N 7
+#define PCPU_A_V 20 /* rounds up to 24 */
+#define PCPU_C_N 3
+#define PCPU_C_V 8
+#define ARRAY_V 4096
+#define ARRAY_N 1024
+
+static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = 4;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+static int make_maps(void)
+{
+	int a = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_A_V, PCPU_A_N);
+	int b = map_create(BPF_MAP_TYPE_ARRAY, ARRAY_V, ARRAY_N);
+	int c = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_C_V, PCPU_C_N);
+
+	if (a < 0 || b < 0 || c < 0)
+		return 1;
+	close(a);
+	close(b);
+	close(c);
+	return 0;
+}
+
 static int workload(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[2], "readv")) {
 		prctl(PR_SET_NAME, argv[3]);
 		readv_loop(IOVECS, atoi(argv[4]));
 		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[2], "maps")) {
+		prctl(PR_SET_NAME, argv[3]);
+		return make_maps();
 	}
 	return 95;
 }
@@ -254,6 +300,159 @@ static bool write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 
 	return f && fputs(text, f) >= 0 && !fclose(f);
+}
+
+/* The value of the sample "name{labels}" exactly as printed, or NAN when absent. */
+static double sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, series, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return NAN;
+}
+
+/* The sum of the samples of family whose callsite label is function or a clone of it. */
+static double site_samples(const char *text, const char *family, const char *function)
+{
+	char head[256];
+	const char *p;
+	double sum = 0;
+
+	snprintf(head, sizeof(head), "%s{callsite=\"", family);
+	for (p = text; p && (p = strstr(p, head)); p++) {
+		const char *f = p + strlen(head), *sp = strchr(f, ' ');
+		char fn[192];
+		size_t n = strcspn(f, "\"");
+
+		snprintf(fn, sizeof(fn), "%.*s", (int)(n < sizeof(fn) ? n : sizeof(fn) - 1), f);
+		if (sp && function_is(fn, function))
+			sum += strtod(sp + 1, NULL);
+	}
+	return sum;
+}
+
+static long bpf_array_size(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long size = -1;
+	int id;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
+	if (id > 0)
+		size = btf__resolve_size(btf, id);
+	btf__free(btf);
+	return size;
+}
+
+/*
+ * exporter --reclaim --vmalloc --dma: each section's families in a scrape, with the
+ * exact counts of a workload the test controls (BPF maps: their per-CPU and vmalloc
+ * areas, scoped by --comm); no stall and, on the host, no DMA API call in scope, so
+ * those are present and 0; the DMA section says whether this kernel has the events.
+ */
+static void test_sections(const char *dir)
+{
+	char sec_comm[16], listen[64], file[300], cmd[700], *body = NULL;
+	int port = loopback_free_port(), i, nids;
+	long header = bpf_array_size();
+	double cpus = libbpf_num_possible_cpus(), area, pages_area;
+	bool dma_tps = !access("/sys/kernel/tracing/events/dma", F_OK);
+	struct proc e, w;
+	__u32 ids[64];
+
+	snprintf(sec_comm, sizeof(sec_comm), "kmse-%d", (int)getpid());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	if (!ASSERT_GT(header, 0, "sections: sizeof(struct bpf_array) from BTF") || port < 0)
+		return;
+	area = ((header + ARRAY_V * ARRAY_N + 4095) & ~4095L) + 4096;
+	pages_area = ((((long)area - 4096) / 4096 * 8 + 4095) & ~4095L) + 4096;
+	{
+		char *argv_e[] = { (char *)kmscope_path(), "exporter", "--listen", listen, "--comm",
+				   sec_comm, "--reclaim", "--vmalloc", "--dma", NULL };
+
+		if (!proc_start_until(&e, argv_e, "kmscope: exporting")) {
+			proc_finish(&e);
+			ASSERT_TRUE(false, "exporter --reclaim --vmalloc --dma starts");
+			tap_diag("%s", e.err ? e.err : "");
+			proc_free(&e);
+			return;
+		}
+	}
+	nids = live_prog_ids(e.pid, ids, 64);
+	{
+		char *argv_w[] = { self, "workload", "maps", sec_comm, NULL };
+
+		ASSERT_EQ(run(&w, argv_w), 0, "sections: the workload made its maps");
+		proc_free(&w);
+	}
+	/* the maps' frees run from a workqueue */
+	for (i = 0; i < 50; i++) {
+		free(body);
+		body = NULL;
+		if (http_get(port, "/metrics", NULL, &body) == 200 &&
+		    sample(body, "kmscope_percpu_frees_total") == PCPU_A_N + PCPU_C_N &&
+		    sample(body, "kmscope_vmalloc_frees_total") == 2)
+			break;
+		sleep_ms(100);
+	}
+	if (!ASSERT_TRUE(body != NULL, "sections: a scrape"))
+		goto stop;
+	ASSERT_EQ(sample(body, "kmscope_percpu_allocations_total"), PCPU_A_N + PCPU_C_N,
+		  "percpu: the workload's per-CPU areas, exactly");
+	ASSERT_EQ(sample(body, "kmscope_percpu_bytes_total"),
+		  (PCPU_A_N * 24 + PCPU_C_N * 8) * cpus, "percpu: their bytes x possible CPUs");
+	ASSERT_EQ(sample(body, "kmscope_percpu_frees_total"), PCPU_A_N + PCPU_C_N,
+		  "percpu: all freed (the maps were closed)");
+	ASSERT_EQ(sample(body, "kmscope_percpu_outstanding_bytes"), 0, "percpu: none outstanding");
+	ASSERT_EQ(site_samples(body, "kmscope_percpu_callsite_allocations_total",
+			       "bpf_map_alloc_percpu"), PCPU_A_N + PCPU_C_N,
+		  "percpu: the bpf_map_alloc_percpu call-site series");
+	ASSERT_EQ(site_samples(body, "kmscope_percpu_callsite_bytes_total",
+			       "bpf_map_alloc_percpu"), (PCPU_A_N * 24 + PCPU_C_N * 8) * cpus,
+		  "percpu: its bytes");
+	ASSERT_EQ(sample(body, "kmscope_vmalloc_allocations_total"), 2,
+		  "vmalloc: the array's area and its page array");
+	ASSERT_EQ(sample(body, "kmscope_vmalloc_bytes_total"), area + pages_area,
+		  "vmalloc: PAGE_ALIGN(header + 4 MiB) + guard, and the page array's");
+	ASSERT_EQ(site_samples(body, "kmscope_vmalloc_callsite_allocations_total",
+			       "__bpf_map_area_alloc"), 2,
+		  "vmalloc: the __bpf_map_area_alloc call-site series");
+	ASSERT_EQ(sample(body, "kmscope_kvmalloc_fallbacks_total"), 0, "vmalloc: no fallback");
+	ASSERT_EQ(sample(body, "kmscope_reclaim_stalls_total"), 0,
+		  "reclaim: the section is there, no stall");
+	ASSERT_EQ(sample(body, "kmscope_reclaim_callsite_stalls_total{callsite=\"other\","
+			       "module=\"other\"}"), 0, "reclaim: its kept other series, 0");
+	if (dma_tps) {
+		ASSERT_EQ(sample(body, "kmscope_dma_api_traced{reason=\"\"}"), 1,
+			  "dma: traced (tracefs has the dma: events)");
+		ASSERT_EQ(sample(body, "kmscope_dma_mappings_total{direction=\"to_device\"}"), 0,
+			  "dma: no mapping in scope (the workload makes none)");
+		ASSERT_EQ(sample(body, "kmscope_dma_device_mappings_total{device=\"other\","
+				       "driver=\"other\"}"), 0, "dma: the device table's other, 0");
+	} else {
+		ASSERT_CONTAINS(body, "kmscope_dma_api_traced{reason=\"this kernel has no dma: ",
+				"dma: not traced, saying why");
+	}
+	ASSERT_EQ(sample(body, "kmscope_rows_in_other{table=\"percpu_callsite\"}"), 0,
+		  "rows in other: none for the per-CPU call sites");
+	snprintf(file, sizeof(file), "%s/sections.prom", dir);
+	if (write_file(file, body)) {
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s > %s.lint 2>&1", file, file);
+		if (!ASSERT_EQ(system(cmd), 0, "promtool check metrics is clean on the sections"))
+			tap_diag("see %s.lint", file);
+	}
+stop:
+	free(body);
+	clock_gettime(CLOCK_MONOTONIC, &e.started);
+	kill(e.pid, SIGTERM);
+	ASSERT_EQ(proc_finish(&e), 0, "sections: SIGTERM, exit 0");
+	ASSERT_TRUE(live_progs_gone(ids, nids), "sections: every BPF program detached");
+	proc_free(&e);
 }
 
 /* kmscope record, then report -i --prometheus: the recording's totals as metrics. */
@@ -460,6 +659,7 @@ int main(int argc, char **argv)
 	proc_free(&exp);
 	test_trace_file(dir);
 	test_report_recording(dir);
+	test_sections(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		tap_diag("cannot remove %s", dir);
