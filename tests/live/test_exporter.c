@@ -9,6 +9,7 @@
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <linux/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -169,8 +170,40 @@ static int make_maps(void)
 	return 0;
 }
 
+/*
+ * The reclaim workload: a process in a v1 memory cgroup limited to LIMIT_MB reads a cold
+ * file of COLD_MB, so the page cache it fills is reclaimed as it goes (memcg reclaim).
+ */
+#define COLD_MB 48
+#define LIMIT_MB 16
+#define TMPFS_MAGIC_ 0x01021994
+
+static int read_in_cgroup(const char *comm_, const char *cgroup, const char *path)
+{
+	static char buf[1 << 20];
+	char me[32], procs[300];
+	int fd;
+	FILE *f;
+
+	prctl(PR_SET_NAME, comm_);
+	snprintf(me, sizeof(me), "%d", getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	f = fopen(procs, "w");
+	if (!f || fputs(me, f) < 0 || fclose(f))
+		return 3;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 4;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 static int workload(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[2], "reclaim"))
+		return read_in_cgroup(argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[2], "readv")) {
 		prctl(PR_SET_NAME, argv[3]);
 		readv_loop(IOVECS, atoi(argv[4]));
@@ -302,6 +335,16 @@ static bool write_file(const char *path, const char *text)
 	return f && fputs(text, f) >= 0 && !fclose(f);
 }
 
+/* A sample line's value: after its last blank (a label value may have blanks). */
+static double line_value(const char *line)
+{
+	const char *end = strchrnul(line, '\n'), *v = end;
+
+	while (v > line && v[-1] != ' ')
+		v--;
+	return v > line ? strtod(v, NULL) : NAN;
+}
+
 /* The value of the sample "name{labels}" exactly as printed, or NAN when absent. */
 static double sample(const char *text, const char *series)
 {
@@ -323,15 +366,131 @@ static double site_samples(const char *text, const char *family, const char *fun
 
 	snprintf(head, sizeof(head), "%s{callsite=\"", family);
 	for (p = text; p && (p = strstr(p, head)); p++) {
-		const char *f = p + strlen(head), *sp = strchr(f, ' ');
+		const char *f = p + strlen(head);
 		char fn[192];
 		size_t n = strcspn(f, "\"");
 
 		snprintf(fn, sizeof(fn), "%.*s", (int)(n < sizeof(fn) ? n : sizeof(fn) - 1), f);
-		if (sp && function_is(fn, function))
-			sum += strtod(sp + 1, NULL);
+		if (function_is(fn, function))
+			sum += line_value(p);
 	}
 	return sum;
+}
+
+/* The sum of every sample of family (any labels). */
+static double family_sum(const char *text, const char *family)
+{
+	size_t n = strlen(family);
+	const char *p;
+	double sum = 0;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, family, n) && (p[n] == '{' || p[n] == ' '))
+			sum += line_value(p);
+	return sum;
+}
+
+/* COLD_MB written, synced and dropped from the page cache, on a disk (not tmpfs). */
+static bool make_cold_file(char *path, size_t len)
+{
+	static const char *const dirs[] = { "/var/tmp", "/tmp", "/root" };
+	static char buf[1 << 20];
+	size_t d;
+	int fd = -1, i;
+
+	for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]) && fd < 0; d++) {
+		struct statfs fs;
+
+		if (statfs(dirs[d], &fs) || fs.f_type == TMPFS_MAGIC_)
+			continue;
+		snprintf(path, len, "%s/kmscope-test-exporter-%d", dirs[d], (int)getpid());
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return false;
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < COLD_MB; i++)
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	if (i < COLD_MB || fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)) {
+		close(fd);
+		unlink(path);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/*
+ * exporter --reclaim under memcg reclaim: the reader in the limited cgroup stalls; the
+ * scrape's call-site series sum to the section's total stalls and stall time (kept
+ * series and other included). Exact stall counts against tracefs are test_reclaim's.
+ */
+static void check_memcg_stalls(int port, const char *sec_comm)
+{
+	char cgroup[128], file[300], limit[32];
+	char *argv_w[] = { self, "workload", "reclaim", (char *)sec_comm, cgroup, file, NULL };
+	double stalls = 0, secs, site_secs;
+	char *body = NULL;
+	struct proc w;
+	FILE *f;
+	int i;
+
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK)) {
+		tap_skip("exporter --reclaim under memcg reclaim", "no v1 memory cgroup at "
+			 "/sys/fs/cgroup/memory (CONFIG_MEMCG, mounted as cgroup v1)");
+		return;
+	}
+	if (!make_cold_file(file, sizeof(file))) {
+		tap_skip("exporter --reclaim under memcg reclaim", "no disk-backed directory to "
+			 "write a cold 48 MiB file in (/var/tmp, /tmp, /root)");
+		return;
+	}
+	snprintf(cgroup, sizeof(cgroup), "/sys/fs/cgroup/memory/kmscope-exporter-%d",
+		 (int)getpid());
+	snprintf(limit, sizeof(limit), "%d", LIMIT_MB << 20);
+	if (!ASSERT_EQ(mkdir(cgroup, 0755), 0, "reclaim: a memory cgroup")) {
+		unlink(file);
+		return;
+	}
+	{
+		char path[200];
+
+		snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", cgroup);
+		f = fopen(path, "w");
+		ASSERT_TRUE(f && fputs(limit, f) >= 0 && !fclose(f), "reclaim: limited to 16 MiB");
+	}
+	ASSERT_EQ(run(&w, argv_w), 0, "reclaim: the reader in the cgroup read its 48 MiB file");
+	proc_free(&w);
+	for (i = 0; i < 20; i++) { /* a stall is charged at the task's next allocation */
+		free(body);
+		body = NULL;
+		if (http_get(port, "/metrics", NULL, &body) == 200 &&
+		    (stalls = sample(body, "kmscope_reclaim_stalls_total")) > 0)
+			break;
+		sleep_ms(100);
+	}
+	ASSERT_GT(stalls, 0, "reclaim: the reader's memcg reclaim stalls are counted");
+	if (!ASSERT_EQ(family_sum(body, "kmscope_reclaim_callsite_stalls_total"), stalls,
+		       "reclaim: the call-site series sum to the total stalls")) {
+		const char *r = body ? strstr(body, "kmscope_reclaim_callsite_stalls_total") : NULL;
+
+		const char *end = !body ? "" : strlen(body) > 300 ? body + strlen(body) - 300 : body;
+
+		tap_diag("scrape of %zu bytes, its end: %s", body ? strlen(body) : 0, end);
+		tap_diag("its call-site stalls: %.1500s", r ? r : "(none)");
+	}
+	secs = family_sum(body, "kmscope_reclaim_stall_seconds_total");
+	site_secs = family_sum(body, "kmscope_reclaim_callsite_stall_seconds_total");
+	ASSERT_GT(sample(body, "kmscope_reclaim_stall_seconds_total{kind=\"memcg_reclaim\"}"), 0,
+		  "reclaim: time in memcg reclaim");
+	tap_ok(fabs(secs - site_secs) < 1e-6, "reclaim: the call sites' stall seconds sum to the "
+	       "total (%.9f, %.9f)", site_secs, secs);
+	ASSERT_GT(sample(body, "kmscope_reclaim_pages_reclaimed_total"), 0,
+		  "reclaim: pages reclaimed for them");
+	free(body);
+	rmdir(cgroup);
+	unlink(file);
 }
 
 static long bpf_array_size(void)
@@ -446,6 +605,7 @@ static void test_sections(const char *dir)
 		if (!ASSERT_EQ(system(cmd), 0, "promtool check metrics is clean on the sections"))
 			tap_diag("see %s.lint", file);
 	}
+	check_memcg_stalls(port, sec_comm);
 stop:
 	free(body);
 	clock_gettime(CLOCK_MONOTONIC, &e.started);
