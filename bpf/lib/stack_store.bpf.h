@@ -5,8 +5,8 @@
  * STACK_TRACE map is a table of buckets indexed by the stack's hash, where a stack
  * whose bucket holds another is lost (or, with BPF_F_REUSE_STACKID, overwrites it); a
  * hash map compares whole keys, so the only loss left is the map being full. The
- * loader sizes stack_ids (1 when no stack is wanted) and reads it back by id
- * (user/trace/stack_table.c).
+ * loader may size stack_ids (trace: --max-stacks, default 16384; record: 16384; 1 without
+ * --stack; dma: 2048) and reads it back by id (user/trace/stack_table.c).
  */
 #ifndef KMSCOPE_STACK_STORE_BPF_H
 #define KMSCOPE_STACK_STORE_BPF_H
@@ -15,7 +15,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024); /* the loader's choice */
+	__uint(max_entries, 1024); /* reclaim's and vmalloc's, as their stack maps had */
 	__type(key, struct km_stack);
 	__type(value, __u32);
 } stack_ids SEC(".maps");

@@ -52,6 +52,8 @@ int dma_tracer_open(struct dma_tracer *d, const struct tracer_config *cfg, const
 	d->skel = skel;
 	section_obj_set_scope(skel->rodata, cfg);
 	choose_programs(d, vmlinux);
+	/* a call's stack is its call site here: the 2048 its stack map had */
+	bpf_map__set_max_entries(skel->maps.stack_ids, 2048);
 	err = section_obj_load(skel->skeleton, skel->maps.traced, t, "dma");
 	if (err)
 		dma_tracer_close(d);
