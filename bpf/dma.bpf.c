@@ -20,6 +20,7 @@
 #include "dma_use.h"
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
+#include "lib/stack_store.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -46,13 +47,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct km_dma_device);
 } dma_devices SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 2048);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, KM_DMA_STACK * sizeof(__u64));
-} dma_stacks SEC(".maps");
 
 __u64 dma_counters[KM_DC_NR] = {};
 
@@ -87,9 +81,9 @@ static __always_inline struct km_dma_val *site_entry(void *ctx, struct km_dma_ke
 						     struct device *dev)
 {
 	struct km_dma_val zero = {}, *v;
-	long id;
+	__s32 id;
 
-	id = bpf_get_stackid(ctx, &dma_stacks, 0);
+	id = stack_store_id(ctx);
 	if (id < 0)
 		__sync_fetch_and_add(&dma_counters[KM_DC_STACK_LOST], 1);
 	key->stack_id = id < 0 ? -1 : id;

@@ -21,6 +21,7 @@
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
 #include "lib/site_scope.bpf.h"
+#include "lib/stack_store.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -43,13 +44,6 @@ struct {
 	__type(key, struct km_reclaim_key);
 	__type(value, struct km_reclaim_val);
 } sites SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 1024);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, KM_RECLAIM_STACK * sizeof(__u64));
-} stacks SEC(".maps");
 
 __u64 reclaim_counters[KM_RC_NR] = {};
 
@@ -384,7 +378,7 @@ int BPF_PROG(reclaim_page_alloc, struct page *page, unsigned int order, gfp_t gf
 {
 	struct km_reclaim_task *t = entry_to_charge(gfp_flags);
 	struct km_reclaim_key key = {};
-	long id;
+	__s32 id;
 
 	if (!t)
 		return 0;
@@ -392,7 +386,7 @@ int BPF_PROG(reclaim_page_alloc, struct page *page, unsigned int order, gfp_t gf
 		drop_entry();
 		return 0;
 	}
-	id = bpf_get_stackid(ctx, &stacks, 0);
+	id = stack_store_id(ctx);
 	if (id < 0)
 		__sync_fetch_and_add(&reclaim_counters[KM_RC_STACK_LOST], 1);
 	key.gfp_flags = gfp_flags;

@@ -19,6 +19,7 @@
 #include "lib/core_fixes.bpf.h"
 #include "lib/module_scope.bpf.h"
 #include "lib/irq_context.bpf.h"
+#include "lib/stack_store.bpf.h"
 
 #define EEXIST 17
 
@@ -64,13 +65,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct km_range);
 } ranges SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, KM_MAX_STACK * sizeof(__u64));
-} stacks SEC(".maps");
 
 struct stack_buf {
 	__u64 ips[KM_MAX_STACK];
@@ -183,11 +177,11 @@ static __always_inline bool site_in_scope(void *ctx, __u64 call_site)
 
 static __always_inline __s32 stack_id(void *ctx)
 {
-	long id;
+	__s32 id;
 
 	if (!use_stack)
 		return -1;
-	id = bpf_get_stackid(ctx, &stacks, 0);
+	id = stack_store_id(ctx);
 	if (id < 0) {
 		rec_count(KM_REC_STACK_LOST);
 		return -1;

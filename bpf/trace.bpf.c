@@ -17,6 +17,7 @@
 #include "lib/module_scope.bpf.h"
 #include "lib/outstanding.bpf.h"
 #include "lib/irq_context.bpf.h"
+#include "lib/stack_store.bpf.h"
 
 #define EEXIST 17 /* errno.h is not for BPF */
 
@@ -108,18 +109,6 @@ struct {
 	__type(value, struct km_range);
 } ranges SEC(".maps");
 
-
-/*
- * A stack whose hash lands in a bucket holding another is lost (-EEXIST, counted as
- * dropped.stacks): with a few hundred distinct stacks system-wide, 8192 buckets lost a
- * whole call path one run in five; 65536 (16 MiB, only with --stack) make it rare.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 65536);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, KM_MAX_STACK * sizeof(__u64));
-} stacks SEC(".maps");
 
 struct stack_buf {
 	__u64 ips[KM_MAX_STACK];
@@ -234,11 +223,11 @@ static __always_inline bool site_in_scope(void *ctx, __u64 call_site)
 
 static __always_inline __s32 stack_id(void *ctx)
 {
-	long id;
+	__s32 id;
 
 	if (!use_stack)
 		return -1;
-	id = bpf_get_stackid(ctx, &stacks, 0);
+	id = stack_store_id(ctx);
 	if (id < 0) {
 		counter_add(KM_CNT_STACK_LOST, 1);
 		return -1;

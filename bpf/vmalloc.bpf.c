@@ -20,6 +20,7 @@
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
 #include "lib/site_scope.bpf.h"
+#include "lib/stack_store.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -53,13 +54,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct km_vmalloc_live);
 } vm_live SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 1024);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, KM_VMALLOC_STACK * sizeof(__u64));
-} vm_stacks SEC(".maps");
 
 __u64 vmalloc_counters[KM_VC_NR] = {};
 
@@ -112,14 +106,14 @@ int vm_alloc_vmap_area(struct trace_event_raw_alloc_vmap_area___km *ctx)
 	struct km_vmalloc_val *v;
 	__u64 addr, size;
 	int failed;
-	long id;
+	__s32 id;
 
 	if (!vm_task_in_scope() || !stack_in_scope(ctx, &vmalloc_counters[KM_VC_STACK_LOST]))
 		return 0;
 	addr = BPF_CORE_READ(ctx, addr);
 	size = BPF_CORE_READ(ctx, size);
 	failed = BPF_CORE_READ(ctx, failed);
-	id = bpf_get_stackid(ctx, &vm_stacks, 0);
+	id = stack_store_id(ctx);
 	if (id < 0)
 		__sync_fetch_and_add(&vmalloc_counters[KM_VC_STACK_LOST], 1);
 	key.stack_id = id < 0 ? -1 : id;

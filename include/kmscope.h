@@ -13,6 +13,12 @@
 #define KM_COMM_LEN	  16
 #define KM_FAST_BITS	  12 /* per-CPU slots for the hot shapes, two per shape */
 #define KM_FAST_SLOTS	  (1 << KM_FAST_BITS)
+#define KM_STACK_NEST	  4 /* stack store scratch buffers per CPU: task, softirq, irq, nmi */
+
+/* A stack store's key (lib/stack_store.bpf.h): a kernel stack, its unused frames 0. */
+struct km_stack {
+	__u64 ips[KM_MAX_STACK];
+};
 
 enum km_kind {
 	KM_KIND_KMALLOC = 0,

@@ -497,6 +497,8 @@ static void test_stack_and_text(void)
 	snprintf(q, sizeof(q), "%d", qid);
 	doc = trace_json(&p, argv);
 	row = doc ? msg_row(doc, 12) : NULL;
+	ASSERT_EQ(doc ? jp_num(doc, "summary.dropped.stacks") : -1, 0,
+		  "--stack: no stack lost (dropped.stacks)");
 	if (ASSERT_TRUE(row, "with --stack, one row holds the 12 messages")) {
 		const char *top = arr_str(row, "stack", 0);
 		struct jp *frames = jp_get(row, "stack");

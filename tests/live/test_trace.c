@@ -399,6 +399,7 @@ static void test_stack(void)
 	ASSERT_EQ(jp_num(doc, "summary.allocations"), 120,
 		  "--stack --caller vfs_readv: the 120 kmallocs below it");
 	ASSERT_EQ(site_sum(doc, "iovec_from_user", "count"), 120, "made at iovec_from_user");
+	ASSERT_EQ(jp_num(doc, "summary.dropped.stacks"), 0, "--stack: no stack lost (dropped.stacks)");
 	jp_free(doc);
 	proc_free(&p);
 	run(&p, folded);
@@ -413,6 +414,8 @@ static void test_stack(void)
 		tap_diag("  folded: %.600s", line ? line : p.out);
 	ASSERT_TRUE(strstr(p.out, "__kmalloc_noprof") == NULL,
 		    "--folded: allocator frames above the call site are left out");
+	if (!ASSERT_TRUE(!strstr(p.err, "lost their stack"), "--folded: no stack lost"))
+		tap_diag("  stderr: %.300s", p.err);
 	proc_free(&p);
 }
 

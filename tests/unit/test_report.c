@@ -9,6 +9,7 @@
 #include "core/common.h"
 #include "report/folded.h"
 #include "report/report.h"
+#include "trace/stack_table.h"
 
 static struct jp *site_of(struct jp *doc, const char *fn, const char *cache)
 {
@@ -60,18 +61,20 @@ static void dump_folded(const char *dir, const struct snapshot *snap, const stru
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "stacks", sizeof(__s32), sizeof(ips), 8, NULL);
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "stack_ids", sizeof(ips), sizeof(__u32), 8, NULL);
+	struct stack_table stacks;
 	size_t i;
 
 	if (fd < 0)
 		return;
+	stack_table_init(&stacks, fd);
 	for (id = 0; id < 3; id++) {
 		memset(ips, 0, sizeof(ips));
 		ips[0] = KMALLOC_ENTRY + 0x10;
 		ips[1] = id == 2 ? 0x77 : E1000_PROBE + 0x10;
 		ips[2] = START_KERNEL + 0x20 + id;
 		ips[3] = E1000_CLEAN + 4;
-		bpf_map_update_elem(fd, &id, ips, BPF_ANY);
+		bpf_map_update_elem(fd, ips, &id, BPF_ANY);
 	}
 	for (i = 0; i < snap->nr_allocs; i++)
 		a[i].key.stack_id = i % 4 == 3 ? 7 : (__s32)(i % 4);
@@ -81,7 +84,7 @@ static void dump_folded(const char *dir, const struct snapshot *snap, const stru
 	{
 		struct folded_model fm;
 
-		if (!folded_model_build(&fm, snap, ksyms, folded_map_lookup, &fd, 4096)) {
+		if (!folded_model_build(&fm, snap, ksyms, stack_table_lookup, &stacks, 4096)) {
 			folded_print(f, &fm);
 			folded_model_free(&fm);
 		}
@@ -91,6 +94,7 @@ static void dump_folded(const char *dir, const struct snapshot *snap, const stru
 	free(buf);
 	for (i = 0; i < snap->nr_allocs; i++)
 		a[i].key.stack_id = -1;
+	stack_table_free(&stacks);
 	close(fd);
 }
 

@@ -54,12 +54,11 @@ struct report_state {
 	struct snapshot prev;
 	double started, last;
 	int interval;
-	int stacks_fd; /* >= 0 with --folded */
+	struct stack_table *folded_stacks; /* with --folded */
 	FILE *html;	/* --html FILE, opened before attaching */
-	int html_stacks_fd; /* >= 0 with --html --stack: the flame graph's */
+	struct stack_table *html_stacks; /* with --html --stack: the flame graph's */
 	const char *html_path;
 	int html_top; /* -n, else every row */
-	int out_stacks_fd; /* --outstanding --stack: the stacks of outstanding allocations */
 	char *modules;	/* /proc/modules when ksyms was loaded */
 	const char *module;	 /* --module's kernel name, or NULL */
 	struct modsyms *modsyms; /* its symbols, from the last time it was seen loaded */
@@ -179,8 +178,8 @@ static int html_emit(struct report_state *rs, const struct snapshot *snap,
 		snprintf(kernel, sizeof(kernel), "%s %s", u.release, u.machine);
 	env.top = rs->html_top;
 	err = report_html_write(rs->html, snap, &env, win,
-				rs->html_stacks_fd >= 0 ? folded_map_lookup : NULL,
-				&rs->html_stacks_fd, getpagesize(), kernel[0] ? kernel : NULL);
+				rs->html_stacks ? stack_table_lookup : NULL,
+				rs->html_stacks, getpagesize(), kernel[0] ? kernel : NULL);
 	if (!err && fflush(rs->html))
 		err = -errno;
 	if (err)
@@ -196,13 +195,13 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 				 .top_caches = OM_TOP_CACHES, .top_modules = OM_TOP_MODULES,
 				 .keep = rs->keep };
 	struct report_document d = { .env = &rs->env, .om = &om,
-				     .stack_lookup = folded_map_lookup,
-				     .stack_ctx = &rs->stacks_fd, .page_size = getpagesize() };
+				     .stack_lookup = stack_table_lookup,
+				     .stack_ctx = rs->folded_stacks, .page_size = getpagesize() };
 	char *doc;
 	size_t len;
 	int err;
 
-	d.format = rs->stacks_fd >= 0 ? REPORT_FORMAT_FOLDED :
+	d.format = rs->folded_stacks ? REPORT_FORMAT_FOLDED :
 		   rs->prometheus ? REPORT_FORMAT_PROMETHEUS :
 		   rs->json ? REPORT_FORMAT_JSON : REPORT_FORMAT_TEXT;
 	refresh_ksyms(rs);
@@ -423,6 +422,10 @@ static int report_now(struct report_state *rs, bool final)
 				"full: their caches are guessed from GFP flags",
 				(unsigned long long)cur.counters[KM_CNT_DROPPED_SHAPE_CACHE],
 				(unsigned long long)cur.counters[KM_CNT_DROPPED_CACHE]);
+		if (cur.counters[KM_CNT_STACK_LOST])
+			km_warn("%llu allocations lost their stack: it could not be taken, or the "
+				"stack store was full (--max-stacks makes room for more)",
+				(unsigned long long)cur.counters[KM_CNT_STACK_LOST]);
 		if (cur.counters[KM_CNT_DROPPED_FOLLOW])
 			km_warn("%llu processes forked by the command were not traced: the map of "
 				"followed processes was full",
@@ -500,6 +503,7 @@ static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct
 	cfg->max_shapes = o->max_shapes;
 	cfg->outstanding = o->outstanding;
 	cfg->max_outstanding = o->max_outstanding;
+	cfg->max_stacks = o->max_stacks;
 	return 0;
 }
 
@@ -738,13 +742,12 @@ static int do_trace(struct trace_opts *o)
 		goto out;
 	ksyms = NULL; /* owned by rs now */
 	tracer_maps(&t, &rs.maps);
-	rs.stacks_fd = o->folded ? tracer_stacks_fd(&t) : -1;
-	rs.html_stacks_fd = o->html && o->scope.stack ? tracer_stacks_fd(&t) : -1;
+	rs.folded_stacks = o->folded ? tracer_stacks(&t) : NULL;
+	rs.html_stacks = o->html && o->scope.stack ? tracer_stacks(&t) : NULL;
 	rs.html_path = o->html;
 	if (o->outstanding && o->scope.stack) {
-		rs.out_stacks_fd = tracer_stacks_fd(&t);
-		rs.env.stack_lookup = folded_map_lookup;
-		rs.env.stack_ctx = &rs.out_stacks_fd;
+		rs.env.stack_lookup = stack_table_lookup;
+		rs.env.stack_ctx = tracer_stacks(&t);
 	}
 
 	km_catch_signals(); /* before the line scripts wait for */

@@ -5,9 +5,10 @@
 #include "core/common.h"
 #include "core/options.h"
 #include "cmd/trace_opts.h"
+#include "trace/tracer.h"
 
 enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING,
-       OPT_PROMETHEUS, OPT_HTML };
+       OPT_PROMETHEUS, OPT_HTML, OPT_MAX_STACKS };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -42,6 +43,9 @@ static const struct km_option trace_options[] = {
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
 	  "slots, 16 to 4194304 (default 16384; below 4096 the\n"
 	  "slots shrink too; what does not fit is counted as dropped)"),
+	KM_OPT("max-stacks", OPT_MAX_STACKS, false, "N", "with --stack, room for N distinct kernel stacks, 1 to\n"
+	  "1048576 (default 16384, about 5 MiB; an allocation whose\n"
+	  "stack does not fit is counted in dropped.stacks)"),
 	TRACE_SECTION_ROWS,
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
@@ -126,6 +130,11 @@ static int trace_option(void *ctx, int id, const char *arg)
 	case OPT_OUTSTANDING:
 		o->outstanding = true;
 		return 0;
+	case OPT_MAX_STACKS:
+		if (km_opt_u64(spec, "stack count", arg, 1, TRACER_MAX_STACKS, &v))
+			return -EINVAL;
+		o->max_stacks = v;
+		return 0;
 	case OPT_MAX_OUTSTANDING:
 		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))
 			return -EINVAL;
@@ -195,6 +204,8 @@ int trace_opts_parse(struct trace_opts *o, int argc, char **argv)
 		return km_usage_error(spec, "--folded cannot be combined with --dma");
 	if (o->max_outstanding && !o->outstanding)
 		return km_usage_error(spec, "--max-outstanding needs --outstanding");
+	if (o->max_stacks && !o->scope.stack && !o->folded)
+		return km_usage_error(spec, "--max-stacks needs --stack or --folded");
 	if (o->scope.stack && !o->scope.module && !o->scope.caller && !o->folded &&
 	    !o->outstanding && !o->html)
 		return km_usage_error(spec, "--stack needs --module, --caller, --outstanding or "

@@ -33,6 +33,7 @@ struct trace_opts {
 	unsigned int max_shapes;
 	bool outstanding;		/* --outstanding */
 	unsigned int max_outstanding;	/* 0: the default */
+	unsigned int max_stacks;	/* --max-stacks, 0: the default */
 	bool reclaim;			/* --reclaim */
 	bool vmalloc;			/* --vmalloc */
 	bool dma;			/* --dma */

@@ -13,6 +13,8 @@
 #include "kernel/preempt_count.h"
 #include "kernel/vmlinux_btf.h"
 #include "record/recorder.h"
+#include "trace/stack_table.h"
+#include "trace/tracer.h"
 #include "record.h"
 #include "record.skel.h"
 #include "trace.skel.h"
@@ -140,8 +142,7 @@ int recorder_open(struct recorder *r, const struct recorder_config *cfg,
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 		bpf_program__set_autoload(skel->progs.on_exit, false);
 	}
-	if (!sc->stack)
-		bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_max_entries(skel->maps.stack_ids, sc->stack ? TRACER_DEFAULT_STACKS : 1);
 	err = bpf_map__set_max_entries(skel->maps.events, rb);
 	if (!err)
 		err = choose_programs(skel, vmlinux, exit_code);
@@ -338,13 +339,15 @@ static int write_caches(struct recorder *r, struct rec_writer *w)
 /* The stacks seen, and every frame's address into addrs (for the symbol table). */
 static int write_stacks(struct recorder *r, struct rec_writer *w, __u64 **addrs, size_t *nr)
 {
-	int fd = bpf_map__fd(r->skel->maps.stacks);
 	size_t cap = 8 + r->stack_ids.nr * (8 + KM_MAX_STACK * 8), len = 8, i;
 	unsigned char *buf = malloc(cap);
+	struct stack_table stacks;
 	__u32 count = 0;
+	int err;
 
 	if (!buf)
 		return -ENOMEM;
+	stack_table_init(&stacks, bpf_map__fd(r->skel->maps.stack_ids));
 	for (i = 0; i < r->stack_ids.cap; i++) {
 		const __u64 *id = htab_at(&r->stack_ids, i);
 		__u64 ips[KM_MAX_STACK] = {};
@@ -353,7 +356,13 @@ static int write_stacks(struct recorder *r, struct rec_writer *w, __u64 **addrs,
 		if (!id)
 			continue;
 		key = *id;
-		if (bpf_map_lookup_elem(fd, &key, ips))
+		err = stack_table_lookup(&stacks, key, ips);
+		if (err == -ENOMEM) {
+			stack_table_free(&stacks);
+			free(buf);
+			return err;
+		}
+		if (err)
 			continue; /* the report says which stacks are missing */
 		while (n < KM_MAX_STACK && ips[n])
 			n++;
@@ -366,6 +375,7 @@ static int write_stacks(struct recorder *r, struct rec_writer *w, __u64 **addrs,
 				__u64 *grown = realloc(*addrs, (*nr + 1024) * sizeof(**addrs));
 
 				if (!grown) {
+					stack_table_free(&stacks);
 					free(buf);
 					return -ENOMEM;
 				}
@@ -375,6 +385,7 @@ static int write_stacks(struct recorder *r, struct rec_writer *w, __u64 **addrs,
 		}
 		count++;
 	}
+	stack_table_free(&stacks);
 	recfile_put32(buf, count);
 	recfile_put32(buf + 4, 0);
 	rec_writer_section(w, RECFILE_STACKS, buf, len);

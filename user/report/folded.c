@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "report/folded.h"
 
 struct stack_weight {
@@ -19,11 +18,6 @@ static int cmp_weight(const void *a, const void *b)
 	if (x->stack_id != y->stack_id)
 		return x->stack_id < y->stack_id ? -1 : 1;
 	return x->call_site < y->call_site ? -1 : x->call_site > y->call_site;
-}
-
-int folded_map_lookup(void *ctx, __s32 stack_id, __u64 *ips)
-{
-	return bpf_map_lookup_elem(*(int *)ctx, &stack_id, ips) ? -errno : 0;
 }
 
 static void put_frame(FILE *out, const struct ksyms *ksyms, __u64 ip)

@@ -27,9 +27,6 @@ struct folded_model {
 /* Fills ips (zeroed, KM_MAX_STACK entries) for stack_id; 0, or a negative errno if unknown. */
 typedef int (*folded_stack_lookup)(void *ctx, __s32 stack_id, __u64 *ips);
 
-/* The stack map of a live trace: ctx points to its fd. */
-int folded_map_lookup(void *ctx, __s32 stack_id, __u64 *ips);
-
 /* Bytes allocated per stack: slab objects by bytes_alloc, pages by page_size << order. */
 int folded_model_build(struct folded_model *fm, const struct snapshot *snap,
 		       const struct ksyms *ksyms, folded_stack_lookup lookup, void *ctx,

@@ -282,11 +282,11 @@ static int fill_point(struct sweep_engine *e, struct sweep_point *p, struct swee
 		.teardown_status = run->teardown_status,
 	};
 	char *last = NULL;
-	__s32 stack_fd = e->tk.stacks_fd;
 	int err;
 
-	err = sweep_leaks_name(&run->leaks, e->modsyms, e->ksyms, stack_fd >= 0 ? folded_map_lookup : NULL,
-			       &stack_fd, &p->leaks, &p->nr_leaks);
+	err = sweep_leaks_name(&run->leaks, e->modsyms, e->ksyms,
+			       e->tk.stacks ? stack_table_lookup : NULL, e->tk.stacks, &p->leaks,
+			       &p->nr_leaks);
 	if (!err)
 		err = sweep_klog_take(&run->klog, run->kmsg.dropped, &p->kernel_log,
 				      &p->nr_kernel_log);

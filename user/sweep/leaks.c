@@ -257,7 +257,6 @@ int sweep_tracker_open(struct sweep_tracker *tk, struct km_scope *scope, bool fo
 	int ret = 0, n;
 
 	memset(tk, 0, sizeof(*tk));
-	tk->stacks_fd = -1;
 	if (tracer_open(&tk->t, &cfg, vmlinux, &ret))
 		return ret ? ret : KM_EXIT_FAILURE;
 	tk->open = true;
@@ -271,7 +270,7 @@ int sweep_tracker_open(struct sweep_tracker *tk, struct km_scope *scope, bool fo
 	tk->follow = follow;
 	tk->by_stack = scope->stack;
 	if (tk->by_stack)
-		tk->stacks_fd = tracer_stacks_fd(&tk->t);
+		tk->stacks = tracer_stacks(&tk->t);
 	return 0;
 }
 

@@ -68,7 +68,7 @@ struct sweep_tracker {
 	bool open;
 	bool follow;	/* process scope: each run's CMD is followed */
 	bool by_stack;
-	int stacks_fd;
+	struct stack_table *stacks; /* by_stack: the tracer's stack store */
 	uint64_t dropped, free_lost; /* the map's counters at the run's start */
 };
 

@@ -11,6 +11,7 @@
 #include "kernel/vmlinux_btf.h"
 #include "trace/dma.h"
 #include "trace/section_obj.h"
+#include "trace/stack_table.h"
 #include "dma.skel.h"
 
 /* Each event's program loads only where its prototype has the arguments it reads. */
@@ -51,6 +52,8 @@ int dma_tracer_open(struct dma_tracer *d, const struct tracer_config *cfg, const
 	d->skel = skel;
 	section_obj_set_scope(skel->rodata, cfg);
 	choose_programs(d, vmlinux);
+	/* a call's stack is its call site here: the 2048 its stack map had */
+	bpf_map__set_max_entries(skel->maps.stack_ids, 2048);
 	err = section_obj_load(skel->skeleton, skel->maps.traced, t, "dma");
 	if (err)
 		dma_tracer_close(d);
@@ -94,10 +97,13 @@ static int read_devices(const struct dma_tracer *d, struct dma_snapshot *snap)
 
 static int read_sites(const struct dma_tracer *d, struct dma_snapshot *snap)
 {
-	int fd = bpf_map__fd(d->skel->maps.dma_sites);
-	int stacks = bpf_map__fd(d->skel->maps.dma_stacks);
+	int fd = bpf_map__fd(d->skel->maps.dma_sites), err = 0;
 	struct km_dma_key key, next, *prev = NULL;
+	struct stack_table stacks;
 	size_t cap = 0;
+
+	_Static_assert(KM_DMA_STACK == KM_MAX_STACK, "the stack store's frames");
+	stack_table_init(&stacks, bpf_map__fd(d->skel->maps.stack_ids));
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct dma_entry *e, *grown;
@@ -105,8 +111,10 @@ static int read_sites(const struct dma_tracer *d, struct dma_snapshot *snap)
 		key = next;
 		prev = &key;
 		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
-		if (!grown)
-			return -ENOMEM;
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
 		snap->entries = grown;
 		e = &snap->entries[snap->n];
 		memset(e, 0, sizeof(*e));
@@ -114,14 +122,17 @@ static int read_sites(const struct dma_tracer *d, struct dma_snapshot *snap)
 		if (bpf_map_lookup_elem(fd, &key, &e->val))
 			continue; /* vanished meanwhile */
 		if (key.stack_id >= 0) {
-			__u32 id = key.stack_id;
-
-			if (bpf_map_lookup_elem(stacks, &id, e->ips))
+			err = stack_table_lookup(&stacks, key.stack_id, e->ips);
+			if (err == -ENOMEM)
+				break;
+			if (err)
 				memset(e->ips, 0, sizeof(e->ips));
 		}
+		err = 0;
 		snap->n++;
 	}
-	return 0;
+	stack_table_free(&stacks);
+	return err;
 }
 
 int dma_tracer_read(const struct dma_tracer *d, struct dma_snapshot *snap)

@@ -16,6 +16,7 @@
 #include "kernel/vmlinux_btf.h"
 #include "trace/reclaim.h"
 #include "trace/section_obj.h"
+#include "trace/stack_table.h"
 #include "reclaim.skel.h"
 
 /* Each stall event's program loads only where the kernel has its layout. */
@@ -137,9 +138,13 @@ static void acc_sum(struct km_reclaim_acc *to, const struct km_reclaim_acc *a)
 
 static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)
 {
-	int fd = bpf_map__fd(r->skel->maps.sites), stacks = bpf_map__fd(r->skel->maps.stacks);
+	int fd = bpf_map__fd(r->skel->maps.sites), err = 0;
 	struct km_reclaim_key key, next, *prev = NULL;
+	struct stack_table stacks;
 	size_t cap = 0;
+
+	_Static_assert(KM_RECLAIM_STACK == KM_MAX_STACK, "the stack store's frames");
+	stack_table_init(&stacks, bpf_map__fd(r->skel->maps.stack_ids));
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct reclaim_entry *e, *grown;
@@ -147,8 +152,10 @@ static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *s
 		key = next;
 		prev = &key;
 		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
-		if (!grown)
-			return -ENOMEM;
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
 		snap->entries = grown;
 		e = &snap->entries[snap->n];
 		memset(e, 0, sizeof(*e));
@@ -156,14 +163,17 @@ static int read_sites(const struct reclaim_tracer *r, struct reclaim_snapshot *s
 		if (bpf_map_lookup_elem(fd, &key, &e->val))
 			continue; /* vanished meanwhile */
 		if (key.stack_id >= 0) {
-			__u32 id = key.stack_id;
-
-			if (bpf_map_lookup_elem(stacks, &id, e->ips))
+			err = stack_table_lookup(&stacks, key.stack_id, e->ips);
+			if (err == -ENOMEM)
+				break;
+			if (err)
 				memset(e->ips, 0, sizeof(e->ips));
 		}
+		err = 0;
 		snap->n++;
 	}
-	return 0;
+	stack_table_free(&stacks);
+	return err;
 }
 
 int reclaim_tracer_read(const struct reclaim_tracer *r, struct reclaim_snapshot *snap)

@@ -234,10 +234,9 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	configure_outstanding(t, cfg, vmlinux);
 	t->skel = NULL;
 	t->outstanding = cfg->outstanding;
-	if (!cfg->stack) {
-		/* An unused stack map still costs its memory. */
-		bpf_map__set_max_entries(skel->maps.stacks, 1);
-	}
+	/* An unused stack store still costs its memory. */
+	bpf_map__set_max_entries(skel->maps.stack_ids, !cfg->stack ? 1 :
+				 cfg->max_stacks ? cfg->max_stacks : TRACER_DEFAULT_STACKS);
 
 	err = trace_bpf__load(skel);
 	if (err) {
@@ -265,6 +264,7 @@ int tracer_open(struct tracer *t, const struct tracer_config *cfg, const struct 
 	}
 	t->skel = skel;
 	t->module_hook.scope = &skel->bss->module_scope;
+	stack_table_init(&t->stacks, bpf_map__fd(skel->maps.stack_ids));
 	return 0;
 }
 
@@ -561,13 +561,14 @@ unsigned int *tracer_asleep_flag(struct tracer *t)
 	return &t->skel->bss->self_asleep;
 }
 
-int tracer_stacks_fd(const struct tracer *t)
+struct stack_table *tracer_stacks(struct tracer *t)
 {
-	return bpf_map__fd(t->skel->maps.stacks);
+	return &t->stacks;
 }
 
 void tracer_close(struct tracer *t)
 {
+	stack_table_free(&t->stacks);
 	trace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

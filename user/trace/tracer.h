@@ -9,6 +9,11 @@
 #include "report/snapshot.h"
 #include "kernel/zones.h"
 #include "kernel/module_hook.h"
+#include "trace/stack_table.h"
+
+/* --stack: distinct stacks kept (about 5 MiB), and --max-stacks' bound */
+#define TRACER_DEFAULT_STACKS 16384
+#define TRACER_MAX_STACKS     1048576
 
 struct trace_bpf;
 struct btf;
@@ -24,6 +29,7 @@ struct tracer_config {
 	bool ranges;	     /* --module / --caller */
 	bool ranges_on_stack; /* --stack with --module / --caller */
 	bool stack;	     /* collect stack ids */
+	unsigned int max_stacks; /* --max-stacks: the stack store's entries; 0 for the default */
 	unsigned int max_shapes; /* hash map entries for shapes; 0 for the default */
 	bool outstanding;	 /* --outstanding: track each allocation until it is freed */
 	unsigned int max_outstanding; /* its map's entries; 0 for the default */
@@ -39,6 +45,7 @@ struct tracer {
 	bool module_sync; /* a module loaded later is added before its init runs */
 	bool outstanding;
 	unsigned int out_hooks; /* KM_OUT_HOOK_*: frees seen without a kmem tracepoint */
+	struct stack_table stacks; /* --stack: the stack store, read back by id */
 };
 
 /* The filters of a resolved scope (km_scope_resolve) in cfg; nranges: its --caller ranges. */
@@ -68,7 +75,8 @@ int tracer_set_ranges(struct tracer *t, const unsigned long *start, const unsign
 void tracer_maps(const struct tracer *t, struct snapshot_maps *maps);
 /* The flag to set to 1 only while kmscope sleeps (see km_session.asleep). */
 unsigned int *tracer_asleep_flag(struct tracer *t);
-int tracer_stacks_fd(const struct tracer *t);
+/* The stack store (stack_table_lookup's ctx). */
+struct stack_table *tracer_stacks(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 #endif

@@ -12,6 +12,7 @@
 #include "kernel/vmalloc_tps.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/section_obj.h"
+#include "trace/stack_table.h"
 #include "trace/vmalloc.h"
 #include "vmalloc.skel.h"
 
@@ -87,10 +88,13 @@ int vmalloc_tracer_attach(struct vmalloc_tracer *v, int *exit_code)
 
 int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot *snap)
 {
-	int fd = bpf_map__fd(v->skel->maps.vm_sites), stacks = bpf_map__fd(v->skel->maps.vm_stacks);
+	int fd = bpf_map__fd(v->skel->maps.vm_sites), err = 0;
 	struct km_vmalloc_key key, next, *prev = NULL;
+	struct stack_table stacks;
 	size_t cap = 0;
 	int i;
+
+	_Static_assert(KM_VMALLOC_STACK == KM_MAX_STACK, "the stack store's frames");
 
 	memset(snap, 0, sizeof(*snap));
 	snap->possible_cpus = v->possible_cpus;
@@ -99,6 +103,7 @@ int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot 
 		snap->counters[i] = __atomic_load_n(&v->skel->bss->vmalloc_counters[i],
 						    __ATOMIC_RELAXED);
 	snap->counters[KM_VC_MISSED] = section_obj_recursion_misses(v->skel->obj);
+	stack_table_init(&stacks, bpf_map__fd(v->skel->maps.stack_ids));
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct vmalloc_entry *e, *grown;
 
@@ -106,8 +111,8 @@ int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot 
 		prev = &key;
 		grown = km_grow(snap->entries, snap->n, &cap, sizeof(*grown), 64);
 		if (!grown) {
-			vmalloc_snapshot_free(snap);
-			return -ENOMEM;
+			err = -ENOMEM;
+			break;
 		}
 		snap->entries = grown;
 		e = &snap->entries[snap->n];
@@ -116,14 +121,19 @@ int vmalloc_tracer_read(const struct vmalloc_tracer *v, struct vmalloc_snapshot 
 		if (bpf_map_lookup_elem(fd, &key, &e->val))
 			continue; /* vanished meanwhile */
 		if (key.stack_id >= 0) {
-			__u32 id = key.stack_id;
-
-			if (bpf_map_lookup_elem(stacks, &id, e->ips))
+			err = stack_table_lookup(&stacks, key.stack_id, e->ips);
+			if (err == -ENOMEM)
+				break;
+			if (err)
 				memset(e->ips, 0, sizeof(e->ips));
 		}
+		err = 0;
 		snap->n++;
 	}
-	return 0;
+	stack_table_free(&stacks);
+	if (err)
+		vmalloc_snapshot_free(snap);
+	return err;
 }
 
 void vmalloc_tracer_close(struct vmalloc_tracer *v)
