@@ -2,7 +2,7 @@
 /*
  * trace --reclaim's ground truth, shared by the host's test (tests/live/test_reclaim.c)
  * and the test kernel's (tests/vm/test_reclaim_vm.c): tracefs instances of the test's own
- * that record mm_vmscan_memcg_reclaim_begin/end (clock mono = bpf_ktime_get_ns(); one raw
+ * that record mm_vmscan_memcg_reclaim_begin/end or _direct_ (clock mono = bpf_ktime_get_ns(); one raw
  * for the nanosecond timestamps, one formatted for nr_reclaimed), the pairs they hold per
  * process, and the checks of a report against them.
  */
@@ -25,7 +25,7 @@ static inline bool write_str(const char *path, const char *s)
 
 static inline bool write_at(const char *dir, const char *name, const char *s)
 {
-	char path[512];
+	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return write_str(path, s);
@@ -49,14 +49,15 @@ static inline char *read_all(const char *path)
 	return buf;
 }
 
-/* An instance recording the memcg reclaim events of pids ("PID PID"; NULL: of every task). */
+/*
+ * An instance recording the KIND ("memcg" or "direct") reclaim begin/end events of pids
+ * ("PID PID"; NULL: of every task).
+ */
 static inline bool make_instance(char *dir, size_t len, const char *tag, const char *pids,
-				 bool raw)
+				 bool raw, const char *kind)
 {
-	static const char *const events[] = { "mm_vmscan_memcg_reclaim_begin",
-					      "mm_vmscan_memcg_reclaim_end" };
 	char path[512];
-	size_t i;
+	int i;
 
 	snprintf(dir, len, TRACEFS "/instances/kmscope-test-reclaim-%s-%d", tag, getpid());
 	if (mkdir(dir, 0755))
@@ -67,19 +68,22 @@ static inline bool make_instance(char *dir, size_t len, const char *tag, const c
 	if (raw && !write_at(dir, "options/raw", "1"))
 		return false;
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "events/vmscan/%s/enable", events[i]);
+		snprintf(path, sizeof(path), "events/vmscan/mm_vmscan_%s_reclaim_%s/enable", kind,
+			 i ? "end" : "begin");
 		if (!write_at(dir, path, "1"))
 			return false;
 	}
 	return true;
 }
 
-static inline long event_id(const char *name)
+/* The id of vmscan's mm_vmscan_KIND_reclaim_WHICH event. */
+static inline long event_id(const char *kind, const char *which)
 {
 	char path[256], *text;
 	long id;
 
-	snprintf(path, sizeof(path), TRACEFS "/events/vmscan/%s/id", name);
+	snprintf(path, sizeof(path), TRACEFS "/events/vmscan/mm_vmscan_%s_reclaim_%s/id", kind,
+		 which);
 	text = read_all(path);
 	id = text ? atol(text) : -1;
 	free(text);
@@ -90,20 +94,30 @@ struct truth {
 	unsigned long long stalls, ns, pages, unpaired;
 };
 
-/* Raw lines are "PID CPU TS type: ID": each begin..end pair of pid, summed. */
-static inline void raw_truth(const char *text, pid_t pid, struct truth *t)
+/* Each pair's begin and end timestamps, in order (malloc'ed; n of each). */
+struct pairs {
+	unsigned long long *begin, *end;
+	size_t n;
+};
+
+/*
+ * Raw lines are "PID CPU TS type: ID": each KIND begin..end pair of pid, summed into t,
+ * and kept in p when it is not NULL.
+ */
+static inline void raw_scan(const char *text, pid_t pid, const char *kind, struct truth *t,
+			    struct pairs *p)
 {
-	long begin_id = event_id("mm_vmscan_memcg_reclaim_begin");
-	long end_id = event_id("mm_vmscan_memcg_reclaim_end");
+	long begin_id = event_id(kind, "begin");
+	long end_id = event_id(kind, "end");
 	unsigned long long open_ts = 0;
 	const char *line;
 
 	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned long long ts;
 		long id;
-		int p, cpu;
+		int who, cpu;
 
-		if (sscanf(line, "%d %d %llu type: %ld", &p, &cpu, &ts, &id) != 4 || p != pid)
+		if (sscanf(line, "%d %d %llu type: %ld", &who, &cpu, &ts, &id) != 4 || who != pid)
 			continue;
 		if (id == begin_id) {
 			if (open_ts)
@@ -116,6 +130,12 @@ static inline void raw_truth(const char *text, pid_t pid, struct truth *t)
 			}
 			t->stalls++;
 			t->ns += ts - open_ts;
+			if (p) {
+				p->begin = realloc(p->begin, (p->n + 1) * sizeof(*p->begin));
+				p->end = realloc(p->end, (p->n + 1) * sizeof(*p->end));
+				p->begin[p->n] = open_ts;
+				p->end[p->n++] = ts;
+			}
 			open_ts = 0;
 		}
 	}
@@ -123,10 +143,44 @@ static inline void raw_truth(const char *text, pid_t pid, struct truth *t)
 		t->unpaired++;
 }
 
-/* The memcg reclaim begin events of every task but pid in a raw instance's text. */
-static inline unsigned long long raw_begins_except(const char *text, pid_t pid)
+static inline void raw_truth(const char *text, pid_t pid, struct truth *t, const char *kind)
 {
-	long begin_id = event_id("mm_vmscan_memcg_reclaim_begin");
+	raw_scan(text, pid, kind, t, NULL);
+}
+
+/*
+ * A tracepoint runs its probes in the order they registered, so a probe registered
+ * between the instances before and after reads the clock between their reads at each
+ * event: its sum of end - begin over pid's pairs lies in [lo, hi], with no tolerance.
+ * False when the two instances do not hold the same pairs.
+ */
+static inline bool raw_bracket(const char *before, const char *after, pid_t pid,
+			       const char *kind, double *lo, double *hi)
+{
+	struct truth tb = {}, ta = {};
+	struct pairs pb = {}, pa = {};
+	bool same;
+	size_t i;
+
+	raw_scan(before, pid, kind, &tb, &pb);
+	raw_scan(after, pid, kind, &ta, &pa);
+	same = pb.n == pa.n && !tb.unpaired && !ta.unpaired;
+	*lo = *hi = 0;
+	for (i = 0; same && i < pb.n; i++) {
+		*lo += (double)pb.end[i] - (double)pa.begin[i];
+		*hi += (double)pa.end[i] - (double)pb.begin[i];
+	}
+	free(pb.begin);
+	free(pb.end);
+	free(pa.begin);
+	free(pa.end);
+	return same;
+}
+
+/* The KIND reclaim begin events of every task but pid in a raw instance's text. */
+static inline unsigned long long raw_begins_except(const char *text, pid_t pid, const char *kind)
+{
+	long begin_id = event_id(kind, "begin");
 	unsigned long long n = 0;
 	const char *line;
 
@@ -142,7 +196,7 @@ static inline unsigned long long raw_begins_except(const char *text, pid_t pid)
 	return n;
 }
 
-/* Formatted lines: "... PID ... mm_vmscan_memcg_reclaim_end: nr_reclaimed=N". */
+/* Formatted lines: "... PID ... mm_vmscan_KIND_reclaim_end: nr_reclaimed=N" (one kind). */
 static inline unsigned long long fmt_pages(const char *text, pid_t pid)
 {
 	unsigned long long sum = 0;
@@ -184,26 +238,26 @@ static inline bool page_cache_site(const char *f)
 	return f && (strstr(f, "page_cache_ra") || strstr(f, "readahead") || strstr(f, "filemap"));
 }
 
-static inline void check_in_cgroup(struct jp *doc, const struct truth *t, unsigned long long pages)
+/* The stall time must lie in [lo, hi] ns: tracefs' sum of end - begin, and how close. */
+static inline void check_in_cgroup(struct jp *doc, const struct truth *t, unsigned long long pages,
+				   double lo, double hi)
 {
 	struct jp *sites = jp_arr(doc, "reclaim.callsites");
 	double stalls = reclaim_num(doc, "memcg_reclaims") + reclaim_num(doc, "pending.memcg_reclaims");
 	double ns = reclaim_num(doc, "memcg_reclaim_ns") + reclaim_num(doc, "pending.memcg_reclaim_ns");
 	double got_pages = reclaim_num(doc, "pages_reclaimed") +
 			   reclaim_num(doc, "pending.pages_reclaimed");
-	double site_stalls = 0, site_ns = 0, hist = 0, page_cache_ns = 0, tolerance;
+	double site_stalls = 0, site_ns = 0, hist = 0, page_cache_ns = 0;
 	int i;
 
 	ASSERT_EQ(jp_bool(doc, "reclaim.enabled"), 1, "reclaim.enabled in the cgroup's report");
 	ASSERT_GT(t->stalls, 0, "tracefs saw the cgroup's reader enter memcg reclaim");
 	ASSERT_EQ(t->unpaired, 0, "tracefs: every memcg reclaim begin has its end");
 	ASSERT_EQ(stalls, t->stalls, "memcg reclaims: kmscope (charged + pending) = tracefs pairs");
-	/* the two probes of one event read the clock a few hundred ns apart at most */
-	tolerance = 2000.0 * t->stalls;
-	if (!tap_ok(ns >= t->ns - tolerance && ns <= t->ns + tolerance,
-		    "memcg reclaim ns %.0f = tracefs' sum of end - begin %llu (within %.0f ns)",
-		    ns, t->ns, tolerance))
-		tap_diag("  differ by %.0f ns over %llu stalls", ns - (double)t->ns, t->stalls);
+	if (!tap_ok(ns >= lo && ns <= hi, "memcg reclaim ns %.0f in [%.0f, %.0f] (tracefs' sum of "
+		    "end - begin: %llu)", ns, lo, hi, t->ns))
+		tap_diag("  differs from tracefs' by %.0f ns over %llu stalls", ns - (double)t->ns,
+			 t->stalls);
 	ASSERT_EQ(got_pages, pages, "pages reclaimed = tracefs' nr_reclaimed sum");
 	ASSERT_EQ(reclaim_num(doc, "direct_reclaims"), 0,
 		  "no direct reclaim (memory to spare outside the cgroup): the stalls are the cgroup's");
