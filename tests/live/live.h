@@ -192,17 +192,41 @@ static inline bool proc_wait_ready(struct proc *p)
 	return proc_wait_for(p, "kmscope: tracing");
 }
 
+/* A late process's state and kernel stack (/proc/PID/stack), to tell a hang from a stall. */
+static inline void proc_diag_kernel_state(pid_t pid)
+{
+	static const char *const files[] = { "stat", "wchan", "stack" };
+	char path[64], buf[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		tap_diag("  %s: %s", path, n > 0 ? buf : "(unreadable)");
+	}
+}
+
 /*
  * Reads its output until it has exited and closed it. One still running (or whose
- * children still hold its output) after proc_timeout_ms() - a hung kmscope - is
- * killed with its process group, and that is a failed test line: prove never hangs.
+ * children still hold its output) proc_timeout_ms() after this call - a hung kmscope -
+ * is killed with its process group, and that is a failed test line: prove never hangs.
+ * The limit counts from this call, not from the start: a trace started before a long
+ * workload has the whole limit to stop after its SIGINT.
  */
 static inline int proc_finish(struct proc *p)
 {
 	int status = 0, limit = proc_timeout_ms();
 	bool reaped = false, open = true;
+	long asked = proc_elapsed_ms(p);
 
-	while (proc_elapsed_ms(p) <= limit) {
+	while (proc_elapsed_ms(p) - asked <= limit) {
 		open = proc_pump(p, 200);
 		if (!open && !reaped)
 			poll(NULL, 0, 20);
@@ -212,16 +236,18 @@ static inline int proc_finish(struct proc *p)
 			break;
 	}
 	if (!reaped || open) {
-		kill(-p->pid, SIGKILL);
-		if (!reaped)
-			kill(p->pid, SIGKILL);
 		tap_ok(false, "'%s' finishes within %d s", p->what, limit / 1000);
 		tap_diag("  %s after %d s: killed its process group (SIGKILL); stderr so far: %s",
 			 reaped ? "its output was still open" : "still running", limit / 1000,
 			 p->err ? p->err : "");
 		if (!reaped)
+			proc_diag_kernel_state(p->pid);
+		kill(-p->pid, SIGKILL);
+		if (!reaped)
+			kill(p->pid, SIGKILL);
+		if (!reaped)
 			waitpid(p->pid, &status, 0);
-		while (proc_pump(p, 200) && proc_elapsed_ms(p) < limit + 5000)
+		while (proc_pump(p, 200) && proc_elapsed_ms(p) - asked < limit + 5000)
 			;
 		if (p->out_fd >= 0)
 			close(p->out_fd);

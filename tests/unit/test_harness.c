@@ -125,6 +125,18 @@ static void quick_child(void)
 	proc_free(&p);
 }
 
+/* Started, then finished after more than the limit: the limit counts from the finish. */
+static void late_finish(void)
+{
+	struct proc p;
+
+	proc_start(&p, (char *[]){ "/bin/sh", "-c", "echo done", NULL });
+	sleep_ms(1500);
+	proc_finish(&p);
+	printf("# status %d\n", p.status);
+	proc_free(&p);
+}
+
 static void test_timeout(void)
 {
 	struct timespec t0, t1;
@@ -141,6 +153,7 @@ static void test_timeout(void)
 			"a hung command is a failed test line");
 	ASSERT_CONTAINS(out, "still running after 1 s: killed", "with a message");
 	ASSERT_CONTAINS(out, "# status 137", "killed by SIGKILL");
+	ASSERT_CONTAINS(out, "/stat: ", "the hung process's state is shown before the kill");
 	ASSERT_EQ(status, 1, "and the file fails");
 	ASSERT_LT(s, 10, "proc_finish gave up after the 1 s timeout, not 60 s");
 	ASSERT_TRUE(all_tap(out), "still TAP");
@@ -154,6 +167,11 @@ static void test_timeout(void)
 			"a child left holding the output is caught too");
 	ASSERT_CONTAINS(out, "# status 0", "the command's own status is kept");
 	ASSERT_LT(s, 10, "and it did not wait for the grandchild's 60 s");
+	free(out);
+
+	out = capture(late_finish, &status);
+	ASSERT_EQ(status, 0, "finished 1.5 s after its start with a 1 s limit: no failure line");
+	ASSERT_CONTAINS(out, "# status 0", "its own status, not a kill's");
 	free(out);
 
 	out = capture(quick_child, &status);
