@@ -18,6 +18,7 @@
 #include "report/json.h"
 
 static const struct ksym syms[] = {
+	{ "bpf_trampoline_6442461300", 0x800, "bpf" },
 	{ "bpf_trace_run6", 0x1000, NULL },
 	{ "__bpf_trace_dma_map_page", 0x1100, NULL },
 	{ "dma_map_page_attrs", 0x2000, NULL },
@@ -136,7 +137,8 @@ static void check_delta(const struct ksyms *ks)
 		ASSERT_EQ(row->use.dir_outstanding[1], 0,
 			  "delta: unmapped more than mapped: 0 outstanding, not a wrap");
 		ASSERT_EQ(row->use.dir_outstanding_bytes[1], 0, "delta: 0 outstanding bytes");
-		ASSERT_EQ(row->use.dir_outstanding[2], 2, "delta: the new scatterlists outstanding");
+		ASSERT_EQ(row->use.dir_outstanding[2], 2,
+			  "delta: the new scatterlists outstanding");
 		ASSERT_EQ(row->use.sg, 2, "delta: scatterlist calls");
 		ASSERT_EQ(row->use.coherent.count, 0, "delta: no coherent allocation");
 		ASSERT_EQ(row->use.coherent.releases, 2, "delta: the two frees");
@@ -170,6 +172,7 @@ int main(void)
 	const __u64 coh[] = { 0x1010, 0x2210, 0x9110 };
 	const __u64 blk[] = { 0x1010, 0x2010, 0x9210 };
 	const __u64 own[] = { 0x1010, 0x2010 };
+	const __u64 stale[] = { 0x8f0, 0x1110, 0x2010, 0x9010 };
 	struct dma_entry e[] = {
 		entry(DEV_A, 1, KM_DMA_SINGLE, 1, map, 4, 10, 5000, 9, 4500),
 		entry(DEV_A, 2, KM_DMA_SINGLE, 1, bounce, 4, 3, 3000, 3, 3000),
@@ -197,6 +200,9 @@ int main(void)
 	ASSERT_EQ(dma_call_site_frame(map, 4, ks), 3, "call site: past bpf, __bpf_trace, dma_*");
 	ASSERT_EQ(dma_call_site_frame(bounce, 4, ks), 3, "call site: past swiotlb_map too");
 	ASSERT_EQ(dma_call_site_frame(own, 2, ks), -1, "only the API's frames: none");
+	ASSERT_EQ(dma_call_site_frame(stale, 4, ks), 3,
+		  "call site: past a [bpf] frame of another name (a program newer than the "
+		  "symbols)");
 	ASSERT_EQ(report_dma_build(&r, &snap, NULL, ks), 0, "builds");
 	ASSERT_TRUE(r.on, "on");
 	ASSERT_EQ(r.nr_devices, 3, "three devices (one by address)");

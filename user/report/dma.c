@@ -94,7 +94,12 @@ int dma_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms)
 		unsigned long off;
 		const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ips[i], &off) : NULL;
 
-		if (!sym || !dma_own_frame(sym->name))
+		/*
+		 * [bpf]: a program's or trampoline's frame; one loaded after the symbols
+		 * were read (--caller reads them first) takes an older one's name
+		 */
+		if (!sym || (!(sym->module && !strcmp(sym->module, "bpf")) &&
+			     !dma_own_frame(sym->name)))
 			return i;
 	}
 	return -1;
