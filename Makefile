@@ -83,7 +83,7 @@ $(OUTPUT)/kmscope: $(OUTPUT)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h tests/vm/*.h user/*/*.h) $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live $(OUTPUT)/tests/vmhost
+$(OUTPUT)/tests/%: tests/%.c $(wildcard tests/*.h tests/live/*.h tests/vm/*.h user/*/*.h include/*.h) $(LIB) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/live $(OUTPUT)/tests/vmhost
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests $< $(LIB) $(LDFLAGS) $(LIBS) -o $@

@@ -8,6 +8,11 @@
  *
  * vm-kernels: host -- the HTTP server and Prometheus do not depend on the kernel (the tracer is the same as trace's), and a real Prometheus under qemu TCG took ~2 min a kernel
  */
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "live.h"
 #include "loopback.h"
 
@@ -127,12 +132,87 @@ static double prom_wait(struct proc *prom, int port, const char *promql, double 
 }
 
 
+/*
+ * The sections' workload (test_vmalloc's, whose counts it checks exactly): two per-CPU
+ * arrays make PCPU_A_N areas of 24 bytes and PCPU_C_N of 8 (bpf_map_alloc_percpu), a
+ * 4 MiB array one vmalloc area and its page array (__bpf_map_area_alloc); all closed.
+ */
+#define PCPU_A_N 7
+#define PCPU_A_V 20 /* rounds up to 24 */
+#define PCPU_C_N 3
+#define PCPU_C_V 8
+#define ARRAY_V 4096
+#define ARRAY_N 1024
+
+static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = 4;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+static int make_maps(void)
+{
+	int a = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_A_V, PCPU_A_N);
+	int b = map_create(BPF_MAP_TYPE_ARRAY, ARRAY_V, ARRAY_N);
+	int c = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, PCPU_C_V, PCPU_C_N);
+
+	if (a < 0 || b < 0 || c < 0)
+		return 1;
+	close(a);
+	close(b);
+	close(c);
+	return 0;
+}
+
+/*
+ * The reclaim workload: a process in a v1 memory cgroup limited to LIMIT_MB reads a cold
+ * file of COLD_MB, so the page cache it fills is reclaimed as it goes (memcg reclaim).
+ */
+#define COLD_MB 48
+#define LIMIT_MB 16
+#define TMPFS_MAGIC_ 0x01021994
+
+static int read_in_cgroup(const char *comm_, const char *cgroup, const char *path)
+{
+	static char buf[1 << 20];
+	char me[32], procs[300];
+	int fd;
+	FILE *f;
+
+	prctl(PR_SET_NAME, comm_);
+	snprintf(me, sizeof(me), "%d", getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	f = fopen(procs, "w");
+	if (!f || fputs(me, f) < 0 || fclose(f))
+		return 3;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 4;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 static int workload(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[2], "reclaim"))
+		return read_in_cgroup(argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[2], "readv")) {
 		prctl(PR_SET_NAME, argv[3]);
 		readv_loop(IOVECS, atoi(argv[4]));
 		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[2], "maps")) {
+		prctl(PR_SET_NAME, argv[3]);
+		/* no atexit: LeakSanitizer's thread would be a per-CPU futex hash of ours */
+		_exit(make_maps());
 	}
 	return 95;
 }
@@ -254,6 +334,286 @@ static bool write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 
 	return f && fputs(text, f) >= 0 && !fclose(f);
+}
+
+/* A sample line's value: after its last blank (a label value may have blanks). */
+static double line_value(const char *line)
+{
+	const char *end = strchrnul(line, '\n'), *v = end;
+
+	while (v > line && v[-1] != ' ')
+		v--;
+	return v > line ? strtod(v, NULL) : NAN;
+}
+
+/* The value of the sample "name{labels}" exactly as printed, or NAN when absent. */
+static double sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, series, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return NAN;
+}
+
+/* The sum of the samples of family whose callsite label is function or a clone of it. */
+static double site_samples(const char *text, const char *family, const char *function)
+{
+	char head[256];
+	const char *p;
+	double sum = 0;
+
+	snprintf(head, sizeof(head), "%s{callsite=\"", family);
+	for (p = text; p && (p = strstr(p, head)); p++) {
+		const char *f = p + strlen(head);
+		char fn[192];
+		size_t n = strcspn(f, "\"");
+
+		snprintf(fn, sizeof(fn), "%.*s", (int)(n < sizeof(fn) ? n : sizeof(fn) - 1), f);
+		if (function_is(fn, function))
+			sum += line_value(p);
+	}
+	return sum;
+}
+
+/* The sum of every sample of family (any labels). */
+static double family_sum(const char *text, const char *family)
+{
+	size_t n = strlen(family);
+	const char *p;
+	double sum = 0;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, family, n) && (p[n] == '{' || p[n] == ' '))
+			sum += line_value(p);
+	return sum;
+}
+
+/* COLD_MB written, synced and dropped from the page cache, on a disk (not tmpfs). */
+static bool make_cold_file(char *path, size_t len)
+{
+	static const char *const dirs[] = { "/var/tmp", "/tmp", "/root" };
+	static char buf[1 << 20];
+	size_t d;
+	int fd = -1, i;
+
+	for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]) && fd < 0; d++) {
+		struct statfs fs;
+
+		if (statfs(dirs[d], &fs) || fs.f_type == TMPFS_MAGIC_)
+			continue;
+		snprintf(path, len, "%s/kmscope-test-exporter-%d", dirs[d], (int)getpid());
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return false;
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < COLD_MB; i++)
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	if (i < COLD_MB || fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)) {
+		close(fd);
+		unlink(path);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/*
+ * exporter --reclaim under memcg reclaim: the reader in the limited cgroup stalls; the
+ * scrape's call-site series sum to the section's total stalls and stall time (kept
+ * series and other included). Exact stall counts against tracefs are test_reclaim's.
+ */
+static void check_memcg_stalls(int port, const char *sec_comm)
+{
+	char cgroup[128], file[300], limit[32];
+	char *argv_w[] = { self, "workload", "reclaim", (char *)sec_comm, cgroup, file, NULL };
+	double stalls = 0, secs, site_secs;
+	char *body = NULL;
+	struct proc w;
+	FILE *f;
+	int i;
+
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK)) {
+		tap_skip("exporter --reclaim under memcg reclaim", "no v1 memory cgroup at "
+			 "/sys/fs/cgroup/memory (CONFIG_MEMCG, mounted as cgroup v1)");
+		return;
+	}
+	if (!make_cold_file(file, sizeof(file))) {
+		tap_skip("exporter --reclaim under memcg reclaim", "no disk-backed directory to "
+			 "write a cold 48 MiB file in (/var/tmp, /tmp, /root)");
+		return;
+	}
+	snprintf(cgroup, sizeof(cgroup), "/sys/fs/cgroup/memory/kmscope-exporter-%d",
+		 (int)getpid());
+	snprintf(limit, sizeof(limit), "%d", LIMIT_MB << 20);
+	if (!ASSERT_EQ(mkdir(cgroup, 0755), 0, "reclaim: a memory cgroup")) {
+		unlink(file);
+		return;
+	}
+	{
+		char path[200];
+
+		snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", cgroup);
+		f = fopen(path, "w");
+		ASSERT_TRUE(f && fputs(limit, f) >= 0 && !fclose(f), "reclaim: limited to 16 MiB");
+	}
+	ASSERT_EQ(run(&w, argv_w), 0, "reclaim: the reader in the cgroup read its 48 MiB file");
+	proc_free(&w);
+	for (i = 0; i < 20; i++) { /* a stall is charged at the task's next allocation */
+		free(body);
+		body = NULL;
+		if (http_get(port, "/metrics", NULL, &body) == 200 &&
+		    (stalls = sample(body, "kmscope_reclaim_stalls_total")) > 0)
+			break;
+		sleep_ms(100);
+	}
+	ASSERT_GT(stalls, 0, "reclaim: the reader's memcg reclaim stalls are counted");
+	if (!ASSERT_EQ(family_sum(body, "kmscope_reclaim_callsite_stalls_total"), stalls,
+		       "reclaim: the call-site series sum to the total stalls")) {
+		const char *r = body ? strstr(body, "kmscope_reclaim_callsite_stalls_total") : NULL;
+
+		const char *end = !body ? "" : strlen(body) > 300 ? body + strlen(body) - 300 : body;
+
+		tap_diag("scrape of %zu bytes, its end: %s", body ? strlen(body) : 0, end);
+		tap_diag("its call-site stalls: %.1500s", r ? r : "(none)");
+	}
+	secs = family_sum(body, "kmscope_reclaim_stall_seconds_total");
+	site_secs = family_sum(body, "kmscope_reclaim_callsite_stall_seconds_total");
+	ASSERT_GT(sample(body, "kmscope_reclaim_stall_seconds_total{kind=\"memcg_reclaim\"}"), 0,
+		  "reclaim: time in memcg reclaim");
+	tap_ok(fabs(secs - site_secs) < 1e-6, "reclaim: the call sites' stall seconds sum to the "
+	       "total (%.9f, %.9f)", site_secs, secs);
+	ASSERT_GT(sample(body, "kmscope_reclaim_pages_reclaimed_total"), 0,
+		  "reclaim: pages reclaimed for them");
+	free(body);
+	rmdir(cgroup);
+	unlink(file);
+}
+
+static long bpf_array_size(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long size = -1;
+	int id;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
+	if (id > 0)
+		size = btf__resolve_size(btf, id);
+	btf__free(btf);
+	return size;
+}
+
+/*
+ * exporter --reclaim --vmalloc --dma: each section's families in a scrape, with the
+ * exact counts of a workload the test controls (BPF maps: their per-CPU and vmalloc
+ * areas, scoped by --comm); no stall and, on the host, no DMA API call in scope, so
+ * those are present and 0; the DMA section says whether this kernel has the events.
+ */
+static void test_sections(const char *dir)
+{
+	char sec_comm[16], listen[64], file[300], cmd[700], *body = NULL;
+	int port = loopback_free_port(), i, nids;
+	long header = bpf_array_size();
+	double cpus = libbpf_num_possible_cpus(), area, pages_area;
+	bool dma_tps = !access("/sys/kernel/tracing/events/dma", F_OK);
+	struct proc e, w;
+	__u32 ids[64];
+
+	snprintf(sec_comm, sizeof(sec_comm), "kmse-%d", (int)getpid());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	if (!ASSERT_GT(header, 0, "sections: sizeof(struct bpf_array) from BTF") || port < 0)
+		return;
+	area = ((header + ARRAY_V * ARRAY_N + 4095) & ~4095L) + 4096;
+	pages_area = ((((long)area - 4096) / 4096 * 8 + 4095) & ~4095L) + 4096;
+	{
+		char *argv_e[] = { (char *)kmscope_path(), "exporter", "--listen", listen, "--comm",
+				   sec_comm, "--reclaim", "--vmalloc", "--dma", NULL };
+
+		if (!proc_start_until(&e, argv_e, "kmscope: exporting")) {
+			proc_finish(&e);
+			ASSERT_TRUE(false, "exporter --reclaim --vmalloc --dma starts");
+			tap_diag("%s", e.err ? e.err : "");
+			proc_free(&e);
+			return;
+		}
+	}
+	nids = live_prog_ids(e.pid, ids, 64);
+	{
+		char *argv_w[] = { self, "workload", "maps", sec_comm, NULL };
+
+		ASSERT_EQ(run(&w, argv_w), 0, "sections: the workload made its maps");
+		proc_free(&w);
+	}
+	/* the maps' frees run from a workqueue */
+	for (i = 0; i < 50; i++) {
+		free(body);
+		body = NULL;
+		if (http_get(port, "/metrics", NULL, &body) == 200 &&
+		    sample(body, "kmscope_percpu_frees_total") == PCPU_A_N + PCPU_C_N &&
+		    sample(body, "kmscope_vmalloc_frees_total") == 2)
+			break;
+		sleep_ms(100);
+	}
+	if (!ASSERT_TRUE(body != NULL, "sections: a scrape"))
+		goto stop;
+	ASSERT_EQ(sample(body, "kmscope_percpu_allocations_total"), PCPU_A_N + PCPU_C_N,
+		  "percpu: the workload's per-CPU areas, exactly");
+	ASSERT_EQ(sample(body, "kmscope_percpu_bytes_total"),
+		  (PCPU_A_N * 24 + PCPU_C_N * 8) * cpus, "percpu: their bytes x possible CPUs");
+	ASSERT_EQ(sample(body, "kmscope_percpu_frees_total"), PCPU_A_N + PCPU_C_N,
+		  "percpu: all freed (the maps were closed)");
+	ASSERT_EQ(sample(body, "kmscope_percpu_outstanding_bytes"), 0, "percpu: none outstanding");
+	ASSERT_EQ(site_samples(body, "kmscope_percpu_callsite_allocations_total",
+			       "bpf_map_alloc_percpu"), PCPU_A_N + PCPU_C_N,
+		  "percpu: the bpf_map_alloc_percpu call-site series");
+	ASSERT_EQ(site_samples(body, "kmscope_percpu_callsite_bytes_total",
+			       "bpf_map_alloc_percpu"), (PCPU_A_N * 24 + PCPU_C_N * 8) * cpus,
+		  "percpu: its bytes");
+	ASSERT_EQ(sample(body, "kmscope_vmalloc_allocations_total"), 2,
+		  "vmalloc: the array's area and its page array");
+	ASSERT_EQ(sample(body, "kmscope_vmalloc_bytes_total"), area + pages_area,
+		  "vmalloc: PAGE_ALIGN(header + 4 MiB) + guard, and the page array's");
+	ASSERT_EQ(site_samples(body, "kmscope_vmalloc_callsite_allocations_total",
+			       "__bpf_map_area_alloc"), 2,
+		  "vmalloc: the __bpf_map_area_alloc call-site series");
+	ASSERT_EQ(sample(body, "kmscope_kvmalloc_fallbacks_total"), 0, "vmalloc: no fallback");
+	ASSERT_EQ(sample(body, "kmscope_reclaim_stalls_total"), 0,
+		  "reclaim: the section is there, no stall");
+	ASSERT_EQ(sample(body, "kmscope_reclaim_callsite_stalls_total{callsite=\"other\","
+			       "module=\"other\"}"), 0, "reclaim: its kept other series, 0");
+	if (dma_tps) {
+		ASSERT_EQ(sample(body, "kmscope_dma_api_traced{reason=\"\"}"), 1,
+			  "dma: traced (tracefs has the dma: events)");
+		ASSERT_EQ(sample(body, "kmscope_dma_mappings_total{direction=\"to_device\"}"), 0,
+			  "dma: no mapping in scope (the workload makes none)");
+		ASSERT_EQ(sample(body, "kmscope_dma_device_mappings_total{device=\"other\","
+				       "driver=\"other\"}"), 0, "dma: the device table's other, 0");
+	} else {
+		ASSERT_CONTAINS(body, "kmscope_dma_api_traced{reason=\"this kernel has no dma: ",
+				"dma: not traced, saying why");
+	}
+	ASSERT_EQ(sample(body, "kmscope_rows_in_other{table=\"percpu_callsite\"}"), 0,
+		  "rows in other: none for the per-CPU call sites");
+	snprintf(file, sizeof(file), "%s/sections.prom", dir);
+	if (write_file(file, body)) {
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s > %s.lint 2>&1", file, file);
+		if (!ASSERT_EQ(system(cmd), 0, "promtool check metrics is clean on the sections"))
+			tap_diag("see %s.lint", file);
+	}
+	check_memcg_stalls(port, sec_comm);
+stop:
+	free(body);
+	clock_gettime(CLOCK_MONOTONIC, &e.started);
+	kill(e.pid, SIGTERM);
+	ASSERT_EQ(proc_finish(&e), 0, "sections: SIGTERM, exit 0");
+	ASSERT_TRUE(live_progs_gone(ids, nids), "sections: every BPF program detached");
+	proc_free(&e);
 }
 
 /* kmscope record, then report -i --prometheus: the recording's totals as metrics. */
@@ -460,6 +820,7 @@ int main(int argc, char **argv)
 	proc_free(&exp);
 	test_trace_file(dir);
 	test_report_recording(dir);
+	test_sections(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		tap_diag("cannot remove %s", dir);

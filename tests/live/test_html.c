@@ -589,6 +589,123 @@ static void test_vmalloc_section(void)
 	proc_free(&c);
 }
 
+static struct dma_entry dma_row(__u64 dev, int id, __u16 kind, __u16 dir, __u64 site,
+				__u64 count, __u64 bytes, __u64 releases, __u64 released_bytes)
+{
+	struct dma_entry e = {};
+
+	e.key.dev = dev;
+	e.key.stack_id = id;
+	e.key.kind = kind;
+	e.key.dir = dir;
+	e.ips[0] = site; /* no symbols: the first frame is the call site */
+	e.val.count = count;
+	e.val.bytes = bytes;
+	e.val.releases = releases;
+	e.val.released_bytes = released_bytes;
+	return e;
+}
+
+/* Each bar of chart against the rows of the JSON array path, in order; the bars' sum. */
+static double check_dma_bars(const char *dom, struct jp *doc, const char *path,
+			     const char *chart, int want)
+{
+	struct jp *rows = jp_arr(doc, path);
+	const char *from = dom, *t;
+	double sum = 0;
+	int i, wrong = 0;
+
+	for (i = 0; (t = next_bar(&from, chart)); i++) {
+		struct jp *r = rows && i < rows->n ? rows->kids[i] : NULL;
+		double coh = jp_num(r, "coherent.bytes") + jp_num(r, "pages.bytes");
+		double live = jp_num(r, "coherent.outstanding_bytes") +
+			      jp_num(r, "pages.outstanding_bytes") +
+			      jp_num(r, "streaming.outstanding_bytes");
+
+		if (!r || num_attr(t, "data-value") != coh + jp_num(r, "streaming.bytes") +
+							 jp_num(r, "bounced.bytes") ||
+		    num_attr(t, "data-coherent") != coh ||
+		    num_attr(t, "data-mapped") != jp_num(r, "streaming.bytes") ||
+		    num_attr(t, "data-mappings") != jp_num(r, "streaming.count") ||
+		    num_attr(t, "data-bounced") != jp_num(r, "bounced.bytes") ||
+		    num_attr(t, "data-outstanding") != live)
+			wrong++;
+		sum += num_attr(t, "data-value");
+	}
+	tap_ok(i == want && rows && rows->n == want, "%s: one bar per row of %s (%d)", chart, path,
+	       i);
+	tap_ok(!wrong, "%s: each bar is its row's bytes, mappings, bounces, outstanding", chart);
+	return sum;
+}
+
+/*
+ * trace --dma's section, hand-made (the host's DMA bypasses the DMA API: the VM test has
+ * the ground truth): the totals table, the lost box, one bar per device and per call
+ * site equal to the page's own JSON; off, the reason.
+ */
+static void test_dma_section(void)
+{
+	const __u64 a = 0xffff888000001000ULL, b = 0xffff888000002000ULL, d = 0xffff888000003000ULL;
+	struct dma_entry e[] = {
+		dma_row(a, 1, KM_DMA_COHERENT, KM_DMA_DIR_NONE, 0xffffffff81000100UL, 2, 8192, 1, 4096),
+		dma_row(a, 2, KM_DMA_SINGLE, 1, 0xffffffff81000200UL, 10, 15000, 9, 13500),
+		dma_row(a, 2, KM_DMA_BOUNCE, KM_DMA_DIR_NONE, 0xffffffff81000200UL, 3, 4500, 0, 0),
+		dma_row(b, 3, KM_DMA_SG, 0, 0xffffffff81000300UL, 6, 6000, 6, 6000),
+		dma_row(d, 4, KM_DMA_SINGLE, 2, 0xffffffff81000400UL, 1, 64, 0, 0),
+	};
+	struct dma_device_entry devs[] = { { a, { "0000:00:04.0", "mydrv" } },
+					   { b, { "vda", "" } }, { d, { "<b>odd</b>", "x" } } };
+	struct dma_snapshot ds = { .entries = e, .n = 5, .devices = devs, .nr_devices = 3 };
+	struct kmalloc_classes classes;
+	struct gfp_bits gfp = {};
+	struct report_env env = { .gfp = &gfp, .classes = &classes, .sections = REPORT_ALL,
+				  .scope = "hand-made DMA", .dma = &ds };
+	static const struct { const char *key; double value; } cells[] = {
+		{ "coherent", 2 }, { "coherent_bytes", 8192 }, { "coherent_outstanding_bytes", 4096 },
+		{ "mappings", 17 }, { "mapped_bytes", 21064 }, { "mappings_outstanding", 2 },
+		{ "to_device", 10 }, { "from_device_bytes", 64 }, { "bidirectional", 6 },
+		{ "bounces", 3 }, { "bounced_bytes", 4500 }, { "dma_api.dropped.stacks", 2 },
+	};
+	char want[128];
+	struct jp *doc;
+	struct proc c;
+	size_t i;
+
+	ds.counters[KM_DC_STACK_LOST] = 2;
+	kmalloc_classes__default(&classes);
+	doc = hand_made_page(&env, "dma", &c);
+	if (!doc)
+		return;
+	for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		snprintf(want, sizeof(want), "data-key=\"%s\" data-value=\"%.0f\"", cells[i].key,
+			 cells[i].value);
+		tap_ok(c.out && strstr(c.out, want), "dma table: %s is %.0f", cells[i].key,
+		       cells[i].value);
+	}
+	ASSERT_EQ(check_dma_bars(c.out, doc, "dma_api.devices", "dma-devices", 3), 33756,
+		  "dma-devices: together every byte allocated, mapped and bounced");
+	ASSERT_EQ(check_dma_bars(c.out, doc, "dma_api.callsites", "dma-callsites", 4), 33756,
+		  "dma-callsites: the same bytes by call site");
+	ASSERT_EQ(bar_value(c.out, "dma-devices", "vda [no driver]", "data-mappings"), 6,
+		  "a device without a driver says so");
+	ASSERT_EQ(bar_value(c.out, "dma-devices", "<b>odd</b> [x]", "data-value"), 64,
+		  "a device name with markup is a label, not markup");
+	ASSERT_TRUE(c.out && !strstr(c.out, "<b>odd"), "and no <b> element came of it");
+	jp_free(doc);
+	proc_free(&c);
+
+	env.dma = NULL;
+	env.dma_reason = "this kernel has no dma: tracepoints";
+	doc = hand_made_page(&env, "dma-off", &c);
+	if (!doc)
+		return;
+	ASSERT_CONTAINS(c.out, "not traced: this kernel has no dma: tracepoints",
+			"off: the section says why");
+	ASSERT_EQ(bar_count(c.out, "dma-devices"), 0, "off: no device bars");
+	jp_free(doc);
+	proc_free(&c);
+}
+
 /* One error line each, before anything is traced. */
 static void test_errors(void)
 {
@@ -626,6 +743,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_reclaim_section();
 	test_vmalloc_section();
+	test_dma_section();
 	if (!tap_failed) {
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 		struct proc p;

@@ -7,6 +7,7 @@
  * vm-kernels: host -- the session loop, signals and CMD handling are user space, the same on every kernel (~18 s a kernel under qemu TCG)
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include "live.h"
 
 #define KM(...) ((char *[]){ (char *)kmscope_path(), __VA_ARGS__, NULL })
@@ -171,6 +172,97 @@ static void test_sigint(void)
 	proc_free(&p);
 }
 
+/* The syscall kmscope is blocked in, from /proc/PID/syscall ("1 ..." is write), or -1. */
+static long blocked_syscall(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *f;
+	long nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		nr = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	return nr;
+}
+
+/*
+ * SIGINT while kmscope is blocked writing to a full stdout pipe: the write is restarted,
+ * not cut short (no report lost or torn): every line is a whole JSON document, the
+ * intervals are 1..N without a gap, then the total, and the status is CMD's.
+ */
+static void test_sigint_full_pipe(void)
+{
+	struct proc p;
+	const char *line, *nl;
+	int n = 0, next = 1, bad = 0, totals = 0, i;
+	double sum = 0, total = -1;
+	long nr = -1;
+	double took;
+	char what[96];
+
+	proc_start(&p, KM("trace", "--json", "--interval", "0.05", "--", "/bin/sleep", "300"));
+	/* the smallest pipe, so that a few interval documents fill it */
+	fcntl(p.out_fd, F_SETPIPE_SZ, 4096);
+	for (i = 0; i < 400 && nr != SYS_write; i++) {
+		sleep_ms(50);
+		nr = blocked_syscall(p.pid);
+	}
+	if (!ASSERT_EQ(nr, SYS_write, "kmscope blocks writing to its full stdout pipe")) {
+		kill(-p.pid, SIGKILL);
+		proc_finish(&p);
+		proc_free(&p);
+		return;
+	}
+	/*
+	 * The first signal returns the write with what fit (stdio writes the rest, and
+	 * blocks again on the still-full pipe, having written nothing); a second one, now,
+	 * would fail that write with EINTR and stdio would drop its buffer.
+	 */
+	kill(p.pid, SIGINT);
+	for (i = 0; i < 40 && blocked_syscall(p.pid) != SYS_write; i++)
+		sleep_ms(50);
+	sleep_ms(100);
+	kill(p.pid, SIGINT);
+	ASSERT_TRUE(finish_within(&p, 20, &took), "SIGINT in a blocked write: kmscope exits");
+	ASSERT_EQ(p.status, 128 + SIGINT, "SIGINT in a blocked write: CMD's status, 130");
+	for (line = p.out; line && *line; line = nl + 1) {
+		struct jp *doc;
+		char *text;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		text = strndup(line, nl - line + 1);
+		doc = jp_parse(text, NULL);
+		n++;
+		if (!doc)
+			bad++;
+		else if (jp_get(doc, "total") && jp_bool(doc, "total") == 1) {
+			totals++;
+			total = jp_num(doc, "summary.allocations");
+		} else if (jp_num(doc, "interval") == next) {
+			next++;
+			sum += jp_num(doc, "summary.allocations");
+		}
+		else
+			bad++;
+		jp_free(doc);
+		free(text);
+	}
+	snprintf(what, sizeof(what), "every one of the %d lines is a whole document, in order", n);
+	ASSERT_EQ(bad, 0, what);
+	snprintf(what, sizeof(what), "interval documents before the signal (%d)", next - 1);
+	ASSERT_TRUE(next > 2, what);
+	ASSERT_EQ(totals, 1, "the total comes last, once");
+	snprintf(what, sizeof(what), "the intervals' allocations sum to the total's (%.0f)", total);
+	if (!ASSERT_TRUE(total > 0 && sum == total, what))
+		tap_diag("  intervals %.0f, total %.0f", sum, total);
+	proc_free(&p);
+}
+
 /* SIGHUP (an ssh session dropping) prints the report as SIGTERM does. */
 static void test_sighup(int sig)
 {
@@ -264,6 +356,7 @@ int main(void)
 	test_duration_ends_cmd();
 	test_term_ignored();
 	test_sigint();
+	test_sigint_full_pipe();
 	test_sighup(SIGHUP);
 	test_sighup(SIGTERM);
 	test_cmd_exit();

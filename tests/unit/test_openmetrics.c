@@ -255,6 +255,197 @@ static void test_sections(struct snapshot *snap, struct report_env *env)
 	if (rc >= 0 && !ASSERT_EQ(rc, 0, "promtool: the sections' families are clean"))
 		tap_diag("%s", msg);
 	free(out);
+
+	/* kept from scrape to scrape like the slab tables: the last row first, then all */
+	o.keep = om_keep_new();
+	o.top_sites = 1;
+	vs.entries = &ve[2];
+	vs.n = 1;
+	env->vmalloc = &vs;
+	out = print(snap, env, &o);
+	free(out);
+	vs.entries = ve;
+	vs.n = 3;
+	out = print(snap, env, &o);
+	env->vmalloc = NULL;
+	ASSERT_EQ(value(out, "kmscope_percpu_callsite_allocations_total{callsite=\"start_kernel\","
+			     "module=\"vmlinux\"}"), 10,
+		  "percpu kept: the first scrape's call site keeps its series");
+	ASSERT_EQ(value(out, "kmscope_percpu_callsite_allocations_total{callsite=\"other\","
+			     "module=\"other\"}"), 30 + 20, "percpu kept: the larger newcomers in other");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"percpu_callsite\"}"), 2,
+		  "percpu kept: rows in other");
+	free(out);
+	om_keep_free(o.keep);
+}
+
+#define DEV_A 0xffff888000001000ULL
+#define DEV_B 0xffff888000002000ULL
+#define DEV_C 0xffff888000003000ULL
+
+static struct dma_entry dma_row(__u64 dev, int id, __u16 kind, __u16 dir, __u64 site,
+				__u64 count, __u64 bytes, __u64 releases, __u64 released_bytes)
+{
+	struct dma_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.key.dev = dev;
+	e.key.stack_id = id;
+	e.key.kind = kind;
+	e.key.dir = dir;
+	e.ips[0] = site; /* the caller: the BPF and DMA API frames are test_dma_report's */
+	e.val.count = count;
+	e.val.bytes = bytes;
+	e.val.releases = releases;
+	e.val.released_bytes = released_bytes;
+	return e;
+}
+
+#define DMA_A "device=\"0000:00:04.0\",driver=\"e1000\""
+#define DMA_CLEAN "{callsite=\"e1000_clean+0x8\",module=\"e1000\",device=\"0000:00:04.0\"}"
+#define DMA_PROBE "{callsite=\"e1000_probe+0x10\",module=\"e1000\",device=\"0000:00:04.0\"}"
+#define DMA_OTHER "{callsite=\"other\",module=\"other\",device=\"other\"}"
+
+/*
+ * trace --dma: totals by kind and direction, outstanding as gauges, the lost counters,
+ * devices bounded by the module bound and call sites by --top, each then other; off,
+ * one gauge with the reason; kept series as for the slab tables.
+ */
+static void test_dma(struct snapshot *snap, struct report_env *env)
+{
+	struct dma_entry e[] = {
+		dma_row(DEV_A, 1, KM_DMA_COHERENT, KM_DMA_DIR_NONE, E1000_PROBE + 0x10, 2, 8192, 1,
+			4096),
+		dma_row(DEV_A, 2, KM_DMA_SINGLE, 1, E1000_CLEAN + 0x8, 10, 15000, 9, 13500),
+		dma_row(DEV_A, 2, KM_DMA_SINGLE, 2, E1000_CLEAN + 0x8, 4, 6000, 4, 6000),
+		dma_row(DEV_A, 2, KM_DMA_BOUNCE, KM_DMA_DIR_NONE, E1000_CLEAN + 0x8, 3, 4500, 0, 0),
+		dma_row(DEV_B, 3, KM_DMA_SG, 0, START_KERNEL + 0x20, 6, 6000, 6, 6000),
+		dma_row(DEV_C, 4, KM_DMA_SINGLE, 1, START_KERNEL + 0x30, 1, 64, 0, 0),
+	};
+	struct dma_device_entry devs[] = {
+		{ DEV_A, { "0000:00:04.0", "e1000" } },
+		{ DEV_B, { "vda", "" } },
+		{ DEV_C, { "0000:00:05.0", "ahci" } },
+	};
+	struct dma_snapshot ds = { .entries = e, .n = 6, .devices = devs, .nr_devices = 3 };
+	struct om_options o = { .dialect = OM_TEXT_004, .top_sites = 2, .top_caches = 1,
+				.top_modules = 2 };
+	char *out, msg[4096];
+	int rc;
+
+	e[0].val.failures = 1;
+	ds.counters[KM_DC_DROPPED_SITES] = 2;
+	ds.counters[KM_DC_SG_TRUNCATED] = 1;
+	out = print(snap, env, &o);
+	ASSERT_TRUE(out && !strstr(out, "kmscope_dma_api_traced") &&
+		    !strstr(out, "kmscope_dma_mappings"), "without --dma: none of its families");
+	free(out);
+	env->dma_reason = "this kernel has no dma: tracepoints";
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_dma_api_traced{reason=\"this kernel has no dma: "
+			     "tracepoints\"}"), 0, "--dma on a kernel without the events: 0, why");
+	ASSERT_TRUE(out && !strstr(out, "kmscope_dma_mappings"), "and no other DMA family");
+	free(out);
+	env->dma_reason = NULL;
+
+	env->dma = &ds;
+	out = print(snap, env, &o);
+	if (!ASSERT_TRUE(out != NULL, "printed with --dma"))
+		goto done;
+	ASSERT_EQ(value(out, "kmscope_dma_api_traced{reason=\"\"}"), 1, "traced: 1, no reason");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_allocations_total{kind=\"coherent\"}"), 2,
+		  "coherent allocations");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_bytes_total{kind=\"coherent\"}"), 8192,
+		  "coherent bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_failures_total{kind=\"coherent\"}"), 1,
+		  "coherent failures");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_frees_total{kind=\"coherent\"}"), 1,
+		  "coherent frees");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_outstanding_bytes{kind=\"coherent\"}"), 4096,
+		  "coherent outstanding bytes (a gauge)");
+	ASSERT_EQ(value(out, "kmscope_dma_coherent_allocations_total{kind=\"pages\"}"), 0,
+		  "no dma_alloc_pages");
+	ASSERT_EQ(value(out, "kmscope_dma_mappings_total{direction=\"to_device\"}"), 11,
+		  "mappings to the device: 10 + 1");
+	ASSERT_EQ(value(out, "kmscope_dma_mappings_total{direction=\"from_device\"}"), 4,
+		  "mappings from the device");
+	ASSERT_EQ(value(out, "kmscope_dma_mappings_total{direction=\"bidirectional\"}"), 6,
+		  "bidirectional: the scatterlist's");
+	ASSERT_EQ(value(out, "kmscope_dma_mapped_bytes_total{direction=\"to_device\"}"), 15064,
+		  "bytes mapped to the device");
+	ASSERT_EQ(value(out, "kmscope_dma_outstanding_mappings{direction=\"to_device\"}"), 2,
+		  "outstanding mappings to the device: 1 of 10, 1 of 1");
+	ASSERT_EQ(value(out, "kmscope_dma_outstanding_mapped_bytes{direction=\"to_device\"}"),
+		  1500 + 64, "their bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_unmaps_total"), 9 + 4 + 6, "unmaps");
+	ASSERT_EQ(value(out, "kmscope_dma_sg_mappings_total"), 6, "scatterlist calls");
+	ASSERT_EQ(value(out, "kmscope_dma_bounces_total"), 3, "bounces");
+	ASSERT_EQ(value(out, "kmscope_dma_bounced_bytes_total"), 4500, "bounced bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_lost_total{reason=\"site_map_full\"}"), 2,
+		  "lost: site map full");
+	ASSERT_EQ(value(out, "kmscope_dma_lost_total{reason=\"sg_truncated\"}"), 1,
+		  "lost: a scatterlist summed in part");
+	ASSERT_EQ(samples(out, "kmscope_dma_device_mapped_bytes_total"), 3,
+		  "devices: the top 2 (the module bound), then other");
+	ASSERT_EQ(value(out, "kmscope_dma_device_mapped_bytes_total{" DMA_A "}"), 21000,
+		  "device A: bytes mapped");
+	ASSERT_EQ(value(out, "kmscope_dma_device_coherent_bytes_total{" DMA_A "}"), 8192,
+		  "device A: coherent bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_device_bounced_bytes_total{" DMA_A "}"), 4500,
+		  "device A: bounced bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_device_outstanding_bytes{" DMA_A "}"), 4096 + 1500,
+		  "device A: outstanding bytes, coherent and mapped (a gauge)");
+	ASSERT_EQ(value(out, "kmscope_dma_device_mappings_total{device=\"vda\",driver=\"\"}"), 6,
+		  "device B, no driver: its mappings");
+	ASSERT_EQ(value(out, "kmscope_dma_device_mapped_bytes_total{device=\"other\","
+			     "driver=\"other\"}"), 64, "the third device in other");
+	ASSERT_EQ(samples(out, "kmscope_dma_callsite_mappings_total"), 3,
+		  "call sites: the top 2, then other");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_mappings_total" DMA_CLEAN), 14,
+		  "e1000_clean on A: its mappings of both directions");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_bounced_bytes_total" DMA_CLEAN), 4500,
+		  "e1000_clean on A: its bounces");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_coherent_allocations_total" DMA_PROBE), 2,
+		  "e1000_probe on A: the coherent allocations");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_mapped_bytes_total" DMA_OTHER), 6064,
+		  "other: the two start_kernel rows' bytes");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"dma_device\"}"), 1,
+		  "rows in other: one device");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"dma_callsite\"}"), 2,
+		  "rows in other: two call sites");
+	rc = promtool(out, msg, sizeof(msg));
+	if (rc >= 0 && !ASSERT_EQ(rc, 0, "promtool: the DMA families are clean"))
+		tap_diag("%s", msg);
+	free(out);
+
+	/* kept: the first scrape's call site keeps its series when a larger one comes */
+	o.keep = om_keep_new();
+	o.top_sites = 1;
+	ds.n = 1;
+	out = print(snap, env, &o);
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_coherent_bytes_total" DMA_PROBE), 8192,
+		  "keep: the first scrape's one call site");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_mapped_bytes_total" DMA_OTHER), 0,
+		  "keep: other is there, 0");
+	free(out);
+	ds.n = 6;
+	out = print(snap, env, &o);
+	ASSERT_EQ(samples(out, "kmscope_dma_callsite_mapped_bytes_total"), 2,
+		  "keep: still 1 + other");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_coherent_bytes_total" DMA_PROBE), 8192,
+		  "keep: the kept one stays though e1000_clean has more bytes");
+	ASSERT_EQ(value(out, "kmscope_dma_callsite_mapped_bytes_total" DMA_OTHER), 21000 + 6000 + 64,
+		  "keep: the newcomers count in other");
+	ASSERT_EQ(value(out, "kmscope_dma_device_mapped_bytes_total{" DMA_A "}"), 21000,
+		  "keep: device A kept from the first scrape");
+	ASSERT_EQ(value(out, "kmscope_dma_device_mapped_bytes_total{device=\"vda\",driver=\"\"}"),
+		  6000, "keep: device B joined while there was room");
+	ASSERT_EQ(value(out, "kmscope_rows_in_other{table=\"dma_callsite\"}"), 3,
+		  "keep: rows in other");
+	free(out);
+	om_keep_free(o.keep);
+done:
+	env->dma = NULL;
 }
 
 int main(void)
@@ -391,6 +582,7 @@ int main(void)
 
 	test_keep(&snap, &env);
 	test_sections(&snap, &env);
+	test_dma(&snap, &env);
 	o.dialect = OM_OPENMETRICS;
 	o.top_sites = 2;
 	o.extra = extra;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Command-line options of `kmscope exporter`: trace's scope, where to listen, the bounds. */
+/*
+ * Command-line options of `kmscope exporter`: trace's scope and report sections, where
+ * to listen, the bounds.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +19,8 @@ static const struct km_option exporter_options[] = {
 	KM_OPT("listen", OPT_LISTEN, false, "ADDR:PORT", "serve GET /metrics there (required):\n"
 	  "127.0.0.1:9633, [::1]:9633, or :9633 for every address"),
 	KM_SCOPE_ROWS(KM_SCOPE_PID_HELP, KM_SCOPE_CALLER_HELP, KM_SCOPE_STACK_HELP),
+	KM_OPT_SECTION("Report sections (docs/prometheus.md):"),
+	TRACE_SECTION_ROWS,
 	KM_OPT_SECTION("Series:"),
 	KM_OPT("top", 'n', true, "N", "call-site series before the \"other\" one (default 15;\n"
 	  "0 for all: unbounded); caches are bounded at 100 and\n"
@@ -38,7 +43,8 @@ const struct km_command_spec exporter_spec = {
 		 "since the start) at http://ADDR:PORT/metrics.",
 	.options = exporter_options,
 	.examples = "  kmscope exporter --listen 127.0.0.1:9633          the whole system\n"
-		    "  kmscope exporter --listen :9633 -m e1000e -n 30   one driver, 30 call sites\n",
+		    "  kmscope exporter --listen :9633 -m e1000e -n 30   one driver, 30 call sites\n"
+		    "  kmscope exporter --listen :9633 --dma --vmalloc   with the DMA API and vmalloc\n",
 	.handler = exporter_option,
 };
 
@@ -48,6 +54,8 @@ static int exporter_option(void *ctx, int id, const char *arg)
 	uint64_t v;
 	int err = km_scope_option(&o->scope, &exporter_spec, id, arg);
 
+	if (err == KM_OPT_UNHANDLED)
+		err = trace_section_option(o, id);
 	if (err != KM_OPT_UNHANDLED)
 		return err;
 	switch (id) {

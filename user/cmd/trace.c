@@ -227,6 +227,39 @@ static int report_emit(struct report_state *rs, const struct snapshot *snap, dou
 }
 
 /*
+ * A scrape's rows of the opt-in sections (exporter --reclaim / --vmalloc / --dma), since
+ * the start as the slab maps', pointed to by rs->env until sections_free().
+ */
+static int sections_read(struct report_state *rs, struct reclaim_snapshot *r,
+			 struct vmalloc_snapshot *v, struct dma_snapshot *d)
+{
+	int err = 0;
+
+	if (rs->reclaim)
+		err = reclaim_tracer_read(rs->reclaim, r);
+	if (!err && rs->vmalloc)
+		err = vmalloc_tracer_read(rs->vmalloc, v);
+	if (!err && rs->dma && rs->dma->skel)
+		err = dma_tracer_read(rs->dma, d);
+	rs->env.reclaim = rs->reclaim ? r : NULL;
+	rs->env.vmalloc = rs->vmalloc ? v : NULL;
+	rs->env.dma = rs->dma && rs->dma->skel ? d : NULL;
+	rs->env.dma_reason = rs->dma && !rs->dma->skel ? rs->dma->reason : NULL;
+	return err;
+}
+
+static void sections_free(struct report_state *rs, struct reclaim_snapshot *r,
+			  struct vmalloc_snapshot *v, struct dma_snapshot *d)
+{
+	reclaim_snapshot_free(r);
+	vmalloc_snapshot_free(v);
+	dma_snapshot_free(d);
+	rs->env.reclaim = NULL;
+	rs->env.vmalloc = NULL;
+	rs->env.dma = NULL;
+}
+
+/*
  * kmscope exporter: each GET /metrics reads the maps and answers with the counters since
  * the start, in OpenMetrics when the client asks for it (Prometheus does), else 0.0.4.
  */
@@ -243,6 +276,9 @@ static int serve_metrics(void *ctx, const char *accept, char **body, size_t *len
 				 .top_modules = OM_TOP_MODULES, .keep = rs->keep, .extra = extra,
 				 .nr_extra = 1 + HTTP_ERR_NR };
 	struct report_window win = { .seconds = km_now() - rs->started };
+	struct reclaim_snapshot rcur = {};
+	struct vmalloc_snapshot vcur = {};
+	struct dma_snapshot dcur = {};
 	struct report_model m;
 	struct snapshot cur;
 	FILE *out;
@@ -259,9 +295,17 @@ static int serve_metrics(void *ctx, const char *accept, char **body, size_t *len
 		km_warn("cannot read the BPF maps for a scrape: %s", strerror(-err));
 		return err;
 	}
+	err = sections_read(rs, &rcur, &vcur, &dcur);
+	if (err) {
+		km_warn("cannot read the sections' BPF maps for a scrape: %s", strerror(-err));
+		sections_free(rs, &rcur, &vcur, &dcur);
+		snapshot_free(&cur);
+		return err;
+	}
 	refresh_ksyms(rs);
 	err = report_model_build(&m, &cur, &rs->env);
 	snapshot_free(&cur);
+	sections_free(rs, &rcur, &vcur, &dcur);
 	if (err)
 		return err;
 	out = open_memstream(body, len);

@@ -6,9 +6,8 @@
 #include "core/options.h"
 #include "cmd/trace_opts.h"
 
-enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING, OPT_RECLAIM,
-       OPT_PROMETHEUS, OPT_HTML, OPT_VMALLOC,
-       OPT_DMA };
+enum { OPT_MAX_SHAPES = KM_OPT_LONG_ONLY, OPT_OUTSTANDING, OPT_MAX_OUTSTANDING,
+       OPT_PROMETHEUS, OPT_HTML };
 
 /* Short letters mean the same in every subcommand (see inject_opts.c). */
 static const struct km_option trace_options[] = {
@@ -43,15 +42,7 @@ static const struct km_option trace_options[] = {
 	KM_OPT("max-shapes", OPT_MAX_SHAPES, false, "N", "room for N allocation shapes beyond the per-CPU\n"
 	  "slots, 16 to 4194304 (default 16384; below 4096 the\n"
 	  "slots shrink too; what does not fit is counted as dropped)"),
-	KM_OPT("reclaim", OPT_RECLAIM, false, NULL, "also report the time allocations spent in direct\n"
-	  "reclaim, memcg reclaim and direct compaction, per call\n"
-	  "site (docs/reclaim.md)"),
-	KM_OPT("vmalloc", OPT_VMALLOC, false, NULL, "also report vmalloc areas, kvmalloc fallbacks and\n"
-	  "per-CPU allocations per call site, outstanding and\n"
-	  "failed (docs/vmalloc.md)"),
-	KM_OPT("dma", OPT_DMA, false, NULL, "also report the DMA API per device and call site:\n"
-	  "coherent allocations, streaming mappings by direction,\n"
-	  "outstanding, swiotlb bounces (docs/dma.md)"),
+	TRACE_SECTION_ROWS,
 	KM_OPT_SECTION("Outstanding allocations (leaks):"),
 	KM_OPT("outstanding", OPT_OUTSTANDING, false, NULL, "also report the allocations made while tracing and\n"
 	  "not freed by the report, per call site, cache, module\n"
@@ -98,6 +89,22 @@ void trace_usage(FILE *out, const char *name)
 	km_options_help(out, strcmp(name, "waste") ? &trace_spec : &waste_spec);
 }
 
+int trace_section_option(struct trace_opts *o, int id)
+{
+	switch (id) {
+	case TRACE_OPT_RECLAIM:
+		o->reclaim = true;
+		return 0;
+	case TRACE_OPT_VMALLOC:
+		o->vmalloc = true;
+		return 0;
+	case TRACE_OPT_DMA:
+		o->dma = true;
+		return 0;
+	}
+	return KM_OPT_UNHANDLED;
+}
+
 static int trace_option(void *ctx, int id, const char *arg)
 {
 	struct trace_opts *o = ctx;
@@ -106,6 +113,8 @@ static int trace_option(void *ctx, int id, const char *arg)
 
 	int err = km_scope_option(&o->scope, spec, id, arg);
 
+	if (err == KM_OPT_UNHANDLED)
+		err = trace_section_option(o, id);
 	if (err != KM_OPT_UNHANDLED)
 		return err;
 	switch (id) {
@@ -116,15 +125,6 @@ static int trace_option(void *ctx, int id, const char *arg)
 		return 0;
 	case OPT_OUTSTANDING:
 		o->outstanding = true;
-		return 0;
-	case OPT_RECLAIM:
-		o->reclaim = true;
-		return 0;
-	case OPT_VMALLOC:
-		o->vmalloc = true;
-		return 0;
-	case OPT_DMA:
-		o->dma = true;
 		return 0;
 	case OPT_MAX_OUTSTANDING:
 		if (km_opt_u64(spec, "outstanding count", arg, 1, 1 << 22, &v))

@@ -49,6 +49,25 @@ struct trace_opts {
 	const struct trace_view *view; /* kmscope top, else NULL */
 };
 
+/*
+ * The opt-in report sections: the same rows (names, help, ids) in trace's and the
+ * exporter's option tables, handled by trace_section_option().
+ */
+enum { TRACE_OPT_RECLAIM = KM_OPT_LONG_ONLY + 64, TRACE_OPT_VMALLOC, TRACE_OPT_DMA };
+#define TRACE_SECTION_ROWS                                                                     \
+	KM_OPT("reclaim", TRACE_OPT_RECLAIM, false, NULL, "also report the time allocations spent in direct\n" \
+	  "reclaim, memcg reclaim and direct compaction, per call\n"                          \
+	  "site (docs/reclaim.md)"),                                                           \
+	KM_OPT("vmalloc", TRACE_OPT_VMALLOC, false, NULL, "also report vmalloc areas, kvmalloc fallbacks and\n" \
+	  "per-CPU allocations per call site, outstanding and\n"                              \
+	  "failed (docs/vmalloc.md)"),                                                         \
+	KM_OPT("dma", TRACE_OPT_DMA, false, NULL, "also report the DMA API per device and call site:\n" \
+	  "coherent allocations, streaming mappings by direction,\n"                          \
+	  "outstanding, swiotlb bounces (docs/dma.md)")
+
+/* A TRACE_SECTION_ROWS option: 0, or KM_OPT_UNHANDLED for any other id. */
+int trace_section_option(struct trace_opts *o, int id);
+
 /* Their handlers take a struct trace_opts with .name set. */
 extern const struct km_command_spec trace_spec, waste_spec;
 

@@ -24,10 +24,14 @@ static void on_signal(int sig)
 	km_signals++;
 }
 
-/* No SA_RESTART: a blocking poll() returns EINTR and the loop sees the flag. */
+/*
+ * SA_RESTART, so that a write blocked on a full stdout pipe goes on instead of failing
+ * with EINTR (stdio would drop its buffer: a torn or lost report). The loops still
+ * wake: poll(), epoll_wait() and nanosleep() return EINTR whatever the flag (signal(7)).
+ */
 void km_catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

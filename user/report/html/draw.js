@@ -334,6 +334,68 @@
 		});
 	}
 
+	/* trace --dma: the DMA API per device and per call site (docs/dma.md) */
+	function dmaApi(R) {
+		const A = R.dma_api;
+		if (!A)
+			return;
+		const s = section('dma-api', 'DMA API by device and call site');
+		if (!A.enabled) {
+			note(s, 'not traced: ' + (A.reason || 'no DMA API events'));
+			return;
+		}
+		const T = A.total, c = (key, v, f) => ({ key: key, value: v, text: (f || count)(v) });
+		const coh = u => u.coherent.bytes + u.pages.bytes;
+		const live = u => u.coherent.outstanding_bytes + u.pages.outstanding_bytes +
+				  u.streaming.outstanding_bytes;
+		const D = T.streaming.by_direction;
+		table(s, 'dma-api', ['', 'count', 'bytes', 'outstanding', 'outstanding bytes'], [
+			['coherent allocations', c('coherent', T.coherent.count + T.pages.count),
+			 c('coherent_bytes', coh(T), bytes),
+			 c('coherent_outstanding', T.coherent.outstanding + T.pages.outstanding),
+			 c('coherent_outstanding_bytes', T.coherent.outstanding_bytes +
+			   T.pages.outstanding_bytes, bytes)],
+			['streaming mappings', c('mappings', T.streaming.count),
+			 c('mapped_bytes', T.streaming.bytes, bytes),
+			 c('mappings_outstanding', T.streaming.outstanding),
+			 c('mapped_outstanding_bytes', T.streaming.outstanding_bytes, bytes)],
+			['  to device', c('to_device', D.to_device.count),
+			 c('to_device_bytes', D.to_device.bytes, bytes),
+			 c('to_device_outstanding', D.to_device.outstanding), { text: '' }],
+			['  from device', c('from_device', D.from_device.count),
+			 c('from_device_bytes', D.from_device.bytes, bytes),
+			 c('from_device_outstanding', D.from_device.outstanding), { text: '' }],
+			['  bidirectional', c('bidirectional', D.bidirectional.count),
+			 c('bidirectional_bytes', D.bidirectional.bytes, bytes),
+			 c('bidirectional_outstanding', D.bidirectional.outstanding), { text: '' }],
+			['swiotlb bounces', c('bounces', T.bounced.count),
+			 c('bounced_bytes', T.bounced.bytes, bytes), { text: '' }, { text: '' }],
+		]);
+		const lost = [];
+		for (const k in A.dropped)
+			if (A.dropped[k])
+				lost.push([k, c('dma_api.dropped.' + k, A.dropped[k])]);
+		if (lost.length) {
+			const box = el('div', { class: 'lost' });
+			box.appendChild(el('strong', {}, 'DMA API events lost or counted in part (docs/dma.md):'));
+			table(box, 'dma-lost', ['counter', 'events'], lost);
+			s.appendChild(box);
+		}
+		const row = (r, label) => ({ label: label, value: coh(r) + r.streaming.bytes + r.bounced.bytes,
+			extra: { coherent: coh(r), mapped: r.streaming.bytes, mappings: r.streaming.count,
+				 bounced: r.bounced.bytes, outstanding: live(r) },
+			title: `${bytes(coh(r))} coherent, ${count(r.streaming.count)} mappings of ` +
+			       `${bytes(r.streaming.bytes)}, ${bytes(r.bounced.bytes)} bounced, ` +
+			       `${bytes(live(r))} outstanding` });
+		note(s, 'bytes allocated, mapped and bounced, by device:');
+		bars(s, 'dma-devices', A.devices.map(r => row(r, r.device + ' [' +
+			(r.driver || 'no driver') + ']')), bytes);
+		note(s, 'by call site (the driver\'s function that called the DMA API) and device:');
+		bars(s, 'dma-callsites', A.callsites.map(r => row(r, r.function +
+			(r.offset ? '+0x' + r.offset.toString(16) : '') +
+			(r.module ? ' [' + r.module + ']' : '') + ' (' + r.device + ')')), bytes);
+	}
+
 	/* ---- the flame graph: folded stacks, outermost frame at the bottom ---- */
 
 	function tree(stacks) {
@@ -433,6 +495,7 @@
 	outstanding(R);
 	reclaim(R);
 	vmalloc(R);
+	dmaApi(R);
 	if (stacks)
 		flame(stacks);
 	document.body.setAttribute('data-drawn', 'yes');
