@@ -10,7 +10,9 @@
  * the dma: events are 6.12+, and since then dma_alloc gained a direction and
  * dma_map_page became dma_map_phys. Calls are scoped by process like every section;
  * frees and unmaps are not (they may run elsewhere): one counts when its allocation or
- * mapping was made in scope while tracing.
+ * mapping was made in scope while tracing. --module / --caller: a call counts when a
+ * frame of its stack is in scope (the events have no call site: user space reads the
+ * row's off the stack too), as vmalloc.bpf.c does for its areas.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +23,7 @@
 #include "lib/scope.bpf.h"
 #include "lib/comm_scope.bpf.h"
 #include "lib/stack_store.bpf.h"
+#include "lib/site_scope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -50,9 +53,12 @@ struct {
 
 __u64 dma_counters[KM_DC_NR] = {};
 
-static __always_inline bool dma_task_in_scope(void)
+/* The calling task, and with --module / --caller a frame of its stack. */
+static __always_inline bool dma_call_in_scope(void *ctx)
 {
-	return process_in_scope(bpf_get_current_pid_tgid()) && (!filter_comm || comm_matches());
+	return process_in_scope(bpf_get_current_pid_tgid()) &&
+	       (!filter_comm || comm_matches()) &&
+	       stack_in_scope(ctx, &dma_counters[KM_DC_STACK_LOST]);
 }
 
 /* The device's names, kept the first time it is seen. */
@@ -125,15 +131,13 @@ static __always_inline void untrack(struct device *dev, __u64 addr, __u32 kind)
 	bpf_map_delete_elem(&dma_live, &lk);
 }
 
-/* One call made: counted at its site, tracked until released (ok: it succeeded). */
-static __always_inline void made(void *ctx, struct device *dev, __u32 kind, __u32 dir,
-				 __u64 addr, __u64 bytes, bool ok)
+/* One call in scope: counted at its site, tracked until released (ok: it succeeded). */
+static __always_inline void count_call(void *ctx, struct device *dev, __u32 kind, __u32 dir,
+				       __u64 addr, __u64 bytes, bool ok)
 {
 	struct km_dma_key key = { .kind = kind, .dir = dir };
 	struct km_dma_val *v;
 
-	if (!dma_task_in_scope())
-		return;
 	v = site_entry(ctx, &key, dev);
 	if (!v)
 		return;
@@ -145,6 +149,13 @@ static __always_inline void made(void *ctx, struct device *dev, __u32 kind, __u3
 	__sync_fetch_and_add(&v->bytes, bytes);
 	if (kind != KM_DMA_BOUNCE)
 		track(dev, addr, &key, bytes);
+}
+
+static __always_inline void made(void *ctx, struct device *dev, __u32 kind, __u32 dir,
+				 __u64 addr, __u64 bytes, bool ok)
+{
+	if (dma_call_in_scope(ctx))
+		count_call(ctx, dev, kind, dir, addr, bytes, ok);
 }
 
 #define DMA_MAPPING_ERROR (~(dma_addr_t)0)
@@ -255,10 +266,11 @@ SEC("tp_btf/dma_map_sg")
 int BPF_PROG(dma_map_sg, struct device *dev, struct scatterlist *sg, int nents, int ents,
 	     enum dma_data_direction dir)
 {
-	if (!dma_task_in_scope())
+	/* scope first: the entries are read only for a call that counts */
+	if (!dma_call_in_scope(ctx))
 		return 0;
-	made(ctx, dev, KM_DMA_SG, dir, (__u64)sg, ents > 0 ? sg_bytes((__u64)sg, nents) : 0,
-	     ents > 0);
+	count_call(ctx, dev, KM_DMA_SG, dir, (__u64)sg, ents > 0 ? sg_bytes((__u64)sg, nents) : 0,
+		   ents > 0);
 	return 0;
 }
 

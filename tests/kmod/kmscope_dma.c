@@ -9,7 +9,9 @@
  *            the device (held); in kd_map_page(): dma_map_page of 4096 B to the device
  *            (below 4 GiB, unmapped); in kd_bounce(): dma_map_page of a page above 4 GiB,
  *            2048 B to and 3000 B from the device (the 32-bit mask: swiotlb bounces both),
- *            unmapped
+ *            unmapped; in kd_map_sg(): dma_map_sg of 3 entries (1000, 2000, 3000 B) to
+ *            the device (unmapped) and of 2 entries (4096, 700 B) from it (held), each
+ *            entry its own page below 4 GiB
  *   release  frees / unmaps what work held
  * /sys/kernel/debug/kmscope_dma/stats: "work N", "high_pages N" (pages found above 4 GiB),
  * "errors N" (a call that failed: the test's counts would not hold).
@@ -23,6 +25,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
@@ -42,6 +45,12 @@ static dma_addr_t kd_held_dma;
 
 #define KD_COH_HELD 20000
 #define KD_FROM_HELD 1024
+
+/* kd_map_sg's scatterlists: entries' lengths; the second is held until release */
+static const unsigned int kd_sg_to[] = { 1000, 2000, 3000 };
+static const unsigned int kd_sg_from[] = { 4096, 700 };
+static struct scatterlist kd_sg_held[ARRAY_SIZE(kd_sg_from)];
+static int kd_sg_held_n; /* entries of it mapped (0: none) */
 
 static struct device *kd_dev(void)
 {
@@ -167,6 +176,60 @@ static noinline void kd_bounce(void)
 	__free_page(page);
 }
 
+/* A scatterlist of n entries of lens[i] bytes, each at the start of its own page. */
+static bool kd_sg_fill(struct scatterlist *sgl, const unsigned int *lens, int n)
+{
+	int i;
+
+	sg_init_table(sgl, n);
+	for (i = 0; i < n; i++) {
+		struct page *page = alloc_page(GFP_KERNEL | GFP_DMA32);
+
+		if (!page) {
+			while (i--)
+				__free_page(sg_page(&sgl[i]));
+			return false;
+		}
+		sg_set_page(&sgl[i], page, lens[i], 0);
+	}
+	return true;
+}
+
+static void kd_sg_free(struct scatterlist *sgl, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		__free_page(sg_page(&sgl[i]));
+}
+
+static noinline void kd_map_sg(void)
+{
+	struct scatterlist sgl[ARRAY_SIZE(kd_sg_to)];
+	int n = ARRAY_SIZE(kd_sg_to);
+
+	if (!kd_sg_fill(sgl, kd_sg_to, n)) {
+		kd_errors++;
+		return;
+	}
+	if (dma_map_sg(kd_dev(), sgl, n, DMA_TO_DEVICE) <= 0)
+		kd_errors++;
+	else
+		dma_unmap_sg(kd_dev(), sgl, n, DMA_TO_DEVICE);
+	kd_sg_free(sgl, n);
+	n = ARRAY_SIZE(kd_sg_from);
+	if (!kd_sg_fill(kd_sg_held, kd_sg_from, n)) {
+		kd_errors++;
+		return;
+	}
+	if (dma_map_sg(kd_dev(), kd_sg_held, n, DMA_FROM_DEVICE) <= 0) {
+		kd_errors++;
+		kd_sg_free(kd_sg_held, n);
+		return;
+	}
+	kd_sg_held_n = n;
+}
+
 static void kd_release(void)
 {
 	if (kd_coh)
@@ -178,6 +241,11 @@ static void kd_release(void)
 		__free_page(kd_held_page);
 	}
 	kd_held_page = NULL;
+	if (kd_sg_held_n) {
+		dma_unmap_sg(kd_dev(), kd_sg_held, kd_sg_held_n, DMA_FROM_DEVICE);
+		kd_sg_free(kd_sg_held, kd_sg_held_n);
+	}
+	kd_sg_held_n = 0;
 }
 
 static ssize_t kd_cmd_write(struct file *f, const char __user *ubuf, size_t len, loff_t *off)
@@ -193,6 +261,7 @@ static ssize_t kd_cmd_write(struct file *f, const char __user *ubuf, size_t len,
 		kd_map_single();
 		kd_map_page();
 		kd_bounce();
+		kd_map_sg();
 		kd_work++;
 	} else if (sysfs_streq(buf, "release")) {
 		kd_release();

@@ -4,7 +4,10 @@
  * the tracing path and the DMA API's layers (dma-direct, swiotlb); rows merge per
  * device and per (call site, device), never across devices; outstanding is made minus
  * released, by direction too; bounces count apart from mappings; names lost with a
- * full device map show as the address; off, the key has a reason and empty arrays.
+ * full device map show as the address; off, the key has a reason and empty arrays;
+ * --interval's delta has each row's own calls and releases, rows without any left out,
+ * an interval that released more than it made shows 0 outstanding, and the intervals
+ * sum to the total.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "report/json.h"
 
 static const struct ksym syms[] = {
+	{ "bpf_trampoline_6442461300", 0x800, "bpf" },
 	{ "bpf_trace_run6", 0x1000, NULL },
 	{ "__bpf_trace_dma_map_page", 0x1100, NULL },
 	{ "dma_map_page_attrs", 0x2000, NULL },
@@ -94,6 +98,72 @@ static void check_off(void)
 	report_dma_free(&r);
 }
 
+/* Two reports of device A: prev, then cur after more calls and releases. */
+static void check_delta(const struct ksyms *ks)
+{
+	const __u64 map[] = { 0x1010, 0x1110, 0x2010, 0x9010 };
+	const __u64 coh[] = { 0x1010, 0x2210, 0x9110 };
+	struct dma_entry pe[] = {
+		entry(DEV_A, 1, KM_DMA_SINGLE, 1, map, 4, 4, 2000, 1, 500),
+		entry(DEV_A, 2, KM_DMA_COHERENT, KM_DMA_DIR_NONE, coh, 3, 2, 8192, 0, 0),
+		entry(DEV_A, 1, KM_DMA_BOUNCE, KM_DMA_DIR_NONE, map, 4, 1, 100, 0, 0),
+	};
+	struct dma_entry ce[] = {
+		entry(DEV_A, 1, KM_DMA_BOUNCE, KM_DMA_DIR_NONE, map, 4, 1, 100, 0, 0),
+		entry(DEV_A, 1, KM_DMA_SINGLE, 1, map, 4, 5, 2500, 5, 2500),
+		entry(DEV_A, 2, KM_DMA_COHERENT, KM_DMA_DIR_NONE, coh, 3, 2, 8192, 2, 8192),
+		entry(DEV_A, 3, KM_DMA_SG, 2, map, 4, 2, 600, 0, 0),
+	};
+	struct dma_device_entry devs[] = { { DEV_A, { "0000:00:04.0", "mydrv" } } };
+	struct dma_snapshot prev = { .entries = pe, .n = 3, .devices = devs, .nr_devices = 1 };
+	struct dma_snapshot cur = { .entries = ce, .n = 4, .devices = devs, .nr_devices = 1 };
+	struct dma_snapshot delta;
+	struct report_dma rp, rd, rc;
+	const struct report_dma_row *row;
+
+	prev.counters[KM_DC_STACK_LOST] = 2;
+	cur.counters[KM_DC_STACK_LOST] = 5;
+	if (!ASSERT_EQ(dma_snapshot_delta(&cur, &prev, &delta), 0, "delta: computed"))
+		return;
+	ASSERT_EQ(delta.n, 3, "delta: the unchanged bounce row left out");
+	ASSERT_EQ(delta.counters[KM_DC_STACK_LOST], 3, "delta: the interval's lost stacks");
+	ASSERT_EQ(delta.nr_devices, 1, "delta: the devices' names kept");
+	ASSERT_EQ(report_dma_build(&rd, &delta, NULL, ks), 0, "delta: builds");
+	row = find(rd.devices, rd.nr_devices, "0000:00:04.0", NULL);
+	if (ASSERT_TRUE(row != NULL, "delta: device A named")) {
+		ASSERT_EQ(row->use.streaming.count, 3, "delta: 1 mapping + 2 scatterlists");
+		ASSERT_EQ(row->use.streaming.bytes, 1100, "delta: their bytes");
+		ASSERT_EQ(row->use.streaming.releases, 4, "delta: 4 unmaps");
+		ASSERT_EQ(row->use.dir_outstanding[1], 0,
+			  "delta: unmapped more than mapped: 0 outstanding, not a wrap");
+		ASSERT_EQ(row->use.dir_outstanding_bytes[1], 0, "delta: 0 outstanding bytes");
+		ASSERT_EQ(row->use.dir_outstanding[2], 2,
+			  "delta: the new scatterlists outstanding");
+		ASSERT_EQ(row->use.sg, 2, "delta: scatterlist calls");
+		ASSERT_EQ(row->use.coherent.count, 0, "delta: no coherent allocation");
+		ASSERT_EQ(row->use.coherent.releases, 2, "delta: the two frees");
+		ASSERT_EQ(row->use.bounces, 0, "delta: no bounce");
+	}
+	ASSERT_EQ(report_dma_build(&rp, &prev, NULL, ks), 0, "prev: builds");
+	ASSERT_EQ(report_dma_build(&rc, &cur, NULL, ks), 0, "cur: builds");
+	ASSERT_EQ(rp.total.streaming.count + rd.total.streaming.count, rc.total.streaming.count,
+		  "intervals sum to the total: mappings");
+	ASSERT_EQ(rp.total.streaming.released_bytes + rd.total.streaming.released_bytes,
+		  rc.total.streaming.released_bytes, "intervals sum to the total: unmapped bytes");
+	ASSERT_EQ(rp.total.coherent.releases + rd.total.coherent.releases,
+		  rc.total.coherent.releases, "intervals sum to the total: frees");
+	ASSERT_EQ(rp.total.bounced_bytes + rd.total.bounced_bytes, rc.total.bounced_bytes,
+		  "intervals sum to the total: bounced bytes");
+	ASSERT_EQ(rc.total.dir_outstanding[2], 2, "the total: the scatterlists outstanding");
+	report_dma_free(&rp);
+	report_dma_free(&rd);
+	report_dma_free(&rc);
+	dma_snapshot_free(&delta);
+	ASSERT_EQ(dma_snapshot_delta(&cur, NULL, &delta), 0, "delta from the start: computed");
+	ASSERT_EQ(delta.n, 4, "delta from the start: every row");
+	dma_snapshot_free(&delta);
+}
+
 int main(void)
 {
 	/* innermost first: the BPF program's frames, the DMA API, then the caller */
@@ -102,6 +172,7 @@ int main(void)
 	const __u64 coh[] = { 0x1010, 0x2210, 0x9110 };
 	const __u64 blk[] = { 0x1010, 0x2010, 0x9210 };
 	const __u64 own[] = { 0x1010, 0x2010 };
+	const __u64 stale[] = { 0x8f0, 0x1110, 0x2010, 0x9010 };
 	struct dma_entry e[] = {
 		entry(DEV_A, 1, KM_DMA_SINGLE, 1, map, 4, 10, 5000, 9, 4500),
 		entry(DEV_A, 2, KM_DMA_SINGLE, 1, bounce, 4, 3, 3000, 3, 3000),
@@ -124,10 +195,14 @@ int main(void)
 	char lost[32];
 
 	check_off();
+	check_delta(ks);
 	snap.counters[KM_DC_DROPPED_DEVICES] = 1;
 	ASSERT_EQ(dma_call_site_frame(map, 4, ks), 3, "call site: past bpf, __bpf_trace, dma_*");
 	ASSERT_EQ(dma_call_site_frame(bounce, 4, ks), 3, "call site: past swiotlb_map too");
 	ASSERT_EQ(dma_call_site_frame(own, 2, ks), -1, "only the API's frames: none");
+	ASSERT_EQ(dma_call_site_frame(stale, 4, ks), 3,
+		  "call site: past a [bpf] frame of another name (a program newer than the "
+		  "symbols)");
 	ASSERT_EQ(report_dma_build(&r, &snap, NULL, ks), 0, "builds");
 	ASSERT_TRUE(r.on, "on");
 	ASSERT_EQ(r.nr_devices, 3, "three devices (one by address)");

@@ -75,7 +75,8 @@ struct report_state {
 	const struct trace_view *view; /* kmscope top */
 	struct vmalloc_tracer *vmalloc; /* --vmalloc, else NULL */
 	struct vmalloc_snapshot vmalloc_prev; /* --interval: the last report's */
-	struct dma_tracer *dma; /* --dma, else NULL (cumulative in each interval) */
+	struct dma_tracer *dma; /* --dma, else NULL */
+	struct dma_snapshot dma_prev; /* --interval: the last report's */
 };
 
 /*
@@ -377,7 +378,7 @@ static int report_now(struct report_state *rs, bool final)
 	struct snapshot cur, delta;
 	struct reclaim_snapshot rcur = {}, rdelta = {};
 	struct vmalloc_snapshot vcur = {}, vdelta = {};
-	struct dma_snapshot dcur = {};
+	struct dma_snapshot dcur = {}, ddelta = {};
 	double t = km_now();
 	int err;
 
@@ -458,27 +459,33 @@ static int report_now(struct report_state *rs, bool final)
 			err = reclaim_snapshot_delta(&rcur, &rs->reclaim_prev, &rdelta);
 		if (!err && rs->vmalloc)
 			err = vmalloc_snapshot_delta(&vcur, &rs->vmalloc_prev, &vdelta);
+		if (!err && rs->env.dma)
+			err = dma_snapshot_delta(&dcur, &rs->dma_prev, &ddelta);
 		if (!err) {
 			rs->env.reclaim = rs->reclaim ? &rdelta : NULL;
 			rs->env.vmalloc = rs->vmalloc ? &vdelta : NULL;
+			rs->env.dma = rs->env.dma ? &ddelta : NULL;
 			err = report_emit(rs, &delta, t - rs->last, ++rs->interval);
 			snapshot_free(&delta);
 		}
 		reclaim_snapshot_free(&rdelta);
 		vmalloc_snapshot_free(&vdelta);
+		dma_snapshot_free(&ddelta);
 		snapshot_free(&rs->prev);
 		reclaim_snapshot_free(&rs->reclaim_prev);
 		vmalloc_snapshot_free(&rs->vmalloc_prev);
+		dma_snapshot_free(&rs->dma_prev);
 		rs->prev = cur;
 		rs->reclaim_prev = rcur;
 		rs->vmalloc_prev = vcur;
+		rs->dma_prev = dcur;
 		rs->last = t;
 		if (!err && final) {
 			rs->env.reclaim = rs->reclaim ? &rs->reclaim_prev : NULL;
 			rs->env.vmalloc = rs->vmalloc ? &rs->vmalloc_prev : NULL;
+			rs->env.dma = rs->dma && rs->dma->skel ? &rs->dma_prev : NULL;
 			err = report_emit(rs, &rs->prev, t - rs->started, 0);
 		}
-		dma_snapshot_free(&dcur);
 		return err;
 	}
 	rs->env.reclaim = rs->reclaim ? &rcur : NULL;
@@ -564,7 +571,7 @@ static int on_interval(void *ctx)
 	return report_now(r->rs, false);
 }
 
-/* --module's text in each object that filters by it (--reclaim's, --vmalloc's own copies). */
+/* --module's text in each object that filters by it (--reclaim's, --vmalloc's, --dma's copies). */
 static void refresh_module_scope(struct km_scope *s, struct tracer *t, struct report_state *rs)
 {
 	km_scope_refresh(s, &t->module_hook);
@@ -572,6 +579,8 @@ static void refresh_module_scope(struct km_scope *s, struct tracer *t, struct re
 		km_scope_refresh(s, &rs->reclaim->module_hook);
 	if (rs->vmalloc)
 		km_scope_refresh(s, &rs->vmalloc->module_hook);
+	if (rs->dma && rs->dma->skel)
+		km_scope_refresh(s, &rs->dma->module_hook);
 }
 
 /* Without the module hooks, a module that loads meanwhile is polled for. */
@@ -824,6 +833,7 @@ out:
 	snapshot_free(&rs.prev);
 	reclaim_snapshot_free(&rs.reclaim_prev);
 	vmalloc_snapshot_free(&rs.vmalloc_prev);
+	dma_snapshot_free(&rs.dma_prev);
 	ksyms__free(rs.ksyms);
 	ksyms__free(ksyms);
 	modsyms__free(rs.modsyms);

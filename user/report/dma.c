@@ -13,6 +13,58 @@ void dma_snapshot_free(struct dma_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static bool val_zero(const struct km_dma_val *v)
+{
+	return !v->count && !v->failures && !v->releases;
+}
+
+static void val_sub(struct km_dma_val *a, const struct km_dma_val *b)
+{
+	a->count -= b->count;
+	a->bytes -= b->bytes;
+	a->failures -= b->failures;
+	a->releases -= b->releases;
+	a->released_bytes -= b->released_bytes;
+}
+
+int dma_snapshot_delta(const struct dma_snapshot *cur, const struct dma_snapshot *prev,
+		       struct dma_snapshot *out)
+{
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	if (cur->n) {
+		out->entries = calloc(cur->n, sizeof(*out->entries));
+		if (!out->entries)
+			return -ENOMEM;
+	}
+	if (cur->nr_devices) {
+		out->devices = malloc(cur->nr_devices * sizeof(*out->devices));
+		if (!out->devices) {
+			dma_snapshot_free(out);
+			return -ENOMEM;
+		}
+		memcpy(out->devices, cur->devices, cur->nr_devices * sizeof(*out->devices));
+		out->nr_devices = cur->nr_devices;
+	}
+	for (i = 0; i < KM_DC_NR; i++)
+		out->counters[i] = cur->counters[i] - (prev ? prev->counters[i] : 0);
+	for (i = 0; i < cur->n; i++) {
+		struct dma_entry e = cur->entries[i];
+
+		/* rows are never deleted from the map: each prev row is in cur */
+		for (j = 0; prev && j < prev->n; j++) {
+			if (memcmp(&prev->entries[j].key, &e.key, sizeof(e.key)))
+				continue;
+			val_sub(&e.val, &prev->entries[j].val);
+			break;
+		}
+		if (!val_zero(&e.val))
+			out->entries[out->n++] = e;
+	}
+	return 0;
+}
+
 /*
  * The tracing path, then the DMA API's layers down to the function its caller called:
  * dma_map_single / dma_map_page are inline wrappers of dma_map_page_attrs (and that of
@@ -42,7 +94,12 @@ int dma_call_site_frame(const __u64 *ips, int n, const struct ksyms *ksyms)
 		unsigned long off;
 		const struct ksym *sym = ksyms ? ksyms__map_addr(ksyms, ips[i], &off) : NULL;
 
-		if (!sym || !dma_own_frame(sym->name))
+		/*
+		 * [bpf]: a program's or trampoline's frame; one loaded after the symbols
+		 * were read (--caller reads them first) takes an older one's name
+		 */
+		if (!sym || (!(sym->module && !strcmp(sym->module, "bpf")) &&
+			     !dma_own_frame(sym->name)))
 			return i;
 	}
 	return -1;
@@ -96,6 +153,22 @@ static void use_add(struct report_dma_use *a, const struct report_dma_use *b)
 
 	for (i = 0; i < sizeof(*a) / sizeof(__u64); i++)
 		x[i] += y[i];
+}
+
+/*
+ * An interval's rows may release more than they made: the sums above wrap below zero
+ * (they are exact modulo 2^64), which shows as 0, like the printers' outstanding.
+ */
+static void use_clamp(struct report_dma_use *u)
+{
+	int d;
+
+	for (d = 0; d < KM_DMA_DIRS; d++) {
+		if ((__s64)u->dir_outstanding[d] < 0)
+			u->dir_outstanding[d] = 0;
+		if ((__s64)u->dir_outstanding_bytes[d] < 0)
+			u->dir_outstanding_bytes[d] = 0;
+	}
 }
 
 static void name_device(struct report_dma_row *row, __u64 dev, const struct dma_snapshot *snap)
@@ -206,6 +279,11 @@ int report_dma_build(struct report_dma *r, const struct dma_snapshot *snap, cons
 		name_site(&row, e, ksyms);
 		add_row(r->callsites, &r->nr_callsites, &row);
 	}
+	use_clamp(&r->total);
+	for (i = 0; i < r->nr_devices; i++)
+		use_clamp(&r->devices[i].use);
+	for (i = 0; i < r->nr_callsites; i++)
+		use_clamp(&r->callsites[i].use);
 	qsort(r->devices, r->nr_devices, sizeof(*r->devices), cmp_rows);
 	qsort(r->callsites, r->nr_callsites, sizeof(*r->callsites), cmp_rows);
 	return 0;

@@ -36,11 +36,21 @@ struct dma_snapshot {
 };
 
 void dma_snapshot_free(struct dma_snapshot *s);
+/*
+ * --interval: what happened between prev (NULL: the start) and cur, rows without calls
+ * or releases in between left out; the devices' names as of cur. 0 or -ENOMEM; out is
+ * freed with dma_snapshot_free().
+ */
+int dma_snapshot_delta(const struct dma_snapshot *cur, const struct dma_snapshot *prev,
+		       struct dma_snapshot *out);
 
 /* enum dma_data_direction: DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE */
 #define KM_DMA_DIRS 3
 
-/* What a device or a call site did; outstanding = made - released. */
+/*
+ * What a device or a call site did; outstanding = made - released (an interval's: 0
+ * when it released more than it made).
+ */
 struct report_dma_use {
 	struct km_dma_val coherent, pages; /* dma_alloc_attrs / dma_alloc_pages */
 	struct km_dma_val streaming;	   /* every mapping, single and scatterlist */

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/dma_tps.h"
+#include "kernel/module_hook.h"
 #include "kernel/vmlinux_btf.h"
 #include "trace/dma.h"
 #include "trace/section_obj.h"
@@ -51,20 +52,33 @@ int dma_tracer_open(struct dma_tracer *d, const struct tracer_config *cfg, const
 	}
 	d->skel = skel;
 	section_obj_set_scope(skel->rodata, cfg);
+	/* --module / --caller: trace's caller ranges (one map), the module by our own hooks */
+	section_obj_set_site_scope(skel->rodata, cfg);
+	d->module_hook = KM_MODULE_HOOK(skel);
+	km_module_hook__configure(&d->module_hook, vmlinux, cfg->module);
 	choose_programs(d, vmlinux);
 	/* a call's stack is its call site here: the 2048 its stack map had */
 	bpf_map__set_max_entries(skel->maps.stack_ids, 2048);
 	err = section_obj_load(skel->skeleton, skel->maps.traced, t, "dma");
-	if (err)
+	if (err) {
 		dma_tracer_close(d);
-	return err;
+		return err;
+	}
+	d->module_hook.scope = &skel->bss->module_scope;
+	return 0;
 }
 
 int dma_tracer_attach(struct dma_tracer *d, int *exit_code)
 {
+	int err;
+
 	if (!d->skel)
 		return 0;
-	return section_obj_attach(d->skel->skeleton, "the dma / swiotlb tracepoints", exit_code);
+	err = section_obj_attach(d->skel->skeleton, "the dma / swiotlb tracepoints", exit_code);
+	/* without the hooks, trace polls this object's module text with trace's own */
+	if (!err)
+		km_module_hook__attach(&d->module_hook);
+	return err;
 }
 
 static int read_devices(const struct dma_tracer *d, struct dma_snapshot *snap)
@@ -74,19 +88,14 @@ static int read_devices(const struct dma_tracer *d, struct dma_snapshot *snap)
 	size_t cap = 0;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct dma_device_entry *e;
+		struct dma_device_entry *e, *grown;
 
 		key = next;
 		prev = &key;
-		if (snap->nr_devices == cap) {
-			struct dma_device_entry *grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(snap->devices, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			snap->devices = grown;
-		}
+		grown = km_grow(snap->devices, snap->nr_devices, &cap, sizeof(*grown), 16);
+		if (!grown)
+			return -ENOMEM;
+		snap->devices = grown;
 		e = &snap->devices[snap->nr_devices];
 		e->dev = key;
 		if (!bpf_map_lookup_elem(fd, &key, &e->names))

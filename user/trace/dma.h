@@ -7,6 +7,7 @@
 #ifndef KMSCOPE_TRACE_DMA_H
 #define KMSCOPE_TRACE_DMA_H
 
+#include "kernel/module_hook.h"
 #include "report/dma.h"
 #include "trace/tracer.h"
 
@@ -15,6 +16,7 @@ struct dma_bpf;
 struct dma_tracer {
 	struct dma_bpf *skel; /* NULL when the kernel lacks the events: reason says so */
 	char reason[160];
+	struct km_module_hook module_hook; /* --module: this object's own text ranges */
 };
 
 /*

@@ -37,7 +37,7 @@ struct bpf_map;
 		}                                                                           \
 	} while (0)
 
-/* --module / --caller in an object that has lib/site_scope.bpf.h's ranges (not --dma yet). */
+/* --module / --caller in an object that has lib/site_scope.bpf.h's ranges. */
 #define section_obj_set_site_scope(rodata, cfg)                                             \
 	do {                                                                                \
 		(rodata)->filter_ranges = (cfg)->ranges;                                    \
