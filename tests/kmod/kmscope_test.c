@@ -702,21 +702,27 @@ static int kt_exec(char *line)
 	return 0;
 }
 
+/*
+ * The line buffer is static, under kt_mutex: on the stack it made this frame 1096
+ * bytes under KASAN's stack redzones (-Werror=frame-larger-than=1024).
+ */
+static char kt_cmd_buf[KT_CMD_MAX];
+
 static ssize_t kt_cmd_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	char buf[KT_CMD_MAX];
 	char *line, *p;
 	int ret = 0;
 
-	if (len >= sizeof(buf))
+	if (len >= sizeof(kt_cmd_buf))
 		return -E2BIG;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-
 	mutex_lock(&kt_mutex);
-	p = buf;
+	if (copy_from_user(kt_cmd_buf, ubuf, len)) {
+		mutex_unlock(&kt_mutex);
+		return -EFAULT;
+	}
+	kt_cmd_buf[len] = '\0';
+	p = kt_cmd_buf;
 	while (!ret && (line = strsep(&p, "\n;")) != NULL) {
 		line = strim(line);
 		if (*line && *line != '#')
