@@ -97,6 +97,13 @@ static inline void proc_start_as(struct proc *p, char *const argv[], const struc
 		/* its own group, so a timeout kills CMD too; and gone when the test is */
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/*
+		 * As from a terminal: a shell without job control starts a background job
+		 * with SIGINT and SIGQUIT ignored, exec keeps that, and kmscope's CMD would
+		 * then ignore the SIGINT the tests expect it to die of (137, not 130).
+		 */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(out[0]);
