@@ -5,6 +5,7 @@
 #include <string.h>
 #include "kernel/ksyms.h"
 #include "report/dma.h"
+#include "report/rows_delta.h"
 
 void dma_snapshot_free(struct dma_snapshot *s)
 {
@@ -13,13 +14,18 @@ void dma_snapshot_free(struct dma_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static bool val_zero(const struct km_dma_val *v)
+static bool val_zero(const void *val)
 {
+	const struct km_dma_val *v = val;
+
 	return !v->count && !v->failures && !v->releases;
 }
 
-static void val_sub(struct km_dma_val *a, const struct km_dma_val *b)
+static void val_sub(void *val, const void *prev_val)
 {
+	struct km_dma_val *a = val;
+	const struct km_dma_val *b = prev_val;
+
 	a->count -= b->count;
 	a->bytes -= b->bytes;
 	a->failures -= b->failures;
@@ -27,10 +33,18 @@ static void val_sub(struct km_dma_val *a, const struct km_dma_val *b)
 	a->released_bytes -= b->released_bytes;
 }
 
+static const struct rows_delta_ops rows_ops = {
+	.row_size = sizeof(struct dma_entry),
+	.key_size = sizeof(struct km_dma_key),
+	.val_off = offsetof(struct dma_entry, val),
+	.sub = val_sub,
+	.zero = val_zero,
+};
+
 int dma_snapshot_delta(const struct dma_snapshot *cur, const struct dma_snapshot *prev,
 		       struct dma_snapshot *out)
 {
-	size_t i, j;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (cur->n) {
@@ -49,19 +63,8 @@ int dma_snapshot_delta(const struct dma_snapshot *cur, const struct dma_snapshot
 	}
 	for (i = 0; i < KM_DC_NR; i++)
 		out->counters[i] = cur->counters[i] - (prev ? prev->counters[i] : 0);
-	for (i = 0; i < cur->n; i++) {
-		struct dma_entry e = cur->entries[i];
-
-		/* rows are never deleted from the map: each prev row is in cur */
-		for (j = 0; prev && j < prev->n; j++) {
-			if (memcmp(&prev->entries[j].key, &e.key, sizeof(e.key)))
-				continue;
-			val_sub(&e.val, &prev->entries[j].val);
-			break;
-		}
-		if (!val_zero(&e.val))
-			out->entries[out->n++] = e;
-	}
+	out->n = rows_delta(out->entries, cur->entries, cur->n, prev ? prev->entries : NULL,
+			    prev ? prev->n : 0, &rows_ops);
 	return 0;
 }
 

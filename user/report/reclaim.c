@@ -5,6 +5,7 @@
 #include <string.h>
 #include "kernel/ksyms.h"
 #include "report/reclaim.h"
+#include "report/rows_delta.h"
 
 static void acc_sub(struct km_reclaim_acc *a, const struct km_reclaim_acc *b)
 {
@@ -37,10 +38,37 @@ static bool acc_zero(const struct km_reclaim_acc *a)
 	return true;
 }
 
+static void val_sub(void *val, const void *prev_val)
+{
+	struct km_reclaim_val *v = val;
+	const struct km_reclaim_val *p = prev_val;
+	int k;
+
+	v->stalls -= p->stalls;
+	acc_sub(&v->acc, &p->acc);
+	for (k = 0; k < KM_RECLAIM_HIST_SLOTS; k++)
+		v->hist[k] -= p->hist[k];
+}
+
+static bool val_zero(const void *val)
+{
+	const struct km_reclaim_val *v = val;
+
+	return !v->stalls && acc_zero(&v->acc);
+}
+
+static const struct rows_delta_ops rows_ops = {
+	.row_size = sizeof(struct reclaim_entry),
+	.key_size = sizeof(struct km_reclaim_key),
+	.val_off = offsetof(struct reclaim_entry, val),
+	.sub = val_sub,
+	.zero = val_zero,
+};
+
 int reclaim_snapshot_delta(const struct reclaim_snapshot *cur, const struct reclaim_snapshot *prev,
 			   struct reclaim_snapshot *out)
 {
-	size_t i, j;
+	size_t i;
 
 	*out = *cur;
 	out->entries = NULL;
@@ -52,24 +80,8 @@ int reclaim_snapshot_delta(const struct reclaim_snapshot *cur, const struct recl
 	}
 	for (i = 0; i < KM_RC_NR; i++)
 		out->counters[i] = cur->counters[i] - (prev ? prev->counters[i] : 0);
-	for (i = 0; i < cur->n; i++) {
-		struct reclaim_entry e = cur->entries[i];
-
-		for (j = 0; prev && j < prev->n; j++) {
-			const struct km_reclaim_val *p = &prev->entries[j].val;
-			int k;
-
-			if (memcmp(&prev->entries[j].key, &e.key, sizeof(e.key)))
-				continue;
-			e.val.stalls -= p->stalls;
-			acc_sub(&e.val.acc, &p->acc);
-			for (k = 0; k < KM_RECLAIM_HIST_SLOTS; k++)
-				e.val.hist[k] -= p->hist[k];
-			break;
-		}
-		if (e.val.stalls || !acc_zero(&e.val.acc))
-			out->entries[out->n++] = e;
-	}
+	out->n = rows_delta(out->entries, cur->entries, cur->n, prev ? prev->entries : NULL,
+			    prev ? prev->n : 0, &rows_ops);
 	return 0;
 }
 

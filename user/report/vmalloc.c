@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/ksyms.h"
+#include "report/rows_delta.h"
 #include "report/vmalloc.h"
 
 void vmalloc_snapshot_free(struct vmalloc_snapshot *s)
@@ -12,8 +13,11 @@ void vmalloc_snapshot_free(struct vmalloc_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void val_sub(struct km_vmalloc_val *a, const struct km_vmalloc_val *b)
+static void val_sub(void *val, const void *prev_val)
 {
+	struct km_vmalloc_val *a = val;
+	const struct km_vmalloc_val *b = prev_val;
+
 	a->allocs -= b->allocs;
 	a->bytes -= b->bytes;
 	a->bytes_alloc -= b->bytes_alloc;
@@ -23,15 +27,25 @@ static void val_sub(struct km_vmalloc_val *a, const struct km_vmalloc_val *b)
 	a->freed_bytes -= b->freed_bytes;
 }
 
-static bool val_zero(const struct km_vmalloc_val *v)
+static bool val_zero(const void *val)
 {
+	const struct km_vmalloc_val *v = val;
+
 	return !v->allocs && !v->failures && !v->frees;
 }
+
+static const struct rows_delta_ops rows_ops = {
+	.row_size = sizeof(struct vmalloc_entry),
+	.key_size = sizeof(struct km_vmalloc_key),
+	.val_off = offsetof(struct vmalloc_entry, val),
+	.sub = val_sub,
+	.zero = val_zero,
+};
 
 int vmalloc_snapshot_delta(const struct vmalloc_snapshot *cur, const struct vmalloc_snapshot *prev,
 			   struct vmalloc_snapshot *out)
 {
-	size_t i, j;
+	size_t i;
 
 	*out = *cur;
 	out->entries = NULL;
@@ -43,19 +57,8 @@ int vmalloc_snapshot_delta(const struct vmalloc_snapshot *cur, const struct vmal
 	}
 	for (i = 0; i < KM_VC_NR; i++)
 		out->counters[i] = cur->counters[i] - (prev ? prev->counters[i] : 0);
-	for (i = 0; i < cur->n; i++) {
-		struct vmalloc_entry e = cur->entries[i];
-
-		/* rows are never deleted from the map: each prev row is in cur */
-		for (j = 0; prev && j < prev->n; j++) {
-			if (memcmp(&prev->entries[j].key, &e.key, sizeof(e.key)))
-				continue;
-			val_sub(&e.val, &prev->entries[j].val);
-			break;
-		}
-		if (!val_zero(&e.val))
-			out->entries[out->n++] = e;
-	}
+	out->n = rows_delta(out->entries, cur->entries, cur->n, prev ? prev->entries : NULL,
+			    prev ? prev->n : 0, &rows_ops);
 	return 0;
 }
 
