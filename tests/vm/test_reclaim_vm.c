@@ -23,7 +23,6 @@
  * vm-kernels: test-6.12 -- null_blk is built as a module for test-6.12 only (scripts/vm/config-6.12.fragment); the host's test_reclaim checks memcg reclaim against a disk file
  */
 #define _GNU_SOURCE
-#include <ftw.h>
 #include <sys/mman.h>
 #include "live/reclaim_truth.h"
 #include "vm/kmod.h"
@@ -63,19 +62,6 @@ static void cleanup(void)
 	kmod_unload(NB);
 }
 
-static int find_ko(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	size_t n = strlen(path), k = strlen("/" NB ".ko");
-
-	(void)st;
-	(void)ftw;
-	if (type == FTW_F && n > k && !strcmp(path + n - k, "/" NB ".ko")) {
-		snprintf(ko, sizeof(ko), "%s", path);
-		return 1;
-	}
-	return 0;
-}
-
 /* null_blk with two disks of 4 GiB (more than the guest's memory), their nodes made. */
 static bool nullb_up(void)
 {
@@ -84,8 +70,7 @@ static bool nullb_up(void)
 
 	if (!tap_ok(dir && *dir, "KMSCOPE_VM_MODULES_DIR names the kernel's modules"))
 		return false;
-	nftw(dir, find_ko, 16, FTW_PHYS);
-	if (!tap_ok(*ko, NB ".ko is under %s", dir))
+	if (!tap_ok(kmod_find(dir, NB, ko, sizeof(ko)), NB ".ko is under %s", dir))
 		return false;
 	kmod_unload(NB);
 	err = kmod_load(ko, "nr_devices=2 gb=4");

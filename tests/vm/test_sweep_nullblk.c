@@ -16,7 +16,6 @@
  * vm-kernels: test-6.12 -- null_blk is built as a module for test-6.12 only (scripts/vm/config-6.12.fragment)
  */
 #define _GNU_SOURCE
-#include <ftw.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include "vm/sweep_run.h"
@@ -29,19 +28,6 @@
 static char ko[4096];
 static char *symbols[4096]; /* null_blk's functions while it is loaded */
 static int nr_symbols;
-
-static int find_ko(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	size_t n = strlen(path), k = strlen("/" NB ".ko");
-
-	(void)st;
-	(void)ftw;
-	if (type == FTW_F && n > k && !strcmp(path + n - k, "/" NB ".ko")) {
-		snprintf(ko, sizeof(ko), "%s", path);
-		return 1;
-	}
-	return 0;
-}
 
 /* The guest's init does not mount configfs: mount it unless it is there. */
 static bool configfs_mounted(void)
@@ -180,8 +166,7 @@ int main(void)
 	sweep_timeout_default();
 	if (!tap_ok(dir && *dir, "KMSCOPE_VM_MODULES_DIR names the kernel's modules"))
 		return tap_done();
-	nftw(dir, find_ko, 16, FTW_PHYS);
-	if (!tap_ok(*ko, "%s.ko is under %s", NB, dir))
+	if (!tap_ok(kmod_find(dir, NB, ko, sizeof(ko)), "%s.ko is under %s", NB, dir))
 		return tap_done();
 	if (!tap_ok(configfs_mounted(), "configfs is mounted on /sys/kernel/config"))
 		return tap_done();
