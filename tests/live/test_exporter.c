@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "live.h"
+#include "bpf_map.h"
 #include "loopback.h"
 
 /* the workload's comm, with this test's pid: another test_exporter on the machine has its own */
@@ -143,18 +144,6 @@ static double prom_wait(struct proc *prom, int port, const char *promql, double 
 #define PCPU_C_V 8
 #define ARRAY_V 4096
 #define ARRAY_N 1024
-
-static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = type;
-	attr.key_size = 4;
-	attr.value_size = value_size;
-	attr.max_entries = max_entries;
-	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-}
 
 static int make_maps(void)
 {
@@ -492,21 +481,6 @@ static void check_memcg_stalls(int port, const char *sec_comm)
 	free(body);
 	rmdir(cgroup);
 	unlink(file);
-}
-
-static long bpf_array_size(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	long size = -1;
-	int id;
-
-	if (!btf)
-		return -1;
-	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
-	if (id > 0)
-		size = btf__resolve_size(btf, id);
-	btf__free(btf);
-	return size;
 }
 
 /*

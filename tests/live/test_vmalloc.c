@@ -22,6 +22,7 @@
 #include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "live.h"
+#include "bpf_map.h"
 #include "kernel/features.h"
 
 #define PCPU_A_N 7
@@ -31,18 +32,6 @@
 #define ARRAY_V 4096
 #define ARRAY_N 1024 /* 4 MiB */
 #define BTF_SIZE (5 << 20)
-
-static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = type;
-	attr.key_size = 4;
-	attr.value_size = value_size;
-	attr.max_entries = max_entries;
-	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-}
 
 /* BPF_BTF_LOAD copies the blob into kvmalloc(size): past KMALLOC_MAX_SIZE, vmalloc. */
 static int btf_load(size_t size)
@@ -85,21 +74,6 @@ static unsigned int possible_cpus(void)
 			p++;
 	}
 	return n;
-}
-
-static long bpf_array_size(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	long size = -1;
-	int id;
-
-	if (!btf)
-		return -1;
-	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
-	if (id > 0)
-		size = btf__resolve_size(btf, id);
-	btf__free(btf);
-	return size;
 }
 
 static struct jp *parse_report(struct proc *p, const char *who)

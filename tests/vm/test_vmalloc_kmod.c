@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include "live/live.h"
+#include "live/bpf_map.h"
 #include "vm/kt.h"
 
 #define PAGE 4096ULL
@@ -21,18 +22,6 @@
 #define VM_BIG (3ULL << 20)		/* 768 page pointers: the array is vmalloc'ed */
 #define KV_SIZE (8ULL << 20)		/* above KMALLOC_MAX_SIZE (4 MiB) */
 #define PCPU_FAIL_SIZE 32768ULL		/* PCPU_MIN_UNIT_SIZE, the driver's fail size */
-
-static int map_create(__u32 type, __u32 value_size, __u32 max_entries)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = type;
-	attr.key_size = 4;
-	attr.value_size = value_size;
-	attr.max_entries = max_entries;
-	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-}
 
 /* The neighbour: per-CPU and vmalloc'ed BPF maps of this process, not the module's. */
 static void neighbour_maps(void)
