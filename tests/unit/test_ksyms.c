@@ -263,6 +263,61 @@ static bool snapshot(const char *from, char *tmp)
  * Every text line of a snapshot of the live file, checked against the table loaded from
  * that snapshot (BPF programs come and go in /proc/kallsyms, so it is not re-read).
  */
+/*
+ * ksyms__find_core: any symbol type, core kernel only, across the reader's chunks
+ * (256 KiB: the file is bigger, and one line straddles the first boundary).
+ */
+static void test_find_core(void)
+{
+	static const char *const names[] = { "straddler", "late_data", "pcpu_hot", "absent",
+					     "unterminated" };
+	char tmp[] = "/tmp/kmscope-findsyms-XXXXXX";
+	const unsigned long base = 0xffffffff81000000UL;
+	unsigned long addrs[5];
+	long pos = 0;
+	int fd, k;
+	FILE *f;
+
+	fd = mkstemp(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_TRUE(f, "find: temp file"))
+		return;
+	/* a per-CPU symbol listed first, as the kernel does; its neighbours share its suffix */
+	fprintf(f, "%016lx A xpcpu_hot\n%016lx A pcpu_hot\n%016lx A pcpu_hot_x\n", 0x100UL,
+		0x200UL, 0x300UL);
+	for (k = 0; pos < 256 * 1024 - 40; k++)
+		pos += fprintf(f, "%016lx t filler_fn_%d\n", base + k * 0x40UL, k);
+	/* starts before the 256 KiB boundary, ends after it */
+	fprintf(f, "%016lx D straddler\n", base + 0x123450);
+	for (; k < 20000; k++)
+		fprintf(f, "%016lx t filler_fn_%d\n", base + k * 0x40UL, k);
+	/* a module's symbol of the same name comes first: only the core one counts */
+	fprintf(f, "%016lx d late_data\t[somemod]\n", 0xffffffffc0001000UL);
+	fprintf(f, "%016lx D late_data\n", base + 0x777000);
+	fprintf(f, "%016lx T unterminated", base + 0x888000);
+	if (!ASSERT_TRUE(fclose(f) == 0, "find: written"))
+		goto out;
+
+	ASSERT_EQ(ksyms__find_core(tmp, names, addrs, 5), 4, "find: four of five names found");
+	ASSERT_EQ(addrs[0], base + 0x123450, "find: the line across the chunk boundary");
+	ASSERT_EQ(addrs[1], base + 0x777000, "find: the core symbol, not the module's");
+	ASSERT_EQ(addrs[2], 0x200UL, "find: the whole name, not a neighbour with its suffix");
+	ASSERT_EQ(addrs[3], 0UL, "find: a name not listed is 0");
+	ASSERT_EQ(addrs[4], base + 0x888000, "find: the last line without a newline");
+
+	f = fopen(tmp, "w");
+	if (!ASSERT_TRUE(f, "find: rewritten"))
+		goto out;
+	fprintf(f, "%016lx T core_fn\n%016lx D pcpu_hot\n", 0UL, 0UL);
+	fclose(f);
+	ASSERT_EQ(ksyms__find_core(tmp, names + 2, addrs, 1), -EPERM,
+		  "find: a symbol listed at address 0 (kptr_restrict) is -EPERM");
+	ASSERT_EQ(ksyms__find_core("/nonexistent/kallsyms", names, addrs, 1), -ENOENT,
+		  "find: a missing file is -ENOENT");
+out:
+	unlink(tmp);
+}
+
 static void test_live(void)
 {
 	char tmp[] = "/tmp/kmscope-kallsyms-XXXXXX";
@@ -283,6 +338,15 @@ static void test_live(void)
 		return;
 	}
 	ASSERT_TRUE(ksyms__get_symbol(ks, "kfree", NULL), "live: kfree is there");
+	{
+		static const char *const kfree_name[] = { "kfree" };
+		const struct ksym *kf = ksyms__get_symbol(ks, "kfree", NULL);
+		unsigned long a = 0;
+
+		ASSERT_TRUE(ksyms__find_core("/proc/kallsyms", kfree_name, &a, 1) == 1 && kf &&
+				    a == kf->addr,
+			    "live: find_core's kfree is the table's");
+	}
 	ksyms__free(ks);
 	raw = read_ms("/proc/kallsyms");
 	for (i = 0; i < 5; i++) {
@@ -334,6 +398,7 @@ int main(void)
 	test_fixture();
 	test_big();
 	test_errors();
+	test_find_core();
 	test_live();
 	return tap_done();
 }

@@ -157,7 +157,7 @@ static int do_record(struct record_opts *o)
 		ret = KM_EXIT_NO_FEATURE;
 		goto out;
 	}
-	if (gfp_bits__load(&gfp, km_vmlinux_btf_path(),
+	if (gfp_bits__load_btf(&gfp, vmlinux,
 			   "/sys/kernel/tracing/events/kmem/kmalloc/format")) {
 		km_error("cannot decode GFP flags from this kernel's BTF");
 		ret = KM_EXIT_NO_FEATURE;

@@ -515,11 +515,12 @@ static int resolve_scope(struct trace_opts *o, struct tracer_config *cfg, struct
 }
 
 static int report_setup(struct report_state *rs, const struct trace_opts *o,
-			const struct tracer *t, struct ksyms *ksyms, const char *scope)
+			const struct tracer *t, const struct btf *vmlinux, struct ksyms *ksyms,
+			const char *scope)
 {
 	int err;
 
-	err = gfp_bits__load(&rs->gfp, km_vmlinux_btf_path(),
+	err = gfp_bits__load_btf(&rs->gfp, vmlinux,
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err) {
 		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));
@@ -746,7 +747,7 @@ static int do_trace(struct trace_opts *o)
 		km_warn("%s: a module loaded from now on is picked up within 250 ms, "
 			"after its init has started", t.module_hook.why_polling);
 	km_scope_describe(&o->scope, scope, sizeof(scope));
-	ret = report_setup(&rs, o, &t, ksyms, scope);
+	ret = report_setup(&rs, o, &t, vmlinux, ksyms, scope);
 	if (ret)
 		goto out;
 	ksyms = NULL; /* owned by rs now */

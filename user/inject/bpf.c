@@ -932,7 +932,7 @@ static int prepare(struct km_injector *in, const struct btf *vmlinux)
 		km_error("%s", why);
 		return ret;
 	}
-	err = gfp_bits__load(&in->gfp, km_vmlinux_btf_path(),
+	err = gfp_bits__load_btf(&in->gfp, vmlinux,
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err) {
 		km_error("cannot decode GFP flags from this kernel's BTF: %s", strerror(-err));

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "core/common.h"
 #include "kernel/features.h"
+#include "kernel/ksyms.h"
 #include "kernel/reclaim_tps.h"
 #include "kernel/vmalloc_tps.h"
 #include "kernel/dma_tps.h"
@@ -388,15 +389,11 @@ static void probe_path(const char *path, struct km_feature_result *r)
 
 static bool kallsyms_has(const char *sym)
 {
-	char line[512], name[256];
-	FILE *f = fopen("/proc/kallsyms", "re");
-	bool found = false;
+	unsigned long addr;
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*s %*s %255s", name) == 1 && !strcmp(name, sym);
-	if (f)
-		fclose(f);
-	return found;
+	int n = ksyms__find_core("/proc/kallsyms", &sym, &addr, 1);
+
+	return n > 0 || n == -EPERM; /* listed, its address hidden */
 }
 
 static void probe_errno(int err, struct km_feature_result *r)

@@ -555,25 +555,16 @@ fail:
 	return NULL;
 }
 
-int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_path)
+int gfp_bits__load_btf(struct gfp_bits *g, const struct btf *btf, const char *format_path)
 {
-	int err;
-
 	if (!g)
 		return -EINVAL;
 	memset(g, 0, sizeof(*g));
-	if (btf_path) {
-		struct btf *btf = km_btf_open(btf_path);
-
-		if (btf) {
-			err = gfp_bits__from_btf(g, btf);
-			btf__free(btf);
-			if (!err)
-				return 0;
-		}
-	}
+	if (btf && !gfp_bits__from_btf(g, btf))
+		return 0;
 	if (format_path) {
 		char *text = read_text(format_path);
+		int err;
 
 		if (text) {
 			err = gfp_bits__from_format(g, text);
@@ -584,6 +575,15 @@ int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_
 	}
 	memset(g, 0, sizeof(*g));
 	return -ENOENT;
+}
+
+int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_path)
+{
+	struct btf *btf = btf_path ? km_btf_open(btf_path) : NULL;
+	int err = gfp_bits__load_btf(g, btf, format_path);
+
+	btf__free(btf);
+	return err;
 }
 
 enum gfp_class gfp_classify(const struct gfp_bits *g, unsigned long flags)

@@ -38,6 +38,8 @@ int gfp_bits__from_btf(struct gfp_bits *g, const struct btf *btf);
 int gfp_bits__from_format(struct gfp_bits *g, const char *format_text);
 /* BTF at btf_path first, then the format file at format_path; -ENOENT if neither decodes. */
 int gfp_bits__load(struct gfp_bits *g, const char *btf_path, const char *format_path);
+/* The same from BTF already parsed (may be NULL): a kernel's BTF takes ~30 ms to parse. */
+int gfp_bits__load_btf(struct gfp_bits *g, const struct btf *btf, const char *format_path);
 
 enum gfp_class gfp_classify(const struct gfp_bits *g, unsigned long flags);
 const char *gfp_class_name(enum gfp_class c); /* "sleeping", "atomic", "nowait" */

@@ -327,6 +327,105 @@ static int parse_chunk(struct ksyms *ks, struct parse_state *st, char *p, char *
 	return carry(part, part_len, part_cap, p, end - p);
 }
 
+#define FIND_CHUNK (256 * 1024)
+#define FIND_NAME_MAX 128
+
+/*
+ * The line "ADDR T name\n" of a core-kernel symbol: " name\n" follows its type letter
+ * and no module tag ("\t[mod]") follows it. Its address is the hex at the line's start.
+ */
+static int find_in_chunk(const char *buf, size_t len, const char *const *names,
+			 unsigned long *addrs, size_t n, bool *zero)
+{
+	char pat[FIND_NAME_MAX + 3];
+	int found = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]);
+		const char *m, *line;
+		unsigned long addr = 0;
+		int h;
+
+		if (addrs[i] || nl > FIND_NAME_MAX)
+			continue;
+		pat[0] = ' ';
+		memcpy(pat + 1, names[i], nl);
+		pat[nl + 1] = '\n';
+		for (m = buf; (m = memmem(m, buf + len - m, pat, nl + 2)); m++) {
+			for (line = m; line > buf && line[-1] != '\n'; line--)
+				;
+			for (addr = 0; (h = hex1[(unsigned char)*line]); line++)
+				addr = addr << 4 | (h - 1);
+			if (*line == ' ' && line + 2 == m)
+				break; /* "ADDR T name" */
+		}
+		if (!m)
+			continue;
+		if (!addr)
+			*zero = true;
+		addrs[i] = addr;
+		found += addr != 0;
+	}
+	return found;
+}
+
+int ksyms__find_core(const char *path, const char *const *names, unsigned long *addrs,
+		     size_t n)
+{
+	size_t len = 0, i, left = n;
+	bool zero = false;
+	int fd, found = 0;
+	char *buf;
+
+	for (i = 0; i < n; i++)
+		addrs[i] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(FIND_CHUNK);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (left) {
+		ssize_t r = read_full(fd, buf + len, FIND_CHUNK - len);
+		const char *end;
+		int f;
+
+		if (r < 0) {
+			found = r;
+			break;
+		}
+		len += r;
+		if (!len)
+			break;
+		/* whole lines only; at EOF a last line without its newline gets one */
+		if (!r && buf[len - 1] != '\n' && len < FIND_CHUNK)
+			buf[len++] = '\n';
+		end = memrchr(buf, '\n', len);
+		if (!end) {
+			if (!r || len == FIND_CHUNK)
+				break; /* no newline in a whole chunk: not kallsyms */
+			continue;
+		}
+		end++;
+		f = find_in_chunk(buf, end - buf, names, addrs, n, &zero);
+		found += f;
+		for (i = 0, left = 0; i < n; i++)
+			left += !addrs[i] && strlen(names[i]) <= FIND_NAME_MAX;
+		if (!r)
+			break;
+		len -= end - buf;
+		memmove(buf, end, len);
+	}
+	free(buf);
+	close(fd);
+	if (found >= 0 && zero)
+		return -EPERM;
+	return found;
+}
+
 /*
  * Fails with ENOENT etc. when the file cannot be read, and with EPERM when it lists text
  * symbols whose addresses are all zero (kallsyms as seen without CAP_SYSLOG): such a table

@@ -15,6 +15,15 @@ struct ksyms;
 
 /* Text symbols (t, T, w, W) of a kallsyms-format file, sorted; NULL and errno on failure. */
 struct ksyms *ksyms__load(const char *path);
+/*
+ * The addresses of core-kernel symbols of any type (data too) by name, from a
+ * kallsyms-format file, stopping once all are found: addrs[i] is 0 for a name not found.
+ * Returns how many were found, -EPERM if one was listed at address 0 (kptr_restrict),
+ * -errno if the file cannot be read. A scan with memmem, not a parse of each line: the
+ * trace start-up needs two data symbols from some 100k lines (slow under emulation).
+ */
+int ksyms__find_core(const char *path, const char *const *names, unsigned long *addrs,
+		     size_t n);
 /* A table of the given symbols (copied; any order); NULL and errno on failure. */
 struct ksyms *ksyms__from_array(const struct ksym *syms, size_t nr);
 void ksyms__free(struct ksyms *ksyms);

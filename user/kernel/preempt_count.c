@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "kernel/ksyms.h"
 #include "kernel/preempt_count.h"
 
 /*
@@ -54,55 +55,37 @@ static long pcpu_hot_count_offset(const struct btf *vmlinux)
 int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
 			  struct km_preempt_count *out)
 {
-	unsigned long offsets = 0, count = 0, hot = 0, addr;
-	bool hidden = false;
-	char line[512], name[256], type;
+	static const char *const names[] = { "__per_cpu_offset", "__preempt_count", "pcpu_hot" };
+	unsigned long addrs[3];
 	long hot_off;
-	FILE *f;
+	int n;
 
 #ifndef __x86_64__
 	(void)kallsyms;
 	(void)vmlinux;
 	(void)out;
+	(void)names;
+	(void)addrs;
+	(void)hot_off;
+	(void)n;
 	return -EOPNOTSUPP;
 #endif
-	f = fopen(kallsyms, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f) && !(offsets && (count || hot))) {
-		/* core kernel symbols only: a module's line has a fourth field */
-		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 || strchr(line, '['))
-			continue;
-		if (strcmp(name, "__per_cpu_offset") && strcmp(name, "__preempt_count") &&
-		    strcmp(name, "pcpu_hot"))
-			continue;
-		if (!addr) { /* kptr_restrict: every address reads 0 */
-			hidden = true;
-			continue;
-		}
-		if (!strcmp(name, "__per_cpu_offset"))
-			offsets = addr;
-		else if (!strcmp(name, "__preempt_count"))
-			count = addr;
-		else
-			hot = addr;
-	}
-	fclose(f);
-	if (hidden)
-		return -EPERM;
-	if (!offsets)
+	n = ksyms__find_core(kallsyms, names, addrs, 3);
+	if (n < 0)
+		return n;
+	if (!addrs[0])
 		return -ENOENT;
-	if (count) {
-		out->count = count;
-	} else if (hot) {
+	if (addrs[1]) {
+		out->count = addrs[1];
+	} else if (addrs[2]) {
 		hot_off = pcpu_hot_count_offset(vmlinux);
 		if (hot_off < 0)
 			return hot_off;
-		out->count = hot + hot_off;
+		out->count = addrs[2] + hot_off;
 	} else {
 		return -ENOENT;
 	}
-	out->percpu_offsets = offsets;
+	out->percpu_offsets = addrs[0];
 	return 0;
 }
 

@@ -81,7 +81,7 @@ int reclaim_tracer_open(struct reclaim_tracer *r, const struct tracer_config *cf
 
 	memset(r, 0, sizeof(*r));
 	*exit_code = KM_EXIT_NO_FEATURE;
-	err = gfp_bits__load(&gfp, km_vmlinux_btf_path(),
+	err = gfp_bits__load_btf(&gfp, vmlinux,
 			     "/sys/kernel/tracing/events/kmem/kmalloc/format");
 	if (err || !gfp.direct_reclaim) {
 		km_error("cannot find __GFP_DIRECT_RECLAIM in this kernel's BTF: --reclaim "
