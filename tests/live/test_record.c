@@ -148,8 +148,8 @@ static bool trace_and_record(struct proc *t, struct proc *r, const char *extra)
 	/* its signal comes just before its sigwait: it has made its last event once asleep */
 	for (i = 0; ok && !sleeping(w.pid) && i < 5000; i++)
 		sleep_ms(1);
-	sleep_ms(ok ? 50 : 0);
 	if (ok) {
+		sleep_ms(50);
 		kill(r->pid, SIGINT);
 		proc_finish(r);
 		kill(t->pid, SIGINT);

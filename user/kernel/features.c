@@ -390,7 +390,6 @@ static void probe_path(const char *path, struct km_feature_result *r)
 static bool kallsyms_has(const char *sym)
 {
 	unsigned long addr;
-
 	int n = ksyms__find_core("/proc/kallsyms", &sym, &addr, 1);
 
 	return n > 0 || n == -EPERM; /* listed, its address hidden */

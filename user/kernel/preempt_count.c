@@ -55,8 +55,12 @@ static long pcpu_hot_count_offset(const struct btf *vmlinux)
 int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
 			  struct km_preempt_count *out)
 {
-	static const char *const names[] = { "__per_cpu_offset", "__preempt_count", "pcpu_hot" };
-	unsigned long addrs[3];
+	/*
+	 * Only the two symbols this kernel has, so that the scan stops once it has both:
+	 * pcpu_hot's type in BTF says the count is in it (6.2-6.14), else __preempt_count.
+	 */
+	const char *names[2] = { "__per_cpu_offset", "__preempt_count" };
+	unsigned long addrs[2];
 	long hot_off;
 	int n;
 
@@ -64,27 +68,17 @@ int km_preempt_count_from(const char *kallsyms, const struct btf *vmlinux,
 	(void)kallsyms;
 	(void)vmlinux;
 	(void)out;
-	(void)names;
-	(void)addrs;
-	(void)hot_off;
-	(void)n;
 	return -EOPNOTSUPP;
 #endif
-	n = ksyms__find_core(kallsyms, names, addrs, 3);
+	hot_off = pcpu_hot_count_offset(vmlinux);
+	if (hot_off >= 0)
+		names[1] = "pcpu_hot";
+	n = ksyms__find_core(kallsyms, names, addrs, 2);
 	if (n < 0)
 		return n;
-	if (!addrs[0])
+	if (!addrs[0] || !addrs[1])
 		return -ENOENT;
-	if (addrs[1]) {
-		out->count = addrs[1];
-	} else if (addrs[2]) {
-		hot_off = pcpu_hot_count_offset(vmlinux);
-		if (hot_off < 0)
-			return hot_off;
-		out->count = addrs[2] + hot_off;
-	} else {
-		return -ENOENT;
-	}
+	out->count = addrs[1] + (hot_off >= 0 ? hot_off : 0);
 	out->percpu_offsets = addrs[0];
 	return 0;
 }
